@@ -1,0 +1,145 @@
+/**
+ * Hearth's own accounts, kept in `<base>/.hearth/accounts.json` next to the users' folders.
+ *
+ * What is stored per account is one argon2id hash of the account's host key, where the host key
+ * is computed exactly as the official server does for `SYNC_USERn=user:pass`: sha1("user:pass").
+ * So login (username + password → host key → verify) and every later request (host key →
+ * verify) check the same hash, the password itself is never stored, and a device that was
+ * logged into an official server with the same username and password stays logged in.
+ * Writes are atomic (temp file + rename); another process (the CLI, the app) may change the
+ * file while the server runs, so readers reload it when its modification time changes.
+ */
+import argon2 from 'argon2';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { passwordProblem, sameFolderName, usernameProblem } from '../../shared/usernames.ts';
+import { hostKeyFor } from './host-key.ts';
+
+export interface StoredAccount {
+  readonly username: string;
+  /** argon2id PHC string of the host key. */
+  readonly verifier: string;
+  readonly createdAt: string;
+  readonly passwordChangedAt: string;
+}
+
+interface AccountFile {
+  readonly version: 1;
+  readonly accounts: readonly StoredAccount[];
+}
+
+export class AccountError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AccountError';
+  }
+}
+
+/** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane (~20-40 ms here). */
+export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export function accountFilePath(base: string): string {
+  return join(base, '.hearth', 'accounts.json');
+}
+
+function atomicWrite(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  const fd = openSync(tmp, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+function validateFile(data: unknown, path: string): AccountFile {
+  const bad = (why: string): never => {
+    throw new AccountError(`The account file ${path} is damaged (${why}). Restore it from a backup or remove it.`);
+  };
+  if (typeof data !== 'object' || data === null) bad('not an object');
+  const file = data as { version?: unknown; accounts?: unknown };
+  if (file.version !== 1) bad(`unknown version ${String(file.version)}`);
+  if (!Array.isArray(file.accounts)) bad('no account list');
+  for (const a of file.accounts as unknown[]) {
+    const acc = a as Partial<StoredAccount>;
+    if (typeof acc.username !== 'string' || usernameProblem(acc.username)) bad('an invalid username');
+    if (typeof acc.verifier !== 'string' || !acc.verifier.startsWith('$argon2id$')) bad('an invalid password hash');
+  }
+  return file as AccountFile;
+}
+
+export interface AccountStore {
+  readonly path: string;
+  /** Current accounts (reloaded from disk if another process changed the file). */
+  list(): readonly StoredAccount[];
+  /** Increments whenever the accounts changed on disk; lets callers drop caches. */
+  generation(): number;
+  add(username: string, password: string): Promise<void>;
+  remove(username: string): void;
+  setPassword(username: string, password: string): Promise<void>;
+}
+
+export function openAccountStore(base: string): AccountStore {
+  const path = accountFilePath(base);
+  let cached: AccountFile = { version: 1, accounts: [] };
+  let cachedStamp = '';
+  let gen = 0;
+
+  const load = (): AccountFile => {
+    let stamp: string;
+    try {
+      const st = statSync(path);
+      stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      stamp = 'missing';
+    }
+    if (stamp !== cachedStamp) {
+      cached = stamp === 'missing' ? { version: 1, accounts: [] } : validateFile(JSON.parse(readFileSync(path, 'utf8')), path);
+      cachedStamp = stamp;
+      gen++;
+    }
+    return cached;
+  };
+
+  const save = (accounts: readonly StoredAccount[]): void => {
+    atomicWrite(path, JSON.stringify({ version: 1, accounts } satisfies AccountFile, null, 2) + '\n');
+    load();
+  };
+
+  const find = (username: string): StoredAccount | undefined => load().accounts.find((a) => a.username === username);
+
+  return {
+    path,
+    list: () => load().accounts,
+    generation: () => (load(), gen),
+    async add(username, password) {
+      const problem = usernameProblem(username) ?? passwordProblem(password);
+      if (problem) throw new AccountError(problem);
+      const clash = load().accounts.find((a) => sameFolderName(a.username, username));
+      if (clash) throw new AccountError(`There is already a person called "${clash.username}".`);
+      const verifier = await argon2.hash(hostKeyFor(`${username}:${password}`), ARGON2_OPTIONS);
+      const now = new Date().toISOString();
+      // Re-read after the slow hash so a concurrent change is not overwritten.
+      const current = load().accounts;
+      if (current.some((a) => sameFolderName(a.username, username))) throw new AccountError(`There is already a person called "${username}".`);
+      save([...current, { username, verifier, createdAt: now, passwordChangedAt: now }]);
+    },
+    remove(username) {
+      if (!find(username)) throw new AccountError(`There is no person called "${username}".`);
+      save(load().accounts.filter((a) => a.username !== username));
+    },
+    async setPassword(username, password) {
+      const problem = passwordProblem(password);
+      if (problem) throw new AccountError(problem);
+      if (!find(username)) throw new AccountError(`There is no person called "${username}".`);
+      const verifier = await argon2.hash(hostKeyFor(`${username}:${password}`), ARGON2_OPTIONS);
+      const now = new Date().toISOString();
+      save(load().accounts.map((a) => (a.username === username ? { ...a, verifier, passwordChangedAt: now } : a)));
+    },
+  };
+}

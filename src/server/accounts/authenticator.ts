@@ -1,0 +1,170 @@
+/**
+ * Who may sync: users from SYNC_USERn (verified exactly as the official server does) plus the
+ * accounts of Hearth's account store (argon2id). Answers two questions: "do this username and
+ * password log in?" (hostKey) and "whose host key is this?" (every other request).
+ */
+import argon2 from 'argon2';
+import { randomBytes } from 'node:crypto';
+import type { EnvUserEntry } from '../config.ts';
+import { ConfigError } from '../config.ts';
+import { SyncHttpError, forbidden } from '../errors.ts';
+import type { Clock } from '../clock.ts';
+import { usernameProblem, sameFolderName } from '../../shared/usernames.ts';
+import { hostKeyFor } from './host-key.ts';
+import { hashPlaintextLikeReference, parsePbkdf2Phc, verifyPbkdf2 } from './pbkdf2.ts';
+import type { Pbkdf2Hash } from './pbkdf2.ts';
+import type { AccountStore } from './account-store.ts';
+import { ARGON2_OPTIONS } from './account-store.ts';
+import { createThrottle } from './throttle.ts';
+import type { ThrottleRule } from './throttle.ts';
+
+interface EnvUser {
+  readonly username: string;
+  readonly hostKey: string;
+  readonly hash: Pbkdf2Hash;
+}
+
+export interface Authenticator {
+  /** Usernames that can sync now (env users first). */
+  usernames(): string[];
+  /** Returns the host key, or throws 403 (wrong credentials) / 429 (throttled). */
+  login(username: string, password: string, clientAddress: string): Promise<string>;
+  /** Returns the username owning `hostKey`, or throws 403 / 429. */
+  userForHostKey(hostKey: string, clientAddress: string): Promise<string>;
+}
+
+export const USER_LOGIN_RULE: ThrottleRule = { maxFailures: 10, windowMs: 15 * 60_000 };
+export const ADDRESS_RULE: ThrottleRule = { maxFailures: 30, windowMs: 15 * 60_000 };
+
+/** Parses SYNC_USERn like the reference, but finds every mistake at startup rather than at login. */
+export async function loadEnvUsers(entries: readonly EnvUserEntry[], passwordsHashed: boolean): Promise<EnvUser[]> {
+  const users: EnvUser[] = [];
+  for (const { raw, index } of entries) {
+    const colon = raw.indexOf(':');
+    if (colon < 0) throw new ConfigError(`SYNC_USER${index} must look like username:password`);
+    const username = raw.slice(0, colon);
+    const secret = raw.slice(colon + 1);
+    const problem = usernameProblem(username);
+    if (problem) throw new ConfigError(`SYNC_USER${index}: ${problem}`);
+    const dup = users.find((u) => sameFolderName(u.username, username));
+    if (dup) throw new ConfigError(`SYNC_USER${index}: "${username}" is defined twice (they would share one folder)`);
+    let hash: Pbkdf2Hash;
+    if (passwordsHashed) {
+      try {
+        hash = parsePbkdf2Phc(secret);
+      } catch (err) {
+        throw new ConfigError(`SYNC_USER${index}: PASSWORDS_HASHED is set but the password is not a valid PBKDF2 hash: ${(err as Error).message}`);
+      }
+    } else {
+      hash = await hashPlaintextLikeReference(secret);
+    }
+    users.push({ username, hostKey: hostKeyFor(raw), hash });
+  }
+  return users;
+}
+
+export interface AuthenticatorDeps {
+  readonly clock: Clock;
+}
+
+export async function createAuthenticator(
+  envUsers: readonly EnvUser[],
+  store: AccountStore | undefined,
+  deps: AuthenticatorDeps,
+): Promise<Authenticator> {
+  const throttle = createThrottle(deps.clock);
+  // Dummies keep a login's cost the same whatever the name: every login computes exactly one
+  // PBKDF2 (when env users exist) and one argon2id, real or not.
+  const dummyPbkdf2 = envUsers[0]?.hash;
+  const dummyArgon2 = await argon2.hash(randomBytes(16).toString('hex'), ARGON2_OPTIONS);
+  const envByKey = new Map(envUsers.map((u) => [u.hostKey, u.username]));
+
+  // Store host keys already proven; cleared whenever the account file changes.
+  let storeKeys = new Map<string, string>();
+  let storeMisses = new Set<string>();
+  let storeGeneration = -1;
+  const refreshStoreCaches = (): void => {
+    const g = store?.generation() ?? 0;
+    if (g !== storeGeneration) {
+      storeKeys = new Map();
+      storeMisses = new Set();
+      storeGeneration = g;
+    }
+  };
+
+  const refuseIfThrottled = (keys: Array<[string, ThrottleRule]>): void => {
+    const wait = Math.max(...keys.map(([k, rule]) => throttle.retryAfterMs(k, rule)));
+    if (wait > 0) {
+      throw new SyncHttpError('too-many-requests', 'too many failed attempts', {
+        'retry-after': String(Math.ceil(wait / 1000)),
+      });
+    }
+  };
+
+  const storeAccounts = () => store?.list() ?? [];
+
+  return {
+    usernames() {
+      const names = envUsers.map((u) => u.username);
+      for (const a of storeAccounts()) if (!names.some((n) => sameFolderName(n, a.username))) names.push(a.username);
+      return names;
+    },
+
+    async login(username, password, clientAddress) {
+      const userKey = `user:${username}`;
+      const addrKey = `addr:${clientAddress}`;
+      refuseIfThrottled([
+        [userKey, USER_LOGIN_RULE],
+        [addrKey, ADDRESS_RULE],
+      ]);
+      refreshStoreCaches();
+      const envUser = envUsers.find((u) => u.username === username);
+      const account = envUser ? undefined : storeAccounts().find((a) => a.username === username);
+      const hostKey = hostKeyFor(`${username}:${password}`);
+
+      let ok = false;
+      if (dummyPbkdf2) {
+        const pbkdf2Ok = await verifyPbkdf2(envUser?.hash ?? dummyPbkdf2, password);
+        ok = envUser !== undefined && pbkdf2Ok;
+      }
+      const argonOk = await argon2.verify(account?.verifier ?? dummyArgon2, hostKey).catch(() => false);
+      if (account) ok = argonOk;
+
+      if (!ok) {
+        throttle.recordFailure(userKey);
+        throttle.recordFailure(addrKey);
+        throw forbidden('wrong username or password');
+      }
+      throttle.clear(userKey);
+      if (envUser) return envUser.hostKey;
+      storeKeys.set(hostKey, username);
+      return hostKey;
+    },
+
+    async userForHostKey(hostKey, clientAddress) {
+      const envName = envByKey.get(hostKey);
+      if (envName !== undefined) return envName;
+      refreshStoreCaches();
+      const known = storeKeys.get(hostKey);
+      if (known !== undefined && storeAccounts().some((a) => a.username === known)) return known;
+      const addrKey = `addr:${clientAddress}`;
+      refuseIfThrottled([[addrKey, ADDRESS_RULE]]);
+      if (!/^[0-9a-f]{40}$/.test(hostKey) || storeMisses.has(hostKey)) {
+        throttle.recordFailure(addrKey);
+        throw forbidden('unknown host key');
+      }
+      // A host key not seen since start-up (e.g. a phone after a restart): check it against each
+      // account once, then remember the answer either way.
+      for (const account of storeAccounts()) {
+        if (await argon2.verify(account.verifier, hostKey).catch(() => false)) {
+          storeKeys.set(hostKey, account.username);
+          return account.username;
+        }
+      }
+      if (storeMisses.size > 1000) storeMisses.clear();
+      storeMisses.add(hostKey);
+      throttle.recordFailure(addrKey);
+      throw forbidden('unknown host key');
+    },
+  };
+}

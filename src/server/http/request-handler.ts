@@ -1,0 +1,180 @@
+/**
+ * The HTTP front door: routing, the anki-sync header, body decoding, authentication, the
+ * per-user lock, and the one place where errors become responses. Method logic lives in
+ * ../sync/*.ts, one file per wire method.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Authenticator } from '../accounts/authenticator.ts';
+import type { Clock } from '../clock.ts';
+import type { ServerConfig } from '../config.ts';
+import { decodedBodyLimit } from '../config.ts';
+import { SyncHttpError, asSyncHttpError, badRequest } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { MethodContext } from '../sync/context.ts';
+import { hostKey } from '../sync/host-key.ts';
+import { meta } from '../sync/meta.ts';
+import { prepareDownload } from '../sync/download.ts';
+import { discardUpload, installUpload, receiveUpload, UPLOAD_OK } from '../sync/upload.ts';
+import { abort } from '../sync/abort.ts';
+import type { UserState } from '../sync/user-state.ts';
+import { landingPage } from './landing-page.ts';
+import { isMediaMethod, isSyncMethod } from './methods.ts';
+import type { Route, SyncMethod } from './methods.ts';
+import { parseSyncHeader, rejectLegacyRequest } from './sync-header.ts';
+import type { SyncHeader } from './sync-header.ts';
+import { readZstdBody } from './zstd-body.ts';
+import { sendError, sendJson, sendText, sendZstd, sendZstdFile } from './respond.ts';
+
+export interface HandlerDeps {
+  readonly config: ServerConfig;
+  readonly auth: Authenticator;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly userState: (username: string) => UserState;
+  /** The address people should paste into Anki (for the landing page). */
+  readonly publicUrl: (req: IncomingMessage) => string;
+}
+
+/** Routing (spec http.md §1): unknown path 404, wrong HTTP verb 405, unknown method name 400. */
+export function route(method: string, url: string): Route {
+  const path = url.split('?', 1)[0] ?? '/';
+  const isGet = method === 'GET' || method === 'HEAD';
+  const notAllowed = new SyncHttpError('method-not-allowed', `${method} ${path}`);
+  if (path === '/health') {
+    if (!isGet) throw notAllowed;
+    return { kind: 'health' };
+  }
+  if (path === '/' || path === '/setup' || path === '/setup/') {
+    if (!isGet) throw notAllowed;
+    return { kind: 'landing' };
+  }
+  const m = /^\/(sync|msync)\/([^/]*)$/.exec(path);
+  if (!m) throw new SyncHttpError('not-found', `no route for ${path}`);
+  const name = m[2]!;
+  if (m[1] === 'sync') {
+    if (method !== 'POST') throw notAllowed;
+    if (!isSyncMethod(name)) throw badRequest(`unknown sync method "${name.slice(0, 40)}"`);
+    return { kind: 'sync', method: name };
+  }
+  if (!isMediaMethod(name)) throw badRequest(`unknown media method "${name.slice(0, 40)}"`);
+  if (method !== 'POST') {
+    // GET /msync/begin?k=…&v=… is the legacy (protocol ≤ 10) form, see parseSyncHeader.
+    if (isGet && name === 'begin') rejectLegacyRequest();
+    throw notAllowed;
+  }
+  return { kind: 'media', method: name };
+}
+
+/** JSON bodies share the collection's decoded cap; the wire cap allows for incompressible data. */
+function jsonLimits(config: ServerConfig) {
+  const limit = decodedBodyLimit(config);
+  return { maxCompressed: limit + (limit >> 4) + 65_536, maxDecoded: limit };
+}
+
+/** After an early error, read (and drop) what the client is still sending, so it sees our reply. */
+function drain(req: IncomingMessage): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let dropped = 0;
+    const done = (): void => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      dropped += chunk.length;
+      if (dropped > 16 * 1024 * 1024) done();
+    };
+    const timer = setTimeout(done, 2000);
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('error', done);
+    req.resume();
+  });
+}
+
+export function createRequestHandler(deps: HandlerDeps) {
+  const { config, auth, clock, logger } = deps;
+  const log = logger.child('http');
+
+  async function runSyncMethod(method: SyncMethod, header: SyncHeader, req: IncomingMessage, res: ServerResponse, fields: Record<string, string>): Promise<void> {
+    const clientAddress = req.socket.remoteAddress ?? 'unknown';
+    if (method === 'hostKey') {
+      const body = await readZstdBody(req, jsonLimits(config));
+      sendJson(res, await hostKey(body, auth, clientAddress));
+      return;
+    }
+    const username = await auth.userForHostKey(header.k, clientAddress);
+    fields.user = username;
+    const ctx: MethodContext = { user: deps.userState(username), header, config, clock, logger };
+
+    if (method === 'upload') {
+      const received = await receiveUpload(req, ctx);
+      if ('reply' in received) {
+        log.info('upload refused', { user: username, why: received.why });
+        sendZstd(res, received.reply);
+        return;
+      }
+      try {
+        await ctx.user.lock.run(() => installUpload(received.tempPath, ctx));
+      } finally {
+        discardUpload(received.tempPath);
+      }
+      sendZstd(res, UPLOAD_OK);
+      return;
+    }
+
+    const body = await readZstdBody(req, jsonLimits(config));
+    await ctx.user.lock.run(async () => {
+      switch (method) {
+        case 'meta':
+          sendJson(res, meta(body, ctx));
+          return;
+        case 'download': {
+          const file = prepareDownload(ctx);
+          await sendZstdFile(res, file.path, file.size);
+          return;
+        }
+        case 'abort':
+          sendJson(res, abort(body, ctx));
+          return;
+        default:
+          // Normal sync arrives with the next part of the server (issue: normal sync).
+          throw badRequest(`method ${method} is not available yet`);
+      }
+    });
+  }
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = clock.nowMs();
+    const fields: Record<string, string> = { method: `${req.method ?? '?'} ${(req.url ?? '').split('?', 1)[0]}` };
+    try {
+      const r = route(req.method ?? 'GET', req.url ?? '/');
+      switch (r.kind) {
+        case 'health':
+          res.writeHead(200, { 'content-length': '0' });
+          res.end();
+          return;
+        case 'landing':
+          sendText(res, 200, 'text/html; charset=utf-8', landingPage(deps.publicUrl(req)));
+          return;
+        case 'media':
+          throw badRequest(`media method ${r.method} is not available yet`);
+        case 'sync': {
+          const header = parseSyncHeader(req.headers['anki-sync']) ?? rejectLegacyRequest();
+          fields.client = header.c.slice(0, 60);
+          await runSyncMethod(r.method, header, req, res, fields);
+          log.info('ok', { ...fields, status: 200, ms: clock.nowMs() - started });
+          return;
+        }
+      }
+    } catch (err) {
+      const e = asSyncHttpError(err);
+      await drain(req);
+      sendError(res, e);
+      const line = { ...fields, status: e.status, ms: clock.nowMs() - started, why: e.message };
+      if (e.status >= 500) log.error('failed', line);
+      else log.info('refused', line);
+    }
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Writing replies. Success bodies are one zstd frame with `anki-original-size` (the client fails
+ * without it, spec http.md §3); errors are a bare status with a short plain-text body and are
+ * never compressed. This file is the only place that turns an error into bytes on the wire.
+ */
+import { createReadStream } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { createZstdCompress, zstdCompressSync } from 'node:zlib';
+import type { SyncHttpError } from '../errors.ts';
+
+/** Sends a whole in-memory body as one zstd frame. */
+export function sendZstd(res: ServerResponse, body: Buffer | string): void {
+  const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const compressed = zstdCompressSync(raw);
+  res.writeHead(200, {
+    'anki-original-size': String(raw.length),
+    'content-length': String(compressed.length),
+  });
+  res.end(compressed);
+}
+
+export function sendJson(res: ServerResponse, value: unknown): void {
+  sendZstd(res, JSON.stringify(value ?? null));
+}
+
+/**
+ * Streams a file as one zstd frame (one compression context, finished once), so a 300 MB
+ * collection is never held in memory. The caller guarantees the file does not change meanwhile.
+ */
+export async function sendZstdFile(res: ServerResponse, path: string, size: number): Promise<void> {
+  res.writeHead(200, { 'anki-original-size': String(size) });
+  await pipeline(createReadStream(path), createZstdCompress(), res);
+}
+
+/** Status and a short text; the details stay in the log. */
+export function sendError(res: ServerResponse, err: SyncHttpError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = `${err.status} ${STATUS_CODES[err.status] ?? 'Error'}\n`;
+  res.writeHead(err.status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...err.headers,
+  });
+  res.end(text);
+}
+
+export function sendText(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': String(Buffer.byteLength(body)),
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}

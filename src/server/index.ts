@@ -1,0 +1,107 @@
+/**
+ * The sync server as a plain Node library: `createSyncServer(config, deps)` → `{ listen, close }`.
+ * No Electron here; the desktop app and the headless CLI both start it through this function.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import type { ServerConfig } from './config.ts';
+import { ConfigError } from './config.ts';
+import type { Clock } from './clock.ts';
+import { systemClock } from './clock.ts';
+import type { Logger } from './logger.ts';
+import { createLogger } from './logger.ts';
+import { createAuthenticator, loadEnvUsers } from './accounts/authenticator.ts';
+import { openAccountStore } from './accounts/account-store.ts';
+import { UserState } from './sync/user-state.ts';
+import { createRequestHandler } from './http/request-handler.ts';
+
+export interface SyncServerDeps {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+export interface SyncServer {
+  /** Starts listening; resolves with the bound address (port 0 → a free port). */
+  listen(): Promise<{ host: string; port: number }>;
+  /** Stops accepting, lets requests in flight finish, then closes every collection. */
+  close(): Promise<void>;
+  /** Usernames that can sync right now. */
+  usernames(): string[];
+}
+
+export async function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}): Promise<SyncServer> {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? createLogger();
+  mkdirSync(config.base, { recursive: true });
+  const envUsers = await loadEnvUsers(config.envUsers, config.passwordsHashed);
+  const store = openAccountStore(config.base);
+  for (const account of store.list()) {
+    if (envUsers.some((u) => u.username === account.username)) {
+      logger.warn('account also defined in SYNC_USERn; the environment variable wins', { user: account.username });
+    }
+  }
+  const auth = await createAuthenticator(envUsers, store, { clock });
+
+  const users = new Map<string, UserState>();
+  const userState = (username: string): UserState => {
+    let state = users.get(username);
+    if (!state) {
+      state = new UserState(config.base, username, clock);
+      state.prepareFolder();
+      users.set(username, state);
+    }
+    return state;
+  };
+  // Like the reference, every known user's folder, media/ and media.db exist from the start.
+  for (const name of auth.usernames()) userState(name);
+
+  let server: Server | undefined;
+  const sockets = new Set<Socket>();
+  const publicUrl = (req: IncomingMessage): string => `http://${req.headers.host ?? `localhost:${config.port}`}/`;
+  const handler = createRequestHandler({ config, auth, clock, logger, userState, publicUrl });
+
+  return {
+    usernames: () => auth.usernames(),
+    listen() {
+      return new Promise((resolve, reject) => {
+        const s = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
+          void handler(req, res);
+        });
+        s.on('connection', (sock) => {
+          sockets.add(sock);
+          sock.once('close', () => sockets.delete(sock));
+        });
+        s.once('error', (err: NodeJS.ErrnoException) => {
+          if (err.code === 'EADDRINUSE') reject(new ConfigError(`Port ${config.port} is already in use by another program.`));
+          else if (err.code === 'EACCES') reject(new ConfigError(`Not allowed to listen on port ${config.port}.`));
+          else reject(err);
+        });
+        s.listen(config.port, config.host, () => {
+          server = s;
+          const addr = s.address() as AddressInfo;
+          logger.info('listening', { host: addr.address, port: addr.port, base: config.base });
+          resolve({ host: addr.address, port: addr.port });
+        });
+      });
+    },
+    async close() {
+      if (server) {
+        const s = server;
+        server = undefined;
+        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+        s.closeIdleConnections();
+        await closed;
+      }
+      for (const sock of sockets) sock.destroy();
+      for (const state of users.values()) {
+        await state.lock.run(() => state.close());
+      }
+      users.clear();
+    },
+  };
+}
+
+export type { ServerConfig } from './config.ts';
+export { configFromEnv, ConfigError } from './config.ts';

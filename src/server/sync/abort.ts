@@ -1,0 +1,7 @@
+/** `abort` (spec collection-sync.md §5.10): cancels the active normal sync whatever its key; always `null`. */
+import type { MethodContext } from './context.ts';
+
+export function abort(_body: Buffer, ctx: MethodContext): null {
+  ctx.user.abortSession();
+  return null;
+}

@@ -1,0 +1,164 @@
+/**
+ * `upload` — full upload (spec collection-sync.md §5.11). The client's whole collection arrives
+ * as one zstd stream; it is decoded straight into a temp file in the user's folder, validated
+ * there, and only then swapped in with an atomic rename. A bad upload never touches the current
+ * collection. The previous collection is kept in `backups/`.
+ * Replies are text with HTTP 200, as the reference sends them; the client shows anything other
+ * than "OK" to the person.
+ */
+import { closeSync, existsSync, linkSync, copyFileSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { decodedBodyLimit } from '../config.ts';
+import { BodyTooLargeError, writeZstdBodyToFile } from '../http/zstd-body.ts';
+import { openCollection, checkpointAndClose } from '../collection/open.ts';
+import { replaceFileAtomically } from '../util/atomic-file.ts';
+import type { MethodContext } from './context.ts';
+import type { UserState } from './user-state.ts';
+
+export const UPLOAD_OK = 'OK';
+export const UPLOAD_TOO_LARGE = 'collection exceeds size limit';
+/** Exact text of the reference; older clients recognise it. */
+export const UPLOAD_CORRUPT = 'Your upload was corrupt. Please use Check Database, or restore from backup.';
+export const UPLOAD_UNSUPPORTED_VERSION =
+  'Your upload uses a collection format this server does not accept. Please update Anki, then sync again.';
+
+/** How many earlier collections to keep in `<user>/backups/`. */
+export const BACKUPS_KEPT = 3;
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+const REQUIRED_TABLES = ['col', 'notes', 'cards', 'revlog', 'graves', 'decks', 'deck_config', 'notetypes', 'fields', 'templates', 'config', 'tags'];
+
+export type UploadVerdict = { ok: true } | { ok: false; reply: string; why: string };
+
+function readMagic(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(SQLITE_MAGIC.length);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function removeWithSidecars(path: string): void {
+  for (const p of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) rmSync(p, { force: true });
+}
+
+/**
+ * Checks an uploaded file before it may replace anything: an SQLite database, a schema-18
+ * Anki collection with all its tables, and a clean `PRAGMA integrity_check` (which needs the
+ * unicase collation to check the name indexes).
+ */
+export function validateUploadedCollection(path: string): UploadVerdict {
+  const corrupt = (why: string): UploadVerdict => ({ ok: false, reply: UPLOAD_CORRUPT, why });
+  if (!readMagic(path).equals(SQLITE_MAGIC)) return corrupt('not an SQLite database');
+  let db;
+  try {
+    db = openCollection(path);
+  } catch (err) {
+    return corrupt(`cannot open: ${(err as Error).message}`);
+  }
+  try {
+    const tables = new Set(
+      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
+    );
+    // The reference would create a fresh collection inside a file without `col` and answer OK,
+    // silently replacing the person's data with nothing; Hearth refuses (spec D38).
+    if (!tables.has('col')) return corrupt('no col table');
+    const rows = db.prepare('SELECT ver FROM col').all() as { ver: unknown }[];
+    if (rows.length !== 1) return corrupt(`col has ${rows.length} rows`);
+    const ver = rows[0]!.ver;
+    if (ver !== 18) {
+      return { ok: false, reply: UPLOAD_UNSUPPORTED_VERSION, why: `schema version ${String(ver)} (Hearth stores schema 18 only)` };
+    }
+    const missing = REQUIRED_TABLES.filter((t) => !tables.has(t));
+    if (missing.length > 0) return corrupt(`missing tables ${missing.join(', ')}`);
+    const check = db.pragma('integrity_check') as { integrity_check: string }[];
+    if (check.length !== 1 || check[0]!.integrity_check !== 'ok') {
+      return corrupt(`integrity_check: ${check.slice(0, 3).map((r) => r.integrity_check).join('; ')}`);
+    }
+    return { ok: true };
+  } catch (err) {
+    return corrupt(`check failed: ${(err as Error).message}`);
+  } finally {
+    if (db.open) checkpointAndClose(db);
+  }
+}
+
+function backupName(nowMs: number): string {
+  return `collection-before-upload-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}.anki2`;
+}
+
+/** Keeps the replaced collection: a hard link costs nothing; a copy where links are impossible. */
+function backUpCurrent(user: UserState, nowMs: number): void {
+  const { collection, backups } = user.paths;
+  if (!existsSync(collection)) return;
+  mkdirSync(backups, { recursive: true });
+  const target = join(backups, backupName(nowMs));
+  try {
+    linkSync(collection, target);
+  } catch {
+    copyFileSync(collection, target);
+  }
+  const old = readdirSync(backups)
+    .filter((f) => f.startsWith('collection-before-upload-') && f.endsWith('.anki2'))
+    .sort()
+    .reverse();
+  for (const f of old.slice(BACKUPS_KEPT)) rmSync(join(backups, f), { force: true });
+}
+
+/**
+ * Swaps a validated upload in. Runs under the user's lock. The current collection is first
+ * closed (checkpointed), so no WAL file of the old database can be applied to the new one.
+ */
+export function installUpload(tempPath: string, ctx: MethodContext): void {
+  const { user } = ctx;
+  user.abortSession();
+  user.closeCollection();
+  const { collection } = user.paths;
+  if (existsSync(`${collection}-wal`)) {
+    // Left by a crash: fold it into the old file before that file becomes the backup.
+    try {
+      checkpointAndClose(openCollection(collection));
+    } catch {
+      renameSync(`${collection}-wal`, `${collection}.unreadable-${ctx.clock.nowMs()}-wal`);
+    }
+  }
+  rmSync(`${collection}-shm`, { force: true });
+  backUpCurrent(user, ctx.clock.nowMs());
+  replaceFileAtomically(tempPath, collection);
+}
+
+/** Receives the body into a temp file and judges it; the caller installs it under the lock. */
+export async function receiveUpload(
+  body: Readable,
+  ctx: MethodContext,
+): Promise<{ tempPath: string } | { reply: string; why: string }> {
+  const { user, config } = ctx;
+  mkdirSync(user.paths.dir, { recursive: true });
+  const tempPath = join(user.paths.dir, `.upload-${randomBytes(6).toString('hex')}.tmp`);
+  const limit = decodedBodyLimit(config);
+  try {
+    // The reference refuses uploads whose decoded length is >= the limit.
+    await writeZstdBodyToFile(body, tempPath, { maxCompressed: limit + (limit >> 4) + 65_536, maxDecoded: limit - 1 });
+  } catch (err) {
+    removeWithSidecars(tempPath);
+    if (err instanceof BodyTooLargeError) return { reply: UPLOAD_TOO_LARGE, why: err.message };
+    throw err;
+  }
+  const verdict = validateUploadedCollection(tempPath);
+  if (!verdict.ok) {
+    removeWithSidecars(tempPath);
+    return verdict;
+  }
+  rmSync(`${tempPath}-wal`, { force: true });
+  rmSync(`${tempPath}-shm`, { force: true });
+  return { tempPath };
+}
+
+export function discardUpload(tempPath: string): void {
+  removeWithSidecars(tempPath);
+}

@@ -1,0 +1,101 @@
+/**
+ * Per-user server state: the user's folder (official layout, spec http.md §10), the open
+ * collection connection, the open media database, the active normal-sync session, and the
+ * lock that runs this user's requests one at a time.
+ */
+import type Database from 'better-sqlite3';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import type { Clock } from '../clock.ts';
+import { Mutex } from '../util/mutex.ts';
+import { openCollection, checkpointAndClose } from '../collection/open.ts';
+import { createCollection } from '../collection/create.ts';
+import { openMediaDb } from '../media/media-db.ts';
+
+export interface UserPaths {
+  readonly dir: string;
+  readonly collection: string;
+  readonly mediaDir: string;
+  readonly mediaDb: string;
+  readonly backups: string;
+}
+
+/** Builds the user's paths and proves they stay inside the data folder. */
+export function userPaths(base: string, username: string): UserPaths {
+  const root = resolve(base);
+  const dir = resolve(root, username);
+  if (!dir.startsWith(root + sep) || dir.slice(root.length + 1).includes(sep)) {
+    throw new Error(`username "${username}" does not name a folder directly inside ${root}`);
+  }
+  return {
+    dir,
+    collection: join(dir, 'collection.anki2'),
+    mediaDir: join(dir, 'media'),
+    mediaDb: join(dir, 'media.db'),
+    backups: join(dir, 'backups'),
+  };
+}
+
+/** Something an active normal sync must do when it is cancelled (roll back, forget state). */
+export interface ActiveSession {
+  readonly skey: string;
+  abort(): void;
+}
+
+export class UserState {
+  readonly username: string;
+  readonly paths: UserPaths;
+  readonly lock = new Mutex();
+  session: ActiveSession | undefined;
+  #clock: Clock;
+  #col: Database.Database | undefined;
+  #media: Database.Database | undefined;
+
+  constructor(base: string, username: string, clock: Clock) {
+    this.username = username;
+    this.paths = userPaths(base, username);
+    this.#clock = clock;
+  }
+
+  /** Creates the folder, `media/` and `media.db` like the reference does at start-up. */
+  prepareFolder(): void {
+    mkdirSync(this.paths.mediaDir, { recursive: true });
+    this.mediaDb();
+  }
+
+  /** The open collection, created on first use as the official server creates it. */
+  collection(): Database.Database {
+    if (this.#col === undefined) {
+      mkdirSync(this.paths.dir, { recursive: true });
+      if (!existsSync(this.paths.collection)) createCollection(this.paths.collection, this.#clock);
+      this.#col = openCollection(this.paths.collection);
+    }
+    return this.#col;
+  }
+
+  mediaDb(): Database.Database {
+    if (this.#media === undefined) this.#media = openMediaDb(this.paths.mediaDb);
+    return this.#media;
+  }
+
+  /** Cancels a normal sync in progress, if any (meta, start, upload, download and abort do this). */
+  abortSession(): void {
+    const s = this.session;
+    this.session = undefined;
+    s?.abort();
+  }
+
+  /** Checkpoints and closes the collection so the file on disk is complete on its own. */
+  closeCollection(): void {
+    const col = this.#col;
+    this.#col = undefined;
+    if (col?.open) checkpointAndClose(col);
+  }
+
+  close(): void {
+    this.abortSession();
+    this.closeCollection();
+    this.#media?.close();
+    this.#media = undefined;
+  }
+}

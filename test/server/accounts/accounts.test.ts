@@ -1,0 +1,182 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hostKeyFor } from '../../../src/server/accounts/host-key.ts';
+import { hashPlaintextLikeReference, parsePbkdf2Phc, verifyPbkdf2 } from '../../../src/server/accounts/pbkdf2.ts';
+import { AccountError, openAccountStore } from '../../../src/server/accounts/account-store.ts';
+import { createAuthenticator, loadEnvUsers, USER_LOGIN_RULE } from '../../../src/server/accounts/authenticator.ts';
+import { createThrottle } from '../../../src/server/accounts/throttle.ts';
+import { ConfigError, configFromEnv } from '../../../src/server/config.ts';
+import { SyncHttpError } from '../../../src/server/errors.ts';
+
+const tempBase = () => mkdtempSync(join(tmpdir(), 'hearth-accounts-'));
+const fakeClock = (start = 1_700_000_000_000) => {
+  let now = start;
+  return { nowMs: () => now, advance: (ms: number) => void (now += ms) };
+};
+const statusOf = async (p: Promise<unknown>): Promise<number> => {
+  try {
+    await p;
+    return 200;
+  } catch (err) {
+    assert.ok(err instanceof SyncHttpError, String(err));
+    return err.status;
+  }
+};
+
+describe('host keys and PBKDF2 (official SYNC_USERn compatibility)', () => {
+  test('the host key of user:pass is the official server\'s', () => {
+    assert.equal(hostKeyFor('user:pass'), 'b2619aa1529dfdc4248e6edbf3c1b2a2b014cf6d');
+  });
+
+  test('the reference\'s PHC hash of "pass" verifies "pass" and rejects others', async () => {
+    const phc = '$pbkdf2-sha256$i=600000,l=32$tonuvYGpksNFQBlEmm3lxg$oQ1sqlkoU7Qn72xNoIq+NHyW3yOOER8EZ6mIJiv5GYc';
+    const parsed = parsePbkdf2Phc(phc);
+    assert.equal(parsed.rounds, 600000);
+    assert.equal(await verifyPbkdf2(parsed, 'pass'), true);
+    assert.equal(await verifyPbkdf2(parsed, 'Pass'), false);
+    const fromPlain = await hashPlaintextLikeReference('pass');
+    assert.equal(fromPlain.hash.toString('base64').replace(/=+$/, ''), 'oQ1sqlkoU7Qn72xNoIq+NHyW3yOOER8EZ6mIJiv5GYc');
+  });
+
+  test('invalid SYNC_USERn entries are refused at start-up with the variable named', async () => {
+    await assert.rejects(loadEnvUsers([{ raw: 'nocolon', index: 1 }], false), (e: Error) => e instanceof ConfigError && /SYNC_USER1/.test(e.message));
+    await assert.rejects(loadEnvUsers([{ raw: 'a:$pbkdf2-sha256$bad', index: 2 }], true), /SYNC_USER2.*PBKDF2/);
+    await assert.rejects(loadEnvUsers([{ raw: '../x:pw', index: 1 }], false), /slash/);
+    await assert.rejects(loadEnvUsers([{ raw: 'Ann:a', index: 1 }, { raw: 'ann:b', index: 2 }], false), /defined twice/);
+  });
+
+  test('configFromEnv reads the official variables with their defaults and stops at the first gap', () => {
+    const c = configFromEnv({ SYNC_USER1: 'a:b', SYNC_USER2: 'c:d', SYNC_USER4: 'e:f', SYNC_BASE: '/data', HOME: '/home/x' });
+    assert.deepEqual(c.envUsers.map((u) => u.raw), ['a:b', 'c:d']);
+    assert.equal(c.host, '0.0.0.0');
+    assert.equal(c.port, 8080);
+    assert.equal(c.maxPayloadMegs, 100);
+    assert.equal(c.passwordsHashed, false);
+    assert.equal(configFromEnv({ PASSWORDS_HASHED: '' }).passwordsHashed, true);
+    assert.throws(() => configFromEnv({ SYNC_PORT: 'eighty' }), ConfigError);
+    assert.throws(() => configFromEnv({ SYNC_HOST: 'localhost' }), /IP address/);
+    assert.throws(() => configFromEnv({ MAX_SYNC_PAYLOAD_MEGS: '0' }), ConfigError);
+  });
+});
+
+describe('account store (argon2id)', () => {
+  test('add stores an argon2id hash, never the password, in a private file', async () => {
+    const store = openAccountStore(tempBase());
+    await store.add('alice', 'correct horse');
+    const text = readFileSync(store.path, 'utf8');
+    assert.ok(!text.includes('correct horse'));
+    assert.ok(!text.includes(hostKeyFor('alice:correct horse')));
+    assert.match(text, /\$argon2id\$/);
+    if (process.platform !== 'win32') assert.equal(statSync(store.path).mode & 0o777, 0o600);
+  });
+
+  test('invalid usernames and short passwords are refused with plain words, and nothing is written', async () => {
+    const store = openAccountStore(tempBase());
+    const cases: Array<[string, string, RegExp]> = [
+      ['', 'longenough', /enter a username/],
+      ['a:b', 'longenough', /colon/],
+      ['../evil', 'longenough', /slash/],
+      ['bob', 'short', /at least 8/],
+    ];
+    for (const [u, p, msg] of cases) await assert.rejects(store.add(u, p), (e: Error) => e instanceof AccountError && msg.test(e.message));
+    await store.add('bob', 'longenough');
+    await assert.rejects(store.add('BOB', 'longenough'), /already a person/);
+    assert.equal(store.list().length, 1);
+  });
+
+  test('a second store on the same folder sees changes made by the first (CLI while the server runs)', async () => {
+    const base = tempBase();
+    const a = openAccountStore(base);
+    const b = openAccountStore(base);
+    await a.add('carol', 'password1');
+    assert.deepEqual(b.list().map((x) => x.username), ['carol']);
+    a.remove('carol');
+    assert.deepEqual(b.list(), []);
+  });
+});
+
+describe('authenticator', () => {
+  test('a store account logs in with the official host-key formula, and the key is recognised afterwards', async () => {
+    const base = tempBase();
+    const store = openAccountStore(base);
+    await store.add('dora', 'secret-pw');
+    const auth = await createAuthenticator([], store, { clock: fakeClock() });
+    const key = await auth.login('dora', 'secret-pw', '10.0.0.1');
+    assert.equal(key, hostKeyFor('dora:secret-pw'));
+    assert.equal(await auth.userForHostKey(key, '10.0.0.1'), 'dora');
+    // A fresh authenticator (server restart) recognises the key without a new login.
+    const restarted = await createAuthenticator([], openAccountStore(base), { clock: fakeClock() });
+    assert.equal(await restarted.userForHostKey(key, '10.0.0.1'), 'dora');
+  });
+
+  test('changing a password makes the old password and the old host key stop working', async () => {
+    const store = openAccountStore(tempBase());
+    await store.add('erin', 'first-password');
+    const auth = await createAuthenticator([], store, { clock: fakeClock() });
+    const oldKey = await auth.login('erin', 'first-password', 'a');
+    await store.setPassword('erin', 'second-password');
+    assert.equal(await statusOf(auth.login('erin', 'first-password', 'a')), 403);
+    assert.equal(await statusOf(auth.userForHostKey(oldKey, 'a')), 403);
+    assert.equal(await auth.login('erin', 'second-password', 'a'), hostKeyFor('erin:second-password'));
+  });
+
+  test('a removed account can no longer log in or sync', async () => {
+    const store = openAccountStore(tempBase());
+    await store.add('finn', 'password-f');
+    const auth = await createAuthenticator([], store, { clock: fakeClock() });
+    const key = await auth.login('finn', 'password-f', 'a');
+    store.remove('finn');
+    assert.equal(await statusOf(auth.userForHostKey(key, 'a')), 403);
+    assert.equal(await statusOf(auth.login('finn', 'password-f', 'a')), 403);
+  });
+
+  test('env users (SYNC_USERn) log in like on the official server, plain or PASSWORDS_HASHED', async () => {
+    const phc = '$pbkdf2-sha256$i=600000,l=32$tonuvYGpksNFQBlEmm3lxg$oQ1sqlkoU7Qn72xNoIq+NHyW3yOOER8EZ6mIJiv5GYc';
+    const hashed = await createAuthenticator(await loadEnvUsers([{ raw: `user:${phc}`, index: 1 }], true), undefined, { clock: fakeClock() });
+    assert.equal(await hashed.login('user', 'pass', 'a'), hostKeyFor(`user:${phc}`));
+    const plain = await createAuthenticator(await loadEnvUsers([{ raw: 'user:pass', index: 1 }], false), undefined, { clock: fakeClock() });
+    assert.equal(await plain.login('user', 'pass', 'a'), 'b2619aa1529dfdc4248e6edbf3c1b2a2b014cf6d');
+  });
+
+  test('after repeated failures a username is throttled with 429, even with the right password, until the window passes', async () => {
+    const store = openAccountStore(tempBase());
+    await store.add('gina', 'right-password');
+    const clock = fakeClock();
+    const auth = await createAuthenticator([], store, { clock });
+    for (let i = 0; i < USER_LOGIN_RULE.maxFailures; i++) {
+      assert.equal(await statusOf(auth.login('gina', 'wrong', `10.0.0.${i}`)), 403);
+    }
+    assert.equal(await statusOf(auth.login('gina', 'right-password', '10.0.1.1')), 429);
+    clock.advance(USER_LOGIN_RULE.windowMs);
+    assert.equal(await statusOf(auth.login('gina', 'right-password', '10.0.1.1')), 200);
+  });
+
+  test('one address guessing many usernames or host keys is throttled', async () => {
+    const clock = fakeClock();
+    const auth = await createAuthenticator([], openAccountStore(tempBase()), { clock });
+    let last = 0;
+    for (let i = 0; i < 40; i++) last = await statusOf(auth.userForHostKey(hostKeyFor(`x${i}`), '192.0.2.7'));
+    assert.equal(last, 429);
+    assert.equal(await statusOf(auth.userForHostKey(hostKeyFor('x'), '192.0.2.8')), 403, 'other addresses are not affected');
+  });
+});
+
+describe('throttle', () => {
+  test('counts failures in a sliding window and reports how long to wait', () => {
+    const clock = fakeClock();
+    const th = createThrottle(clock);
+    const rule = { maxFailures: 2, windowMs: 1000 };
+    th.recordFailure('k');
+    clock.advance(100);
+    th.recordFailure('k');
+    assert.equal(th.retryAfterMs('k', rule), 900);
+    clock.advance(900);
+    assert.equal(th.retryAfterMs('k', rule), 0);
+    th.recordFailure('k');
+    th.clear('k');
+    assert.equal(th.retryAfterMs('k', rule), 0);
+  });
+});

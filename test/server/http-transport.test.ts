@@ -1,0 +1,139 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { zstdCompressSync } from 'node:zlib';
+import { send, syncHeader, zstdStreamed } from '../helpers/sync-client.ts';
+import { startTestServer } from '../helpers/test-server.ts';
+import type { TestServer } from '../helpers/test-server.ts';
+
+describe('HTTP transport', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ maxPayloadMegs: 1 });
+  });
+  after(() => t.stop());
+
+  test('GET /health answers 200 with an empty body', async () => {
+    const r = await send(t.endpoint, '/health', { method: 'GET' });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.length, 0);
+  });
+
+  test('GET / answers a page saying the server is running, with the sync address', async () => {
+    const r = await send(t.endpoint, '/', { method: 'GET' });
+    assert.equal(r.status, 200);
+    assert.match(String(r.headers['content-type']), /text\/html/);
+    assert.match(r.text(), /Hearth is running/);
+    assert.ok(r.text().includes(t.endpoint), 'page shows the URL to paste');
+    assert.ok(!r.text().includes('user'), 'page names no account');
+  });
+
+  test('an unknown path is 404, a wrong HTTP verb 405, an unknown method name 400', async () => {
+    assert.equal((await send(t.endpoint, '/nope', { method: 'GET' })).status, 404);
+    assert.equal((await send(t.endpoint, '/sync/meta', { method: 'GET' })).status, 405);
+    const r = await send(t.endpoint, '/sync/notAMethod', { header: syncHeader(t.hkey()), body: {} });
+    assert.equal(r.status, 400);
+  });
+
+  test('error replies carry only the status text, uncompressed, without anki-original-size', async () => {
+    const r = await send(t.endpoint, '/sync/meta', { header: syncHeader('0'.repeat(40)), body: { v: 11, cv: 'x' } });
+    assert.equal(r.status, 403);
+    assert.equal(r.headers['anki-original-size'], undefined);
+    assert.equal(r.text(), '403 Forbidden\n');
+  });
+
+  test('a garbled anki-sync header is 400', async () => {
+    for (const header of ['not json', '{"v":11,"k":"","c":""}', '{"v":"11","k":"","c":"","s":""}', '[1]', '{"v":300,"k":"","c":"","s":""}']) {
+      const r = await send(t.endpoint, '/sync/hostKey', { header, body: { u: 'user', p: 'pass' } });
+      assert.equal(r.status, 400, header);
+    }
+  });
+
+  test('header versions outside 8..11 are 400; 8..10 (Anki before 2.1.57) get 501 "client too old"', async () => {
+    const body = { u: 'user', p: 'pass' };
+    assert.equal((await send(t.endpoint, '/sync/hostKey', { header: syncHeader('', 's', 12), body })).status, 400);
+    assert.equal((await send(t.endpoint, '/sync/hostKey', { header: syncHeader('', 's', 7), body })).status, 400);
+    assert.equal((await send(t.endpoint, '/sync/hostKey', { header: syncHeader('', 's', 10), body })).status, 501);
+  });
+
+  test('a request without the anki-sync header (legacy multipart protocol) gets 501', async () => {
+    const r = await send(t.endpoint, '/sync/meta', { header: null, raw: Buffer.from('--x\r\n') });
+    assert.equal(r.status, 501);
+  });
+
+  test('hostKey with the right password returns sha1("user:pass") as the key, with anki-original-size', async () => {
+    const r = await send(t.endpoint, '/sync/hostKey', { header: syncHeader(''), body: { u: 'user', p: 'pass' } });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json(), { key: 'b2619aa1529dfdc4248e6edbf3c1b2a2b014cf6d' });
+    assert.equal(Number(r.headers['anki-original-size']), r.body.length);
+  });
+
+  test('hostKey with a wrong password or unknown user is 403', async () => {
+    assert.equal((await send(t.endpoint, '/sync/hostKey', { header: syncHeader(''), body: { u: 'user', p: 'bad' } })).status, 403);
+    assert.equal((await send(t.endpoint, '/sync/hostKey', { header: syncHeader(''), body: { u: 'bad', p: 'bad' } })).status, 403);
+  });
+
+  test('hostKey with a body of the wrong shape is 400', async () => {
+    assert.equal((await send(t.endpoint, '/sync/hostKey', { header: syncHeader(''), body: { u: 1, p: 'pass' } })).status, 400);
+    assert.equal((await send(t.endpoint, '/sync/hostKey', { header: syncHeader(''), raw: zstdCompressSync('{"u":') })).status, 400);
+  });
+
+  test('a wrong host key is 403 on every method', async () => {
+    for (const m of ['meta', 'download', 'upload', 'abort']) {
+      const r = await send(t.endpoint, `/sync/${m}`, { header: syncHeader('f'.repeat(40)), body: { v: 11, cv: 'x' } });
+      assert.equal(r.status, 403, m);
+    }
+  });
+
+  test('garbage instead of zstd is 400', async () => {
+    const r = await send(t.endpoint, '/sync/meta', { header: syncHeader(t.hkey()), raw: Buffer.from('this is not zstd at all') });
+    assert.equal(r.status, 400);
+  });
+
+  test('a zstd bomb decoding past the cap is refused without being decoded whole', async () => {
+    // 20 MiB of zeros compresses to a few hundred bytes; the cap at MAX_SYNC_PAYLOAD_MEGS=1 is 3 MiB.
+    const bomb = zstdCompressSync(Buffer.alloc(20 * 1024 * 1024));
+    assert.ok(bomb.length < 10_000);
+    const r = await send(t.endpoint, '/sync/meta', { header: syncHeader(t.hkey()), raw: bomb });
+    assert.equal(r.status, 413);
+  });
+
+  test('a streamed zstd body without a content size is accepted', async () => {
+    const frame = await zstdStreamed(JSON.stringify({ v: 11, cv: 'x' }));
+    // Frame header descriptor: bits 6-7 (content size flag) and bit 5 (single segment) are 0.
+    assert.equal(frame[4]! & 0xe0, 0, 'the test frame really lacks a content size');
+    const r = await send(t.endpoint, '/sync/meta', { header: syncHeader(t.hkey()), raw: frame });
+    assert.equal(r.status, 200);
+  });
+
+  test('meta on a new account reports an empty, never-modified collection and media usn 0', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const r = await send(t.endpoint, '/sync/meta', { header: syncHeader(t.hkey()), body: { v: 11, cv: 'anki,26.9.3 (x),linux' } });
+    assert.equal(r.status, 200);
+    const m = r.json() as Record<string, unknown>;
+    assert.deepEqual(Object.keys(m).sort(), ['cont', 'empty', 'hostNum', 'media_usn', 'mod', 'msg', 'scm', 'ts', 'usn']);
+    assert.equal(m.mod, 0);
+    assert.equal(m.usn, 0);
+    assert.equal(m.empty, true);
+    assert.equal(m.cont, true);
+    assert.equal(m.msg, '');
+    assert.equal(m.hostNum, 0);
+    assert.equal(m.media_usn, 0);
+    assert.ok(typeof m.scm === 'number' && m.scm > 0);
+    assert.ok(Math.abs((m.ts as number) - before) <= 5);
+    const again = (await send(t.endpoint, '/sync/meta', { header: syncHeader(t.hkey()), body: { v: 11, cv: 'x' } })).json() as Record<string, unknown>;
+    assert.equal(again.scm, m.scm, 'scm is stable after creation');
+    assert.deepEqual(readdirSync(`${t.base}/user`).sort().filter((f) => !f.endsWith('-wal')), ['collection.anki2', 'media', 'media.db']);
+  });
+
+  test('meta with body version 0 is 501, with a missing cv 400', async () => {
+    assert.equal((await send(t.endpoint, '/sync/meta', { header: syncHeader(t.hkey()), body: { v: 0, cv: '' } })).status, 501);
+    assert.equal((await send(t.endpoint, '/sync/meta', { header: syncHeader(t.hkey()), body: { v: 11 } })).status, 400);
+  });
+
+  test('abort with no sync active answers null', async () => {
+    const r = await send(t.endpoint, '/sync/abort', { header: syncHeader(t.hkey()), body: {} });
+    assert.equal(r.status, 200);
+    assert.equal(r.json(), null);
+  });
+});
