@@ -18,7 +18,10 @@ export default tseslint.config(
   {
     files: ['src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { ...noElectron, patterns: [{ group: ['node:*'], message: 'src/shared runs in every process; no Node imports.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { ...noElectron, patterns: [{ group: ['node:*'], message: 'src/shared runs in every process; no Node imports.' }] },
+      ],
     },
   },
 );

@@ -57,7 +57,8 @@ async function main(argv: string[]): Promise<number> {
     case 'list': {
       const accounts = store.list();
       if (accounts.length === 0) say(`No accounts yet in ${store.path}.`);
-      for (const a of accounts) say(`${a.username}\t(added ${a.createdAt.slice(0, 10)}, password changed ${a.passwordChangedAt.slice(0, 10)})`);
+      for (const a of accounts)
+        say(`${a.username}\t(added ${a.createdAt.slice(0, 10)}, password changed ${a.passwordChangedAt.slice(0, 10)})`);
       for (const u of config.envUsers) say(`${u.raw.split(':', 1)[0]}\t(from SYNC_USER${u.index})`);
       return 0;
     }

@@ -22,7 +22,9 @@ async function main(): Promise<number> {
       return 1;
     }
     const { host, port } = await server.listen();
-    process.stderr.write(`Hearth sync server is running on http://${host}:${port}/ for ${server.usernames().length} user(s). Press Ctrl+C to stop.\n`);
+    process.stderr.write(
+      `Hearth sync server is running on http://${host}:${port}/ for ${server.usernames().length} user(s). Press Ctrl+C to stop.\n`,
+    );
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`Cannot start: ${err.message}\n`);

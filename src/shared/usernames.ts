@@ -17,7 +17,6 @@ export function usernameProblem(name: string): string | undefined {
   if ([...name].length > USERNAME_MAX_LENGTH) return `A username can be at most ${USERNAME_MAX_LENGTH} characters long.`;
   if (name.includes(':')) return 'A username cannot contain a colon (:).';
   if (/[/\\]/.test(name)) return 'A username cannot contain a slash (/ or \\).';
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'A username cannot contain invisible control characters.';
   if (/[<>"|?*]/.test(name)) return 'A username cannot contain any of these characters: < > " | ? *';
   if (name.startsWith('.')) return 'A username cannot start with a dot.';

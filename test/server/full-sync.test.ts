@@ -18,7 +18,11 @@ describe('full upload and download', () => {
   let work: string;
   let valid: Buffer;
   let made: { mod: number; scm: number; usn: number };
-  const meta = async () => (await send(t.endpoint, '/sync/meta', { header: syncHeader(t.hkey()), body: { v: 11, cv: 'x' } })).json() as Record<string, number | boolean>;
+  const meta = async () =>
+    (await send(t.endpoint, '/sync/meta', { header: syncHeader(t.hkey()), body: { v: 11, cv: 'x' } })).json() as Record<
+      string,
+      number | boolean
+    >;
   const upload = (bytes: Buffer) => send(t.endpoint, '/sync/upload', { header: syncHeader(t.hkey()), body: bytes });
   const collectionPath = () => join(t.base, 'user', 'collection.anki2');
   /** The server's collection as it is on disk, with any WAL folded in. */
@@ -88,14 +92,18 @@ describe('full upload and download', () => {
     ['a non-SQLite upload', () => Buffer.from('fake data'), UPLOAD_CORRUPT],
     ['a truncated SQLite upload', () => valid.subarray(0, Math.floor(valid.length / 2)), UPLOAD_CORRUPT],
     ['an empty upload', () => Buffer.alloc(0), UPLOAD_CORRUPT],
-    ['an SQLite file that is not an Anki collection', () => {
-      const p = join(work, 'other.sqlite');
-      rmSync(p, { force: true });
-      const db = openCollection(p);
-      db.exec('CREATE TABLE t (x)');
-      checkpointAndClose(db);
-      return readFileSync(p);
-    }, UPLOAD_CORRUPT],
+    [
+      'an SQLite file that is not an Anki collection',
+      () => {
+        const p = join(work, 'other.sqlite');
+        rmSync(p, { force: true });
+        const db = openCollection(p, { mustExist: false });
+        db.exec('CREATE TABLE t (x)');
+        checkpointAndClose(db);
+        return readFileSync(p);
+      },
+      UPLOAD_CORRUPT,
+    ],
     ['an upload decoding past 3 × MAX_SYNC_PAYLOAD_MEGS', () => Buffer.concat([valid, Buffer.alloc(3 * 1024 * 1024)]), UPLOAD_TOO_LARGE],
   ];
   for (const [what, bytes, reply] of refusedUploads) {

@@ -9,7 +9,7 @@ import type { TestServer } from '../helpers/test-server.ts';
 describe('HTTP transport', () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ maxPayloadMegs: 1 });
+    t = await startTestServer({ maxPayloadMegs: 1, users: ['user:pass', 'grandma:knitting-2024'] });
   });
   after(() => t.stop());
 
@@ -25,7 +25,7 @@ describe('HTTP transport', () => {
     assert.match(String(r.headers['content-type']), /text\/html/);
     assert.match(r.text(), /Hearth is running/);
     assert.ok(r.text().includes(t.endpoint), 'page shows the URL to paste');
-    assert.ok(!r.text().includes('user'), 'page names no account');
+    assert.ok(!r.text().includes('grandma'), 'page names no account');
   });
 
   test('an unknown path is 404, a wrong HTTP verb 405, an unknown method name 400', async () => {
@@ -43,7 +43,13 @@ describe('HTTP transport', () => {
   });
 
   test('a garbled anki-sync header is 400', async () => {
-    for (const header of ['not json', '{"v":11,"k":"","c":""}', '{"v":"11","k":"","c":"","s":""}', '[1]', '{"v":300,"k":"","c":"","s":""}']) {
+    for (const header of [
+      'not json',
+      '{"v":11,"k":"","c":""}',
+      '{"v":"11","k":"","c":"","s":""}',
+      '[1]',
+      '{"v":300,"k":"","c":"","s":""}',
+    ]) {
       const r = await send(t.endpoint, '/sync/hostKey', { header, body: { u: 'user', p: 'pass' } });
       assert.equal(r.status, 400, header);
     }
@@ -121,9 +127,17 @@ describe('HTTP transport', () => {
     assert.equal(m.media_usn, 0);
     assert.ok(typeof m.scm === 'number' && m.scm > 0);
     assert.ok(Math.abs((m.ts as number) - before) <= 5);
-    const again = (await send(t.endpoint, '/sync/meta', { header: syncHeader(t.hkey()), body: { v: 11, cv: 'x' } })).json() as Record<string, unknown>;
+    const again = (await send(t.endpoint, '/sync/meta', { header: syncHeader(t.hkey()), body: { v: 11, cv: 'x' } })).json() as Record<
+      string,
+      unknown
+    >;
     assert.equal(again.scm, m.scm, 'scm is stable after creation');
-    assert.deepEqual(readdirSync(`${t.base}/user`).sort().filter((f) => !f.endsWith('-wal')), ['collection.anki2', 'media', 'media.db']);
+    assert.deepEqual(
+      readdirSync(`${t.base}/user`)
+        .sort()
+        .filter((f) => !f.endsWith('-wal')),
+      ['collection.anki2', 'media', 'media.db'],
+    );
   });
 
   test('meta with body version 0 is 501, with a missing cv 400', async () => {

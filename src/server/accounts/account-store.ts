@@ -126,7 +126,8 @@ export function openAccountStore(base: string): AccountStore {
       const now = new Date().toISOString();
       // Re-read after the slow hash so a concurrent change is not overwritten.
       const current = load().accounts;
-      if (current.some((a) => sameFolderName(a.username, username))) throw new AccountError(`There is already a person called "${username}".`);
+      if (current.some((a) => sameFolderName(a.username, username)))
+        throw new AccountError(`There is already a person called "${username}".`);
       save([...current, { username, verifier, createdAt: now, passwordChangedAt: now }]);
     },
     remove(username) {

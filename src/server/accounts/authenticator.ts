@@ -53,7 +53,9 @@ export async function loadEnvUsers(entries: readonly EnvUserEntry[], passwordsHa
       try {
         hash = parsePbkdf2Phc(secret);
       } catch (err) {
-        throw new ConfigError(`SYNC_USER${index}: PASSWORDS_HASHED is set but the password is not a valid PBKDF2 hash: ${(err as Error).message}`);
+        throw new ConfigError(
+          `SYNC_USER${index}: PASSWORDS_HASHED is set but the password is not a valid PBKDF2 hash: ${(err as Error).message}`,
+        );
       }
     } else {
       hash = await hashPlaintextLikeReference(secret);

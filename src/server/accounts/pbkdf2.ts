@@ -30,7 +30,12 @@ function b64decode(text: string): Buffer {
 export function parsePbkdf2Phc(phc: string): Pbkdf2Hash {
   const m = /^\$pbkdf2-(sha256|sha512)\$([^$]*)\$([^$]+)\$([^$]+)$/.exec(phc);
   if (!m) throw new Error('not a $pbkdf2-sha256$ or $pbkdf2-sha512$ PHC string');
-  const params = new Map(m[2]!.split(',').filter(Boolean).map((p) => p.split('=') as [string, string]));
+  const params = new Map(
+    m[2]!
+      .split(',')
+      .filter(Boolean)
+      .map((p) => p.split('=') as [string, string]),
+  );
   const rounds = Number(params.get('i'));
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > MAX_ROUNDS) throw new Error('bad or missing i= (rounds)');
   const hash = b64decode(m[4]!);

@@ -19,10 +19,7 @@ export const MEDIA_METHODS = ['begin', 'mediaChanges', 'uploadChanges', 'downloa
 export type MediaMethod = (typeof MEDIA_METHODS)[number];
 
 export type Route =
-  | { kind: 'sync'; method: SyncMethod }
-  | { kind: 'media'; method: MediaMethod }
-  | { kind: 'health' }
-  | { kind: 'landing' };
+  { kind: 'sync'; method: SyncMethod } | { kind: 'media'; method: MediaMethod } | { kind: 'health' } | { kind: 'landing' };
 
 export function isSyncMethod(name: string): name is SyncMethod {
   return (SYNC_METHODS as readonly string[]).includes(name);

@@ -97,7 +97,13 @@ export function createRequestHandler(deps: HandlerDeps) {
   const { config, auth, clock, logger } = deps;
   const log = logger.child('http');
 
-  async function runSyncMethod(method: SyncMethod, header: SyncHeader, req: IncomingMessage, res: ServerResponse, fields: Record<string, string>): Promise<void> {
+  async function runSyncMethod(
+    method: SyncMethod,
+    header: SyncHeader,
+    req: IncomingMessage,
+    res: ServerResponse,
+    fields: Record<string, string>,
+  ): Promise<void> {
     const clientAddress = req.socket.remoteAddress ?? 'unknown';
     if (method === 'hostKey') {
       const body = await readZstdBody(req, jsonLimits(config));

@@ -57,7 +57,13 @@ export async function readZstdBody(source: Readable, limits: BodyLimits): Promis
     },
   });
   try {
-    await pipeline(source, byteCap(limits.maxCompressed, 'compressed'), createZstdDecompress(), byteCap(limits.maxDecoded, 'decoded'), sink);
+    await pipeline(
+      source,
+      byteCap(limits.maxCompressed, 'compressed'),
+      createZstdDecompress(),
+      byteCap(limits.maxDecoded, 'decoded'),
+      sink,
+    );
   } catch (err) {
     throw asRequestError(err);
   }

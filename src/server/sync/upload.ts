@@ -28,7 +28,20 @@ export const UPLOAD_UNSUPPORTED_VERSION =
 export const BACKUPS_KEPT = 3;
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
-const REQUIRED_TABLES = ['col', 'notes', 'cards', 'revlog', 'graves', 'decks', 'deck_config', 'notetypes', 'fields', 'templates', 'config', 'tags'];
+const REQUIRED_TABLES = [
+  'col',
+  'notes',
+  'cards',
+  'revlog',
+  'graves',
+  'decks',
+  'deck_config',
+  'notetypes',
+  'fields',
+  'templates',
+  'config',
+  'tags',
+];
 
 export type UploadVerdict = { ok: true } | { ok: false; reply: string; why: string };
 
@@ -57,7 +70,8 @@ export function validateUploadedCollection(path: string): UploadVerdict {
   if (!readMagic(path).equals(SQLITE_MAGIC)) return corrupt('not an SQLite database');
   let db;
   try {
-    db = openCollection(path);
+    // query_only: judging a file must not change it.
+    db = openCollection(path, { readonly: true });
   } catch (err) {
     return corrupt(`cannot open: ${(err as Error).message}`);
   }
@@ -78,7 +92,12 @@ export function validateUploadedCollection(path: string): UploadVerdict {
     if (missing.length > 0) return corrupt(`missing tables ${missing.join(', ')}`);
     const check = db.pragma('integrity_check') as { integrity_check: string }[];
     if (check.length !== 1 || check[0]!.integrity_check !== 'ok') {
-      return corrupt(`integrity_check: ${check.slice(0, 3).map((r) => r.integrity_check).join('; ')}`);
+      return corrupt(
+        `integrity_check: ${check
+          .slice(0, 3)
+          .map((r) => r.integrity_check)
+          .join('; ')}`,
+      );
     }
     return { ok: true };
   } catch (err) {
@@ -133,10 +152,7 @@ export function installUpload(tempPath: string, ctx: MethodContext): void {
 }
 
 /** Receives the body into a temp file and judges it; the caller installs it under the lock. */
-export async function receiveUpload(
-  body: Readable,
-  ctx: MethodContext,
-): Promise<{ tempPath: string } | { reply: string; why: string }> {
+export async function receiveUpload(body: Readable, ctx: MethodContext): Promise<{ tempPath: string } | { reply: string; why: string }> {
   const { user, config } = ctx;
   mkdirSync(user.paths.dir, { recursive: true });
   const tempPath = join(user.paths.dir, `.upload-${randomBytes(6).toString('hex')}.tmp`);

@@ -27,7 +27,7 @@ const statusOf = async (p: Promise<unknown>): Promise<number> => {
 };
 
 describe('host keys and PBKDF2 (official SYNC_USERn compatibility)', () => {
-  test('the host key of user:pass is the official server\'s', () => {
+  test("the host key of user:pass is the official server's", () => {
     assert.equal(hostKeyFor('user:pass'), 'b2619aa1529dfdc4248e6edbf3c1b2a2b014cf6d');
   });
 
@@ -42,15 +42,30 @@ describe('host keys and PBKDF2 (official SYNC_USERn compatibility)', () => {
   });
 
   test('invalid SYNC_USERn entries are refused at start-up with the variable named', async () => {
-    await assert.rejects(loadEnvUsers([{ raw: 'nocolon', index: 1 }], false), (e: Error) => e instanceof ConfigError && /SYNC_USER1/.test(e.message));
+    await assert.rejects(
+      loadEnvUsers([{ raw: 'nocolon', index: 1 }], false),
+      (e: Error) => e instanceof ConfigError && /SYNC_USER1/.test(e.message),
+    );
     await assert.rejects(loadEnvUsers([{ raw: 'a:$pbkdf2-sha256$bad', index: 2 }], true), /SYNC_USER2.*PBKDF2/);
     await assert.rejects(loadEnvUsers([{ raw: '../x:pw', index: 1 }], false), /slash/);
-    await assert.rejects(loadEnvUsers([{ raw: 'Ann:a', index: 1 }, { raw: 'ann:b', index: 2 }], false), /defined twice/);
+    await assert.rejects(
+      loadEnvUsers(
+        [
+          { raw: 'Ann:a', index: 1 },
+          { raw: 'ann:b', index: 2 },
+        ],
+        false,
+      ),
+      /defined twice/,
+    );
   });
 
   test('configFromEnv reads the official variables with their defaults and stops at the first gap', () => {
     const c = configFromEnv({ SYNC_USER1: 'a:b', SYNC_USER2: 'c:d', SYNC_USER4: 'e:f', SYNC_BASE: '/data', HOME: '/home/x' });
-    assert.deepEqual(c.envUsers.map((u) => u.raw), ['a:b', 'c:d']);
+    assert.deepEqual(
+      c.envUsers.map((u) => u.raw),
+      ['a:b', 'c:d'],
+    );
     assert.equal(c.host, '0.0.0.0');
     assert.equal(c.port, 8080);
     assert.equal(c.maxPayloadMegs, 100);
@@ -92,7 +107,10 @@ describe('account store (argon2id)', () => {
     const a = openAccountStore(base);
     const b = openAccountStore(base);
     await a.add('carol', 'password1');
-    assert.deepEqual(b.list().map((x) => x.username), ['carol']);
+    assert.deepEqual(
+      b.list().map((x) => x.username),
+      ['carol'],
+    );
     a.remove('carol');
     assert.deepEqual(b.list(), []);
   });
@@ -135,7 +153,9 @@ describe('authenticator', () => {
 
   test('env users (SYNC_USERn) log in like on the official server, plain or PASSWORDS_HASHED', async () => {
     const phc = '$pbkdf2-sha256$i=600000,l=32$tonuvYGpksNFQBlEmm3lxg$oQ1sqlkoU7Qn72xNoIq+NHyW3yOOER8EZ6mIJiv5GYc';
-    const hashed = await createAuthenticator(await loadEnvUsers([{ raw: `user:${phc}`, index: 1 }], true), undefined, { clock: fakeClock() });
+    const hashed = await createAuthenticator(await loadEnvUsers([{ raw: `user:${phc}`, index: 1 }], true), undefined, {
+      clock: fakeClock(),
+    });
     assert.equal(await hashed.login('user', 'pass', 'a'), hostKeyFor(`user:${phc}`));
     const plain = await createAuthenticator(await loadEnvUsers([{ raw: 'user:pass', index: 1 }], false), undefined, { clock: fakeClock() });
     assert.equal(await plain.login('user', 'pass', 'a'), 'b2619aa1529dfdc4248e6edbf3c1b2a2b014cf6d');

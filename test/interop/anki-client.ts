@@ -1,0 +1,436 @@
+/**
+ * TypeScript side of the interop harness: spawns test/interop/anki_driver.py
+ * (the real Anki client core, via the `anki` Python package in .venv) and talks
+ * to it with JSON lines. One driver process serves many "devices"; a device is
+ * the path of a collection file.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** Longest a single driver request (login, sync, full upload, …) may take. */
+export const DRIVER_REQUEST_TIMEOUT_MS = 120_000;
+/** Longest the driver may take to import `anki` and answer the first ping. */
+export const DRIVER_START_TIMEOUT_MS = 60_000;
+/** Longest `stop()` waits for the driver to exit before killing it. */
+export const DRIVER_STOP_TIMEOUT_MS = 10_000;
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DRIVER_SCRIPT = fileURLToPath(new URL('./anki_driver.py', import.meta.url));
+const DEFAULT_PYTHON = path.join(PROJECT_ROOT, '.venv', 'bin', 'python');
+const STDERR_KEEP_CHARS = 64 * 1024;
+
+/** How the real client's sync reports what (still) has to happen. */
+export type ChangesRequired = 'NO_CHANGES' | 'NORMAL_SYNC' | 'FULL_SYNC' | 'FULL_DOWNLOAD' | 'FULL_UPLOAD';
+
+/**
+ * Error kinds the driver classifies failures into. Sync errors use the names of
+ * the client's SyncErrorKind; "timeout" and "driver_exited" come from this wrapper.
+ */
+export type AnkiErrorKind =
+  | 'auth'
+  | 'conflict'
+  | 'server_error'
+  | 'client_too_old'
+  | 'clock_incorrect'
+  | 'db_check_required'
+  | 'resync_required'
+  | 'upload_too_large'
+  | 'sync_not_started'
+  | 'server_message'
+  | 'sync_other'
+  | 'network'
+  | 'interrupted'
+  | 'db'
+  | 'io'
+  | 'invalid_input'
+  | 'not_found'
+  | 'backend'
+  | 'no_auth'
+  | 'bad_request'
+  | 'driver'
+  | 'timeout'
+  | 'driver_exited';
+
+export class AnkiClientError extends Error {
+  readonly kind: AnkiErrorKind;
+  readonly command: string;
+  /** Raw BackendError.Kind name from the Rust backend, when there is one. */
+  readonly backendKind: string | null;
+  /** The backend's message without the exception class prefix. */
+  readonly detail: string;
+
+  constructor(command: string, kind: AnkiErrorKind, message: string, detail: string, backendKind: string | null) {
+    super(`${command}: [${kind}] ${message}`);
+    this.name = 'AnkiClientError';
+    this.kind = kind;
+    this.command = command;
+    this.detail = detail;
+    this.backendKind = backendKind;
+  }
+}
+
+export interface LoginResult {
+  hkey: string;
+  endpoint: string;
+}
+
+export interface SyncResult {
+  required: ChangesRequired;
+  server_message: string;
+  server_media_usn: number;
+  host_number: number;
+  new_endpoint: string | null;
+  /** True when a normal (incremental) sync was carried out; it then reports NO_CHANGES. */
+  normal_sync_performed: boolean;
+}
+
+export interface SyncStatusResult {
+  required: 'NO_CHANGES' | 'NORMAL_SYNC' | 'FULL_SYNC';
+  new_endpoint: string | null;
+}
+
+export interface PopulateOptions {
+  notes: number;
+  decks?: string[];
+  tags?: string[];
+  /** How many cards to answer (default: min(notes, 20)). */
+  reviews?: number;
+}
+
+export interface PopulateResult {
+  notes_added: number;
+  reviews: number;
+  notes: number;
+  cards: number;
+  decks: number;
+  revlog: number;
+  tags: number;
+}
+
+export interface MediaSyncResult {
+  checked: string;
+  added: string;
+  removed: string;
+}
+
+export interface DumpNote {
+  id: number;
+  guid: string;
+  mid: number;
+  mod: number;
+  tags: string[];
+  flds: string[];
+  flags: number;
+  data: string;
+}
+
+export interface DumpCard {
+  id: number;
+  nid: number;
+  did: number;
+  ord: number;
+  mod: number;
+  type: number;
+  queue: number;
+  due: number;
+  ivl: number;
+  factor: number;
+  reps: number;
+  lapses: number;
+  left: number;
+  odue: number;
+  odid: number;
+  flags: number;
+  data: string;
+}
+
+export interface DumpDeck {
+  id: number;
+  name: string;
+  dyn: number;
+  conf: number | null;
+  desc: string;
+}
+
+export interface DumpDeckConfig {
+  id: number;
+  name: string;
+  config: Record<string, unknown>;
+}
+
+export interface DumpNotetype {
+  id: number;
+  name: string;
+  type: number;
+  sortf: number;
+  css: string;
+  fields: { ord: number; name: string }[];
+  templates: { ord: number; name: string; qfmt: string; afmt: string }[];
+}
+
+export interface DumpRevlog {
+  id: number;
+  cid: number;
+  ease: number;
+  ivl: number;
+  lastIvl: number;
+  factor: number;
+  time: number;
+  type: number;
+}
+
+/** Canonical, device-independent view of a collection (no usn, ls or col mod). */
+export interface CollectionDump {
+  crt: number;
+  notes: DumpNote[];
+  cards: DumpCard[];
+  decks: DumpDeck[];
+  deck_configs: DumpDeckConfig[];
+  notetypes: DumpNotetype[];
+  tags: string[];
+  revlog: DumpRevlog[];
+}
+
+export interface CheckResult {
+  /** Problems reported by the client's Check Database (empty = none). */
+  problems: string[];
+  /** Rows of `PRAGMA integrity_check` (["ok"] = fine). */
+  integrity: string[];
+  db_error: string | null;
+  ok: boolean;
+}
+
+export interface AnkiClientOptions {
+  /** Python interpreter with the `anki` package (default: <root>/.venv/bin/python). */
+  python?: string;
+  /** Per-request timeout in ms (default DRIVER_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
+  /** Copy the driver's stderr to this process's stderr as it arrives. */
+  echoStderr?: boolean;
+}
+
+interface DriverResponse {
+  id: number | null;
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+  kind?: string;
+  backend_kind?: string | null;
+  message?: string;
+}
+
+interface Pending {
+  command: string;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class AnkiClient {
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #pending = new Map<number, Pending>();
+  readonly #requestTimeoutMs: number;
+  readonly #exited: Promise<void>;
+  #nextId = 1;
+  #stderr = '';
+  #exitInfo: string | null = null;
+
+  private constructor(options: AnkiClientOptions) {
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? DRIVER_REQUEST_TIMEOUT_MS;
+    const python = options.python ?? process.env['HEARTH_ANKI_PYTHON'] ?? DEFAULT_PYTHON;
+    this.#child = spawn(python, [DRIVER_SCRIPT], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const echo = options.echoStderr ?? process.env['HEARTH_INTEROP_VERBOSE'] === '1';
+    this.#child.stderr.setEncoding('utf8');
+    this.#child.stderr.on('data', (chunk: string) => {
+      this.#stderr = (this.#stderr + chunk).slice(-STDERR_KEEP_CHARS);
+      if (echo) process.stderr.write(`[anki-driver] ${chunk}`);
+    });
+    const lines = createInterface({ input: this.#child.stdout, crlfDelay: Infinity });
+    lines.on('line', (line) => this.#onLine(line));
+    this.#exited = new Promise<void>((resolve) => {
+      this.#child.on('error', (err) => {
+        this.#exitInfo = `could not run ${python}: ${err.message}`;
+        this.#failAll();
+        resolve();
+      });
+      this.#child.on('exit', (code, signal) => {
+        this.#exitInfo ??= `driver exited (code ${code}, signal ${signal})`;
+        this.#failAll();
+        resolve();
+      });
+    });
+    // A broken pipe after the driver died is reported through the pending requests.
+    this.#child.stdin.on('error', () => {});
+  }
+
+  /** Spawns the driver and waits until the `anki` package is imported. */
+  static async start(options: AnkiClientOptions = {}): Promise<AnkiClient> {
+    const client = new AnkiClient(options);
+    try {
+      await client.#request('ping', {}, DRIVER_START_TIMEOUT_MS);
+    } catch (err) {
+      await client.stop();
+      throw err;
+    }
+    return client;
+  }
+
+  /** The driver's recent stderr, for diagnostics. */
+  get stderr(): string {
+    return this.#stderr;
+  }
+
+  ping(): Promise<{ anki_version: string }> {
+    return this.#request('ping', {}) as Promise<{ anki_version: string }>;
+  }
+
+  /** Logs the device in; wrong credentials throw AnkiClientError with kind "auth". */
+  login(device: string, endpoint: string, username: string, password: string): Promise<LoginResult> {
+    return this.#request('login', { device, endpoint, username, password }) as Promise<LoginResult>;
+  }
+
+  /** Uses a known host key without logging in (e.g. to test invalid keys). */
+  setAuth(device: string, endpoint: string, hkey: string): Promise<void> {
+    return this.#request('set_auth', { device, endpoint, hkey }).then(() => undefined);
+  }
+
+  populate(device: string, options: PopulateOptions): Promise<PopulateResult> {
+    return this.#request('populate', { device, ...options }) as Promise<PopulateResult>;
+  }
+
+  /** Normal sync (col.sync_collection, media off unless asked). */
+  sync(device: string, options: { media?: boolean } = {}): Promise<SyncResult> {
+    return this.#request('sync', { device, media: options.media ?? false }) as Promise<SyncResult>;
+  }
+
+  syncStatus(device: string): Promise<SyncStatusResult> {
+    return this.#request('sync_status', { device }) as Promise<SyncStatusResult>;
+  }
+
+  /**
+   * Full upload. `serverUsn` is the server's media USN from the preceding sync;
+   * when given, the client runs a media sync afterwards (as the desktop app does
+   * with media syncing enabled); when omitted, media is skipped.
+   */
+  fullUpload(device: string, options: { serverUsn?: number } = {}): Promise<void> {
+    return this.#request('full_upload', { device, server_usn: options.serverUsn ?? null }).then(() => undefined);
+  }
+
+  /** Full download; see fullUpload for `serverUsn`. */
+  fullDownload(device: string, options: { serverUsn?: number } = {}): Promise<void> {
+    return this.#request('full_download', { device, server_usn: options.serverUsn ?? null }).then(() => undefined);
+  }
+
+  syncMedia(device: string, options: { timeoutSecs?: number } = {}): Promise<MediaSyncResult> {
+    return this.#request('sync_media', { device, timeout: options.timeoutSecs ?? 120 }) as Promise<MediaSyncResult>;
+  }
+
+  dump(device: string): Promise<CollectionDump> {
+    return this.#request('dump', { device }) as Promise<CollectionDump>;
+  }
+
+  /** The client's own Check Database plus PRAGMA integrity_check. */
+  check(device: string): Promise<CheckResult> {
+    return this.#request('check', { device }) as Promise<CheckResult>;
+  }
+
+  /** Runs SQL on the device's collection (meant for read-only assertions). */
+  execSql(device: string, sql: string, args: unknown[] = []): Promise<unknown[][]> {
+    return this.#request('exec_sql', { device, sql, args }) as Promise<unknown[][]>;
+  }
+
+  close(device: string): Promise<void> {
+    return this.#request('close', { device }).then(() => undefined);
+  }
+
+  /** Closes all collections and ends the driver (killing it if it does not exit). */
+  async stop(): Promise<void> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null && this.#exitInfo === null) {
+      try {
+        await this.#request('quit', {}, DRIVER_STOP_TIMEOUT_MS);
+      } catch {
+        // fall through to the kill below
+      }
+      this.#child.stdin.end();
+      const timer = setTimeout(() => this.#child.kill('SIGKILL'), DRIVER_STOP_TIMEOUT_MS);
+      await this.#exited;
+      clearTimeout(timer);
+    }
+    await this.#exited;
+  }
+
+  #request(command: string, args: Record<string, unknown>, timeoutMs = this.#requestTimeoutMs): Promise<unknown> {
+    if (this.#exitInfo !== null) {
+      return Promise.reject(this.#exitedError(command));
+    }
+    const id = this.#nextId++;
+    return new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(
+          new AnkiClientError(
+            command,
+            'timeout',
+            `no answer from the Anki driver within ${timeoutMs} ms (DRIVER_REQUEST_TIMEOUT_MS); killing it\n${this.#stderrTail()}`,
+            'timeout',
+            null,
+          ),
+        );
+        // The driver handles requests one at a time, so it is stuck: kill it.
+        this.#child.kill('SIGKILL');
+      }, timeoutMs);
+      this.#pending.set(id, { command, resolve, reject, timer });
+      this.#child.stdin.write(`${JSON.stringify({ id, cmd: command, ...args })}\n`);
+    });
+  }
+
+  #onLine(line: string): void {
+    if (line.trim() === '') return;
+    let response: DriverResponse;
+    try {
+      response = JSON.parse(line) as DriverResponse;
+    } catch {
+      this.#stderr = (this.#stderr + `\n[unparsable stdout line] ${line}\n`).slice(-STDERR_KEEP_CHARS);
+      return;
+    }
+    const id = response.id;
+    if (typeof id !== 'number') return;
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return; // answer to a request that already timed out
+    this.#pending.delete(id);
+    clearTimeout(pending.timer);
+    if (response.ok) {
+      pending.resolve(response.result);
+    } else {
+      const kind = (response.kind ?? 'driver') as AnkiErrorKind;
+      const message = response.error ?? 'unknown error';
+      const full = kind === 'driver' || kind === 'backend' ? `${message}\n${this.#stderrTail()}` : message;
+      pending.reject(new AnkiClientError(pending.command, kind, full, response.message ?? message, response.backend_kind ?? null));
+    }
+  }
+
+  #failAll(): void {
+    for (const [id, pending] of this.#pending) {
+      clearTimeout(pending.timer);
+      this.#pending.delete(id);
+      pending.reject(this.#exitedError(pending.command));
+    }
+  }
+
+  #exitedError(command: string): AnkiClientError {
+    const info = this.#exitInfo ?? 'driver exited';
+    return new AnkiClientError(command, 'driver_exited', `${info}\n${this.#stderrTail()}`, info, null);
+  }
+
+  #stderrTail(): string {
+    const tail = this.#stderr.slice(-4000).trim();
+    return tail === '' ? '(driver stderr empty)' : `driver stderr:\n${tail}`;
+  }
+}

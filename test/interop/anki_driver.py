@@ -1,0 +1,590 @@
+#!/usr/bin/env python3
+"""Drives the real Anki client core (the `anki` Python package) for interop tests.
+
+Protocol: JSON lines. One request object per line on stdin, one response line
+on stdout, strictly in order:
+
+    request : {"id": <any, echoed>, "cmd": "<command>", ...arguments}
+    success : {"id": ..., "ok": true, "result": <value>}
+    failure : {"id": ..., "ok": false, "error": "<ExceptionClass>: <message>",
+               "kind": "<classified kind>", "backend_kind": "<BackendError.Kind name>|null",
+               "message": "<message>"}
+
+A "device" is the path of a collection file (*.anki2). Collections are opened
+lazily on first use and kept open until `close` or `quit`. Each device keeps
+the SyncAuth obtained by `login` (or `set_auth`).
+
+Commands (arguments besides "cmd"/"id"):
+    ping           {}                                           -> {"anki_version"}
+    login          {device, endpoint, username, password}       -> {"hkey", "endpoint"}
+    set_auth       {device, endpoint, hkey}                     -> {}
+    populate       {device, notes, decks?, tags?, reviews?}     -> counts
+    sync           {device, media?: false}                      -> {"required", "server_message",
+                                                                    "server_media_usn", "host_number",
+                                                                    "new_endpoint", "normal_sync_performed"}
+    sync_status    {device}                                     -> {"required", "new_endpoint"}
+    full_upload    {device, server_usn?}                        -> {}   (server_usn = media usn;
+                                                                    null/absent skips media)
+    full_download  {device, server_usn?}                        -> {}
+    sync_media     {device, timeout?: 120}                      -> {"checked", "added", "removed"}
+    dump           {device}                                     -> canonical collection JSON
+    check          {device}                                     -> {"problems": [...], "integrity": [...], "ok"}
+    exec_sql       {device, sql, args?: []}                     -> rows (list of lists)
+    close          {device}                                     -> {}   (forgets its auth too)
+    quit           {}                                           -> {} (then the process exits)
+
+Error kinds: "auth", "conflict", "server_error", "client_too_old", "clock_incorrect",
+"db_check_required", "resync_required", "upload_too_large", "sync_not_started",
+"server_message", "sync_other", "network", "interrupted", "db", "io",
+"invalid_input", "not_found", "backend", "no_auth", "bad_request", "driver".
+
+stdout is reserved for the protocol: file descriptor 1 is redirected to stderr
+at start-up so that nothing the library prints can corrupt the stream.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from typing import Any, Callable
+
+# --- keep the protocol stream clean ----------------------------------------
+_proto_fd = os.dup(1)
+os.dup2(2, 1)
+sys.stdout = sys.stderr
+_proto = os.fdopen(_proto_fd, "w", encoding="utf-8", newline="\n", buffering=1)
+_stdin = open(sys.stdin.fileno(), "r", encoding="utf-8", newline="\n", closefd=False)
+
+os.environ.setdefault("RUST_LOG", "error")
+
+import anki._backend as _backend_mod  # noqa: E402
+from anki import backend_pb2, sync_pb2  # noqa: E402
+from anki.collection import Collection  # noqa: E402
+from anki.errors import (  # noqa: E402
+    BackendError,
+    BackendIOError,
+    DBError,
+    Interrupted,
+    InvalidInput,
+    NetworkError,
+    NotFoundError,
+    SyncError,
+    SyncErrorKind,
+)
+
+# The python layer collapses several backend error kinds (for instance
+# SYNC_SERVER_MESSAGE becomes a plain BackendError). Keep the raw kind on the
+# exception so that errors can be classified precisely.
+_orig_to_pylib = _backend_mod.backend_exception_to_pylib
+
+
+def _to_pylib_with_kind(err: backend_pb2.BackendError) -> Exception:
+    exc = _orig_to_pylib(err)
+    try:
+        exc.backend_kind = backend_pb2.BackendError.Kind.Name(err.kind)  # type: ignore[attr-defined]
+    except Exception:
+        exc.backend_kind = str(err.kind)  # type: ignore[attr-defined]
+    exc.backend_context = err.context  # type: ignore[attr-defined]
+    return exc
+
+
+_backend_mod.backend_exception_to_pylib = _to_pylib_with_kind
+
+CHANGES_REQUIRED = {
+    v: k for k, v in sync_pb2.SyncCollectionResponse.ChangesRequired.items()
+}
+STATUS_REQUIRED = {v: k for k, v in sync_pb2.SyncStatusResponse.Required.items()}
+
+
+class DriverError(Exception):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class Device:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.col: Collection | None = None
+        self.auth: sync_pb2.SyncAuth | None = None
+
+    def open(self) -> Collection:
+        if self.col is None:
+            parent = os.path.dirname(os.path.abspath(self.path))
+            os.makedirs(parent, exist_ok=True)
+            self.col = Collection(self.path)
+        elif self.col.db is None:
+            # a previous full sync failed before the collection was reattached
+            self.col.reopen()
+        return self.col
+
+    def require_auth(self) -> sync_pb2.SyncAuth:
+        if self.auth is None:
+            raise DriverError("no_auth", f"device {self.path} has not logged in")
+        return self.auth
+
+    def close(self) -> None:
+        if self.col is not None:
+            if self.col.db is not None:
+                self.col.close()
+            self.col = None
+
+
+devices: dict[str, Device] = {}
+
+
+def device(req: dict[str, Any]) -> Device:
+    path = req.get("device")
+    if not isinstance(path, str) or not path:
+        raise DriverError("bad_request", "missing 'device' (collection file path)")
+    path = os.path.abspath(path)
+    if path not in devices:
+        devices[path] = Device(path)
+    return devices[path]
+
+
+def normalize_endpoint(endpoint: str) -> str:
+    # The client resolves "sync/..." relative to the endpoint URL, so a base
+    # path without a trailing slash would lose its last segment.
+    return endpoint if endpoint.endswith("/") else endpoint + "/"
+
+
+# --- error classification ----------------------------------------------------
+
+
+def classify(exc: BaseException, col: Collection | None) -> str:
+    if isinstance(exc, DriverError):
+        return exc.kind
+    backend_kind = getattr(exc, "backend_kind", None)
+    if isinstance(exc, SyncError):
+        if exc.kind == SyncErrorKind.AUTH:
+            return "auth"
+        msg = str(exc)
+        if col is not None:
+            tr = col.tr
+            known: list[tuple[str, Callable[[], str]]] = [
+                ("conflict", tr.sync_conflict),
+                ("server_error", tr.sync_server_error),
+                ("client_too_old", tr.sync_client_too_old),
+                ("clock_incorrect", tr.sync_clock_off),
+                ("db_check_required", tr.sync_sanity_check_failed),
+                ("resync_required", tr.sync_resync_required),
+            ]
+            for kind, fn in known:
+                try:
+                    if msg == fn():
+                        return kind
+                except Exception:
+                    pass
+            try:
+                prefix = tr.sync_upload_too_large(details="\x00").split("\x00")[0]
+                prefix = prefix.split("\u2068")[0]
+                if prefix and msg.startswith(prefix):
+                    return "upload_too_large"
+            except Exception:
+                pass
+        if "sync not started" in msg.lower():
+            return "sync_not_started"
+        return "sync_other"
+    if backend_kind == "SYNC_SERVER_MESSAGE":
+        return "server_message"
+    if isinstance(exc, NetworkError):
+        return "network"
+    if isinstance(exc, Interrupted):
+        return "interrupted"
+    if isinstance(exc, DBError):
+        return "db"
+    if isinstance(exc, BackendIOError):
+        return "io"
+    if isinstance(exc, InvalidInput):
+        return "invalid_input"
+    if isinstance(exc, NotFoundError):
+        return "not_found"
+    if isinstance(exc, BackendError):
+        return "backend"
+    return "driver"
+
+
+# --- commands ---------------------------------------------------------------
+
+
+def cmd_ping(req: dict[str, Any]) -> Any:
+    from anki.buildinfo import version
+
+    return {"anki_version": version}
+
+
+def cmd_login(req: dict[str, Any]) -> Any:
+    dev = device(req)
+    col = dev.open()
+    endpoint = normalize_endpoint(str(req["endpoint"]))
+    auth = col.sync_login(str(req["username"]), str(req["password"]), endpoint)
+    if not auth.endpoint:
+        auth.endpoint = endpoint
+    dev.auth = auth
+    return {"hkey": auth.hkey, "endpoint": auth.endpoint}
+
+
+def cmd_set_auth(req: dict[str, Any]) -> Any:
+    dev = device(req)
+    dev.open()
+    dev.auth = sync_pb2.SyncAuth(
+        hkey=str(req["hkey"]), endpoint=normalize_endpoint(str(req["endpoint"]))
+    )
+    return {}
+
+
+NOUNS = [
+    "猫", "犬", "日本語", "水", "Ärger", "straße", "ΣΟΦΊΑ", "مرحبا", "привет",
+    "café", "naïve", "한국어", "emoji 🦊", "Ωμέγα", "smörgåsbord", "ﬁne ligature",
+]
+
+
+def cmd_populate(req: dict[str, Any]) -> Any:
+    dev = device(req)
+    col = dev.open()
+    count = int(req.get("notes", 0))
+    deck_names = list(req.get("decks") or ["Default"])
+    tags = list(req.get("tags") or [])
+    reviews = int(req.get("reviews", min(count, 20)))
+
+    nt = col.models.by_name("Basic")
+    if nt is None:
+        raise DriverError("driver", "notetype 'Basic' not found")
+    deck_ids = [int(col.decks.id(name)) for name in deck_names]
+
+    before_notes = col.note_count()
+    added = 0
+    for i in range(count):
+        note = col.new_note(nt)
+        noun = NOUNS[i % len(NOUNS)]
+        note["Front"] = f"#{before_notes + i} {noun} — «front» <b>{i}</b>"
+        note["Back"] = f"Antwort {i}: {noun[::-1]} ∑ 答え {i * 7 % 13}"
+        if tags:
+            # every note gets one tag, every third note gets two
+            note.tags = [tags[i % len(tags)]]
+            if i % 3 == 0 and len(tags) > 1:
+                note.tags.append(tags[(i + 1) % len(tags)])
+        col.add_note(note, deck_ids[i % len(deck_ids)])
+        added += 1
+
+    # Answer some cards so that revlog rows exist.
+    answered = 0
+    eases = [3, 1, 4, 2]
+    per_deck = max(1, reviews // max(1, len(deck_ids))) if reviews else 0
+    for did in deck_ids:
+        if answered >= reviews:
+            break
+        col.decks.select(did)
+        for _ in range(per_deck):
+            if answered >= reviews:
+                break
+            card = col.sched.getCard()
+            if card is None:
+                break
+            col.sched.answerCard(card, eases[answered % len(eases)])  # type: ignore[arg-type]
+            answered += 1
+    if deck_ids:
+        col.decks.select(deck_ids[0])
+
+    return {
+        "notes_added": added,
+        "reviews": answered,
+        "notes": col.note_count(),
+        "cards": col.card_count(),
+        "decks": len(col.decks.all_names_and_ids()),
+        "revlog": col.db.scalar("select count() from revlog"),
+        "tags": len(col.tags.all()),
+    }
+
+
+def sync_output_to_json(out: sync_pb2.SyncCollectionResponse) -> dict[str, Any]:
+    return {
+        "required": CHANGES_REQUIRED.get(out.required, str(out.required)),
+        "server_message": out.server_message,
+        "server_media_usn": out.server_media_usn,
+        "host_number": out.host_number,
+        "new_endpoint": out.new_endpoint if out.HasField("new_endpoint") else None,
+    }
+
+
+def cmd_sync(req: dict[str, Any]) -> Any:
+    dev = device(req)
+    col = dev.open()
+    auth = dev.require_auth()
+    ls_before = col.db.scalar("select ls from col")
+    out = col.sync_collection(auth, bool(req.get("media", False)))
+    if out.HasField("new_endpoint") and out.new_endpoint:
+        auth.endpoint = out.new_endpoint
+    result = sync_output_to_json(out)
+    # A completed normal sync is reported as NO_CHANGES (what is still
+    # required afterwards); the last-sync time tells whether one took place.
+    result["normal_sync_performed"] = col.db.scalar("select ls from col") != ls_before
+    return result
+
+
+def cmd_sync_status(req: dict[str, Any]) -> Any:
+    dev = device(req)
+    col = dev.open()
+    out = col.sync_status(dev.require_auth())
+    return {
+        "required": STATUS_REQUIRED.get(out.required, str(out.required)),
+        "new_endpoint": out.new_endpoint if out.HasField("new_endpoint") else None,
+    }
+
+
+def full_sync(req: dict[str, Any], upload: bool) -> Any:
+    dev = device(req)
+    col = dev.open()
+    auth = dev.require_auth()
+    server_usn = req.get("server_usn")  # media usn; None = skip media sync
+    # Same dance as the desktop client (aqt/sync.py): the backend takes the
+    # collection away for the transfer and reopens it itself afterwards.
+    col.close_for_full_sync()
+    try:
+        col.full_upload_or_download(
+            auth=auth,
+            server_usn=int(server_usn) if server_usn is not None else None,
+            upload=upload,
+        )
+    finally:
+        try:
+            col.reopen(after_full_sync=True)
+        except Exception:
+            # backend could not reopen; force a fresh open next time
+            try:
+                col.db = None
+                dev.col = None
+            except Exception:
+                pass
+    return {}
+
+
+def cmd_full_upload(req: dict[str, Any]) -> Any:
+    return full_sync(req, True)
+
+
+def cmd_full_download(req: dict[str, Any]) -> Any:
+    return full_sync(req, False)
+
+
+def cmd_sync_media(req: dict[str, Any]) -> Any:
+    dev = device(req)
+    col = dev.open()
+    auth = dev.require_auth()
+    timeout = float(req.get("timeout", 120))
+    col.sync_media(auth)
+    deadline = time.monotonic() + timeout
+    while True:
+        status = col.media_sync_status()  # raises if the media sync failed
+        if not status.active:
+            return {
+                "checked": status.progress.checked,
+                "added": status.progress.added,
+                "removed": status.progress.removed,
+            }
+        if time.monotonic() > deadline:
+            col.abort_media_sync()
+            raise DriverError("driver", f"media sync did not finish in {timeout}s")
+        time.sleep(0.05)
+
+
+def _rows(col: Collection, sql: str, *args: Any) -> list[list[Any]]:
+    return [list(r) for r in col.db.all(sql, *args)]
+
+
+def cmd_dump(req: dict[str, Any]) -> Any:
+    dev = device(req)
+    col = dev.open()
+    notes = [
+        {
+            "id": r[0],
+            "guid": r[1],
+            "mid": r[2],
+            "mod": r[3],
+            "tags": r[4].split(),
+            "flds": r[5].split("\x1f"),
+            "flags": r[6],
+            "data": r[7],
+        }
+        for r in _rows(
+            col, "select id, guid, mid, mod, tags, flds, flags, data from notes order by id"
+        )
+    ]
+    card_cols = [
+        "id", "nid", "did", "ord", "mod", "type", "queue", "due", "ivl", "factor",
+        "reps", "lapses", "left", "odue", "odid", "flags", "data",
+    ]
+    cards = [
+        dict(zip(card_cols, r))
+        for r in _rows(col, f"select {', '.join(card_cols)} from cards order by id")
+    ]
+    decks = []
+    for name_id in col.decks.all_names_and_ids():
+        d = col.decks.get(name_id.id)
+        assert d is not None
+        decks.append(
+            {
+                "id": int(d["id"]),
+                "name": d["name"],
+                "dyn": int(d.get("dyn", 0)),
+                "conf": int(d["conf"]) if "conf" in d else None,
+                "desc": d.get("desc", ""),
+            }
+        )
+    decks.sort(key=lambda d: d["id"])
+    deck_configs = []
+    for conf in col.decks.all_config():
+        conf = dict(conf)
+        conf.pop("usn", None)
+        deck_configs.append({"id": int(conf["id"]), "name": conf["name"], "config": conf})
+    deck_configs.sort(key=lambda d: d["id"])
+    notetypes = []
+    for nt in col.models.all():
+        notetypes.append(
+            {
+                "id": int(nt["id"]),
+                "name": nt["name"],
+                "type": nt.get("type", 0),
+                "sortf": nt.get("sortf", 0),
+                "css": nt.get("css", ""),
+                "fields": [{"ord": f["ord"], "name": f["name"]} for f in nt["flds"]],
+                "templates": [
+                    {"ord": t["ord"], "name": t["name"], "qfmt": t["qfmt"], "afmt": t["afmt"]}
+                    for t in nt["tmpls"]
+                ],
+            }
+        )
+    notetypes.sort(key=lambda n: n["id"])
+    revlog_cols = ["id", "cid", "ease", "ivl", "lastIvl", "factor", "time", "type"]
+    revlog = [
+        dict(zip(revlog_cols, r))
+        for r in _rows(col, f"select {', '.join(revlog_cols)} from revlog order by id")
+    ]
+    return {
+        "crt": col.crt,
+        "notes": notes,
+        "cards": cards,
+        "decks": decks,
+        "deck_configs": deck_configs,
+        "notetypes": notetypes,
+        "tags": sorted(col.tags.all()),
+        "revlog": revlog,
+    }
+
+
+def cmd_check(req: dict[str, Any]) -> Any:
+    dev = device(req)
+    col = dev.open()
+    integrity = [str(r[0]) for r in col.db.all("pragma integrity_check")]
+    try:
+        problems = list(col._backend.check_database())
+        db_error = None
+    except DBError as err:
+        problems = [str(err)]
+        db_error = str(err)
+    return {
+        "problems": problems,
+        "integrity": integrity,
+        "db_error": db_error,
+        "ok": not problems and integrity == ["ok"],
+    }
+
+
+def cmd_exec_sql(req: dict[str, Any]) -> Any:
+    dev = device(req)
+    col = dev.open()
+    args = req.get("args") or []
+    return _rows(col, str(req["sql"]), *args)
+
+
+def cmd_close(req: dict[str, Any]) -> Any:
+    dev = device(req)
+    dev.close()
+    devices.pop(dev.path, None)
+    return {}
+
+
+def cmd_quit(req: dict[str, Any]) -> Any:
+    for dev in list(devices.values()):
+        try:
+            dev.close()
+        except Exception:
+            traceback.print_exc()
+    devices.clear()
+    return {}
+
+
+COMMANDS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "ping": cmd_ping,
+    "login": cmd_login,
+    "set_auth": cmd_set_auth,
+    "populate": cmd_populate,
+    "sync": cmd_sync,
+    "sync_status": cmd_sync_status,
+    "full_upload": cmd_full_upload,
+    "full_download": cmd_full_download,
+    "sync_media": cmd_sync_media,
+    "dump": cmd_dump,
+    "check": cmd_check,
+    "exec_sql": cmd_exec_sql,
+    "close": cmd_close,
+    "quit": cmd_quit,
+}
+
+
+def respond(obj: dict[str, Any]) -> None:
+    _proto.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    _proto.flush()
+
+
+def main() -> None:
+    while True:
+        raw = _stdin.readline()
+        if not raw:
+            break
+        line = raw.strip()
+        if not line:
+            continue
+        req_id: Any = None
+        req: Any = None
+        try:
+            req = json.loads(line)
+            if not isinstance(req, dict):
+                raise DriverError("bad_request", "request must be a JSON object")
+            req_id = req.get("id")
+            name = req.get("cmd")
+            fn = COMMANDS.get(name) if isinstance(name, str) else None
+            if fn is None:
+                raise DriverError("bad_request", f"unknown command {name!r}")
+            result = fn(req)
+            respond({"id": req_id, "ok": True, "result": result})
+            if name == "quit":
+                return
+        except Exception as exc:  # noqa: BLE001 - every failure is reported
+            col: Collection | None = None
+            path = req.get("device") if isinstance(req, dict) else None
+            if isinstance(path, str) and os.path.abspath(path) in devices:
+                col = devices[os.path.abspath(path)].col
+            kind = classify(exc, col)
+            if kind in ("driver", "backend"):
+                traceback.print_exc()
+            respond(
+                {
+                    "id": req_id,
+                    "ok": False,
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "kind": kind,
+                    "backend_kind": getattr(exc, "backend_kind", None),
+                    "message": str(exc),
+                }
+            )
+    # stdin closed: close collections cleanly
+    cmd_quit({})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+/**
+ * Starts a sync server as a child process for interop tests, configured only
+ * through the official environment variables (SYNC_USER1..N, SYNC_BASE,
+ * SYNC_HOST, SYNC_PORT, MAX_SYNC_PAYLOAD_MEGS, PASSWORDS_HASHED).
+ *
+ *   official: <root>/.venv/bin/python -m anki.syncserver
+ *   hearth:   node src/server/cli.ts
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+/** Longest a server may take to answer GET /health with 200 after spawning. */
+export const SERVER_READY_TIMEOUT_MS = 30_000;
+/** Longest stop() waits after SIGTERM before sending SIGKILL. */
+export const SERVER_STOP_TIMEOUT_MS = 10_000;
+const HEALTH_POLL_INTERVAL_MS = 100;
+const HEALTH_REQUEST_TIMEOUT_MS = 2_000;
+const OUTPUT_KEEP_CHARS = 256 * 1024;
+const PORT_ATTEMPTS = 3;
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const HOST = '127.0.0.1';
+
+export type ServerKind = 'official' | 'hearth';
+
+export interface ServerOptions {
+  /** "username:password" entries, passed as SYNC_USER1, SYNC_USER2, … */
+  users: string[];
+  /** Data folder (SYNC_BASE). Default: a new temp folder, removed by stop(). */
+  base?: string;
+  /** MAX_SYNC_PAYLOAD_MEGS. */
+  maxPayloadMegs?: number;
+  /** Sets PASSWORDS_HASHED=1 (users then carry PHC password hashes). */
+  passwordsHashed?: boolean;
+  /** Extra environment variables (e.g. RUST_LOG). */
+  env?: Record<string, string>;
+  /** Copy the server's output to this process's stderr as it arrives. */
+  echoOutput?: boolean;
+}
+
+export interface RunningServer {
+  kind: ServerKind;
+  /** Sync endpoint with trailing slash, e.g. http://127.0.0.1:40123/ */
+  endpoint: string;
+  base: string;
+  port: number;
+  pid: number;
+  /** Captured stdout and stderr, interleaved. */
+  output(): string;
+  /** True while the process runs. */
+  running(): boolean;
+  /** SIGTERM, wait for exit (SIGKILL after SERVER_STOP_TIMEOUT_MS); removes a temp base. */
+  stop(): Promise<void>;
+}
+
+export class ServerStartError extends Error {
+  readonly output: string;
+  constructor(message: string, output: string) {
+    super(`${message}\n--- server output ---\n${output.slice(-8000) || '(none)'}`);
+    this.name = 'ServerStartError';
+    this.output = output;
+  }
+}
+
+/** Finds a free TCP port on 127.0.0.1 by listening on port 0 and closing. */
+export async function freePort(): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, HOST, () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close((err) => (err ? reject(err) : resolve(port)));
+    });
+  });
+}
+
+function serverCommand(kind: ServerKind): { command: string; args: string[] } {
+  if (kind === 'official') {
+    const python = process.env['HEARTH_ANKI_PYTHON'] ?? path.join(PROJECT_ROOT, '.venv', 'bin', 'python');
+    return { command: python, args: ['-m', 'anki.syncserver'] };
+  }
+  return { command: process.execPath, args: [path.join('src', 'server', 'cli.ts')] };
+}
+
+function serverEnv(opts: ServerOptions, base: string, port: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    // Never let the caller's own sync-server settings leak into the child.
+    if (/^SYNC_/.test(key) || key === 'MAX_SYNC_PAYLOAD_MEGS' || key === 'PASSWORDS_HASHED') continue;
+    env[key] = value;
+  }
+  opts.users.forEach((user, i) => {
+    env[`SYNC_USER${i + 1}`] = user;
+  });
+  env['SYNC_BASE'] = base;
+  env['SYNC_HOST'] = HOST;
+  env['SYNC_PORT'] = String(port);
+  if (opts.maxPayloadMegs !== undefined) env['MAX_SYNC_PAYLOAD_MEGS'] = String(opts.maxPayloadMegs);
+  if (opts.passwordsHashed) env['PASSWORDS_HASHED'] = '1';
+  return { ...env, ...opts.env };
+}
+
+async function waitForExit(child: ChildProcess, exited: Promise<void>, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([exited.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function healthy(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://${HOST}:${port}/health`, {
+      signal: AbortSignal.timeout(HEALTH_REQUEST_TIMEOUT_MS),
+    });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function startOnce(kind: ServerKind, opts: ServerOptions, base: string, port: number): Promise<RunningServer> {
+  const { command, args } = serverCommand(kind);
+  const echo = opts.echoOutput ?? process.env['HEARTH_INTEROP_VERBOSE'] === '1';
+  let output = '';
+  const child = spawn(command, args, {
+    cwd: PROJECT_ROOT,
+    env: serverEnv(opts, base, port),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const capture = (stream: NodeJS.ReadableStream | null, label: string): void => {
+    if (stream === null) return;
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      output = (output + chunk).slice(-OUTPUT_KEEP_CHARS);
+      if (echo) process.stderr.write(`[${kind}-server ${label}] ${chunk}`);
+    });
+  };
+  capture(child.stdout, 'out');
+  capture(child.stderr, 'err');
+  let exitDescription: string | null = null;
+  const exited = new Promise<void>((resolve) => {
+    child.on('error', (err) => {
+      exitDescription = `could not run ${command}: ${err.message}`;
+      resolve();
+    });
+    child.on('exit', (code, signal) => {
+      exitDescription ??= `exited with code ${code}, signal ${signal}`;
+      resolve();
+    });
+  });
+
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null || exitDescription !== null) return;
+    child.kill('SIGTERM');
+    if (!(await waitForExit(child, exited, SERVER_STOP_TIMEOUT_MS))) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+
+  const deadline = Date.now() + SERVER_READY_TIMEOUT_MS;
+  for (;;) {
+    if (exitDescription !== null) {
+      throw new ServerStartError(`${kind} server ${exitDescription} before becoming ready on port ${port}`, output);
+    }
+    if (await healthy(port)) break;
+    if (Date.now() > deadline) {
+      await kill();
+      throw new ServerStartError(
+        `${kind} server did not answer GET /health with 200 within ${SERVER_READY_TIMEOUT_MS} ms (SERVER_READY_TIMEOUT_MS) on port ${port}`,
+        output,
+      );
+    }
+    await sleep(HEALTH_POLL_INTERVAL_MS);
+  }
+
+  return {
+    kind,
+    endpoint: `http://${HOST}:${port}/`,
+    base,
+    port,
+    pid: child.pid ?? -1,
+    output: () => output,
+    running: () => exitDescription === null,
+    stop: kill,
+  };
+}
+
+/** Starts a server and waits until GET /health answers 200. */
+export async function startServer(kind: ServerKind, opts: ServerOptions): Promise<RunningServer> {
+  const ownBase = opts.base === undefined;
+  const base = opts.base ?? (await mkdtemp(path.join(tmpdir(), `hearth-${kind}-server-`)));
+  let lastError: unknown;
+  try {
+    for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
+      const port = await freePort();
+      try {
+        const server = await startOnce(kind, opts, base, port);
+        if (!ownBase) return server;
+        return {
+          ...server,
+          stop: async () => {
+            await server.stop();
+            await rm(base, { recursive: true, force: true });
+          },
+        };
+      } catch (err) {
+        lastError = err;
+        // Someone else may have taken the port between our probe and the spawn.
+        const portTaken = err instanceof ServerStartError && /address.{0,20}in use|EADDRINUSE/i.test(err.output);
+        if (!portTaken) break;
+      }
+    }
+  } catch (err) {
+    lastError = err;
+  }
+  if (ownBase) await rm(base, { recursive: true, force: true });
+  throw lastError;
+}
