@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { hostKeyFor } from '../../../src/server/accounts/host-key.ts';
 import { hashPlaintextLikeReference, parsePbkdf2Phc, verifyPbkdf2 } from '../../../src/server/accounts/pbkdf2.ts';
 import { AccountError, openAccountStore } from '../../../src/server/accounts/account-store.ts';
-import { createAuthenticator, loadEnvUsers, USER_LOGIN_RULE } from '../../../src/server/accounts/authenticator.ts';
+import { createAuthenticator, loadEnvUsers, realVerifiers, USER_LOGIN_RULE } from '../../../src/server/accounts/authenticator.ts';
 import { createThrottle } from '../../../src/server/accounts/throttle.ts';
 import { ConfigError, configFromEnv } from '../../../src/server/config.ts';
 import { SyncHttpError } from '../../../src/server/errors.ts';
@@ -159,6 +159,29 @@ describe('authenticator', () => {
     assert.equal(await hashed.login('user', 'pass', 'a'), hostKeyFor(`user:${phc}`));
     const plain = await createAuthenticator(await loadEnvUsers([{ raw: 'user:pass', index: 1 }], false), undefined, { clock: fakeClock() });
     assert.equal(await plain.login('user', 'pass', 'a'), 'b2619aa1529dfdc4248e6edbf3c1b2a2b014cf6d');
+  });
+
+  test('every login costs one PBKDF2 and one argon2id check, whether the name is an env user, a stored account or unknown', async () => {
+    const store = openAccountStore(tempBase());
+    await store.add('hana', 'password-h');
+    const calls: string[] = [];
+    const counting = {
+      pbkdf2: (h: Parameters<typeof realVerifiers.pbkdf2>[0], p: string) => (calls.push('pbkdf2'), realVerifiers.pbkdf2(h, p)),
+      argon2: (h: string, p: string) => (calls.push('argon2'), realVerifiers.argon2(h, p)),
+    };
+    const env = await loadEnvUsers([{ raw: 'ivan:password-i', index: 1 }], false);
+    const auth = await createAuthenticator(env, store, { clock: fakeClock(), verifiers: counting });
+    for (const [u, p] of [
+      ['ivan', 'password-i'],
+      ['ivan', 'wrong'],
+      ['hana', 'password-h'],
+      ['hana', 'wrong'],
+      ['nobody', 'whatever'],
+    ] as const) {
+      calls.length = 0;
+      await auth.login(u, p, 'a').catch(() => undefined);
+      assert.deepEqual(calls.sort(), ['argon2', 'pbkdf2'], `${u}/${p}`);
+    }
   });
 
   test('after repeated failures a username is throttled with 429, even with the right password, until the window passes', async () => {
