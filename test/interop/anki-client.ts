@@ -116,6 +116,21 @@ export interface MediaSyncResult {
   removed: string;
 }
 
+/** A file in a device's media folder. */
+export interface MediaFile {
+  name: string;
+  size: number;
+  /** Lowercase hex SHA-1 of the content. */
+  sha1: string;
+}
+
+export interface MediaFolder {
+  /** The device's media folder (next to the collection file). */
+  dir: string;
+  /** Sorted by name. */
+  files: MediaFile[];
+}
+
 export interface DumpNote {
   id: number;
   guid: string;
@@ -330,6 +345,24 @@ export class AnkiClient {
 
   syncMedia(device: string, options: { timeoutSecs?: number } = {}): Promise<MediaSyncResult> {
     return this.#request('sync_media', { device, timeout: options.timeoutSecs ?? 120 }) as Promise<MediaSyncResult>;
+  }
+
+  /**
+   * Adds a file to the device's media folder as the editor would (col.media.write_data): the
+   * client may adjust the name; the name it used is returned. The file is pending upload.
+   */
+  mediaWrite(device: string, name: string, data: Buffer): Promise<string> {
+    return this.#request('media_write', { device, name, data_b64: data.toString('base64') }).then((r) => (r as { name: string }).name);
+  }
+
+  /** Moves media files to the client's trash (col.media.trash_files); the deletions are pending upload. */
+  mediaTrash(device: string, names: string[]): Promise<void> {
+    return this.#request('media_trash', { device, names }).then(() => undefined);
+  }
+
+  /** Lists the device's media folder with sizes and SHA-1s. */
+  mediaFiles(device: string): Promise<MediaFolder> {
+    return this.#request('media_files', { device }) as Promise<MediaFolder>;
   }
 
   dump(device: string): Promise<CollectionDump> {

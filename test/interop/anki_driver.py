@@ -27,6 +27,12 @@ Commands (arguments besides "cmd"/"id"):
                                                                     null/absent skips media)
     full_download  {device, server_usn?}                        -> {}
     sync_media     {device, timeout?: 120}                      -> {"checked", "added", "removed"}
+    media_write    {device, name, data_b64}                     -> {"name"}  (col.media.write_data;
+                                                                    the name the client chose)
+    media_trash    {device, names}                              -> {}   (col.media.trash_files)
+    media_files    {device}                                     -> {"dir", "files": [{"name", "size",
+                                                                    "sha1"}]} (files in the media
+                                                                    folder, sorted by name)
     dump           {device}                                     -> canonical collection JSON
     check          {device}                                     -> {"problems": [...], "integrity": [...], "ok"}
     exec_sql       {device, sql, args?: []}                     -> rows (list of lists)
@@ -44,6 +50,8 @@ at start-up so that nothing the library prints can corrupt the stream.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import sys
@@ -392,6 +400,43 @@ def cmd_sync_media(req: dict[str, Any]) -> Any:
         time.sleep(0.05)
 
 
+def cmd_media_write(req: dict[str, Any]) -> Any:
+    dev = device(req)
+    col = dev.open()
+    data = base64.b64decode(str(req["data_b64"]), validate=True)
+    # Like adding a file in the editor: the client normalises the name and records the file
+    # in its media DB as pending upload.
+    return {"name": col.media.write_data(str(req["name"]), data)}
+
+
+def cmd_media_trash(req: dict[str, Any]) -> Any:
+    dev = device(req)
+    col = dev.open()
+    names = req.get("names")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise DriverError("bad_request", "'names' must be a list of strings")
+    col.media.trash_files(names)
+    return {}
+
+
+def cmd_media_files(req: dict[str, Any]) -> Any:
+    dev = device(req)
+    col = dev.open()
+    folder = col.media.dir()
+    files = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not entry.is_file():
+                continue
+            with open(entry.path, "rb") as f:
+                data = f.read()
+            files.append(
+                {"name": entry.name, "size": len(data), "sha1": hashlib.sha1(data).hexdigest()}
+            )
+    files.sort(key=lambda f: f["name"])
+    return {"dir": folder, "files": files}
+
+
 def _rows(col: Collection, sql: str, *args: Any) -> list[list[Any]]:
     return [list(r) for r in col.db.all(sql, *args)]
 
@@ -528,6 +573,9 @@ COMMANDS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "full_upload": cmd_full_upload,
     "full_download": cmd_full_download,
     "sync_media": cmd_sync_media,
+    "media_write": cmd_media_write,
+    "media_trash": cmd_media_trash,
+    "media_files": cmd_media_files,
     "dump": cmd_dump,
     "check": cmd_check,
     "exec_sql": cmd_exec_sql,

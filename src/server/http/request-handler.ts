@@ -16,7 +16,9 @@ import { meta } from '../sync/meta.ts';
 import { prepareDownload } from '../sync/download.ts';
 import { discardUpload, installUpload, receiveUpload, UPLOAD_OK } from '../sync/upload.ts';
 import { abort } from '../sync/abort.ts';
+import { isStatefulMethod, runStatefulStep } from '../sync/normal-sync.ts';
 import type { UserState } from '../sync/user-state.ts';
+import { runMediaMethod } from '../media/handler.ts';
 import { landingPage } from './landing-page.ts';
 import { isMediaMethod, isSyncMethod } from './methods.ts';
 import type { Route, SyncMethod } from './methods.ts';
@@ -145,8 +147,9 @@ export function createRequestHandler(deps: HandlerDeps) {
           sendJson(res, abort(body, ctx));
           return;
         default:
-          // Normal sync arrives with the next part of the server (issue: normal sync).
-          throw badRequest(`method ${method} is not available yet`);
+          if (!isStatefulMethod(method)) throw badRequest(`unexpected method ${method}`);
+          sendJson(res, runStatefulStep(method, body, ctx));
+          return;
       }
     });
   }
@@ -164,8 +167,17 @@ export function createRequestHandler(deps: HandlerDeps) {
         case 'landing':
           sendText(res, 200, 'text/html; charset=utf-8', landingPage(deps.publicUrl(req)));
           return;
-        case 'media':
-          throw badRequest(`media method ${r.method} is not available yet`);
+        case 'media': {
+          // Media methods authenticate by host key like every other method (spec http.md §8.3).
+          const header = parseSyncHeader(req.headers['anki-sync']) ?? rejectLegacyRequest();
+          fields.client = header.c.slice(0, 60);
+          const username = await auth.userForHostKey(header.k, req.socket.remoteAddress ?? 'unknown');
+          fields.user = username;
+          const ctx: MethodContext = { user: deps.userState(username), header, config, clock, logger };
+          await runMediaMethod(r.method, req, res, ctx);
+          log.info('ok', { ...fields, status: 200, ms: clock.nowMs() - started });
+          return;
+        }
         case 'sync': {
           const header = parseSyncHeader(req.headers['anki-sync']) ?? rejectLegacyRequest();
           fields.client = header.c.slice(0, 60);

@@ -21,8 +21,16 @@ export function sendZstd(res: ServerResponse, body: Buffer | string): void {
   res.end(compressed);
 }
 
+/** JSON text produced elsewhere, e.g. by the lossless serializer for replies with 64-bit ids. */
+export class RawJson {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
 export function sendJson(res: ServerResponse, value: unknown): void {
-  sendZstd(res, JSON.stringify(value ?? null));
+  sendZstd(res, value instanceof RawJson ? value.text : JSON.stringify(value ?? null));
 }
 
 /**

@@ -1,9 +1,12 @@
 /**
  * The per-user media database `media.db`, in the official server's format (spec media-sync.md
- * §4.2, user_version 4), so a data folder moves between the two servers with no media resync.
+ * §4.2, user_version 4), so a data folder moves between the two servers with no media resync:
+ * same tables, same columns, `csum` as the raw 20-byte SHA-1, `size = 0` for a deletion record,
+ * and one `meta` row holding the media usn and the totals.
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import type { MediaChange } from './protocol.ts';
 
 const SCHEMA_V4 = `
 CREATE TABLE IF NOT EXISTS media (
@@ -35,7 +38,7 @@ export function openMediaDb(path: string): Database.Database {
         db.pragma('user_version = 4');
       }).immediate();
     } else if (version !== 4) {
-      throw new Error(`media.db has schema version ${version}; Hearth reads version 4 (Anki 2.1.50+ servers)`);
+      throw new Error(`media.db has schema version ${version}; Hearth reads version 4 (Anki 2.1.57+ servers)`);
     }
     return db;
   } catch (err) {
@@ -52,4 +55,123 @@ export function readMediaUsn(db: Database.Database): number {
 
 export function mediaDbExists(path: string): boolean {
   return existsSync(path);
+}
+
+/** The `meta` row. */
+export interface MediaMeta {
+  lastUsn: number;
+  /** Sum of the sizes of the files that exist. */
+  totalBytes: number;
+  /** How many files exist; what `mediaSanity` compares. */
+  totalNonemptyFiles: number;
+}
+
+/** One `media` row. A row with `size = 0` records a deletion (its `csum` is the last content's). */
+export interface MediaEntry {
+  readonly fname: string;
+  /** Raw 20-byte SHA-1. */
+  readonly csum: Buffer;
+  readonly size: number;
+  readonly usn: number;
+  /** Seconds; when the server last changed the row. */
+  readonly mtime: number;
+}
+
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** Prepared once per connection; the media methods run the same few statements all the time. */
+function stmt(db: Database.Database, sql: string): Database.Statement {
+  let byText = statements.get(db);
+  if (!byText) {
+    byText = new Map();
+    statements.set(db, byText);
+  }
+  let s = byText.get(sql);
+  if (!s) {
+    s = db.prepare(sql);
+    byText.set(sql, s);
+  }
+  return s;
+}
+
+export function readMeta(db: Database.Database): MediaMeta {
+  const row = stmt(db, 'SELECT last_usn, total_bytes, total_nonempty_files FROM meta').get() as
+    { last_usn: number; total_bytes: number; total_nonempty_files: number } | undefined;
+  if (!row) throw new Error('media.db has no meta row');
+  return { lastUsn: row.last_usn, totalBytes: row.total_bytes, totalNonemptyFiles: row.total_nonempty_files };
+}
+
+export function writeMeta(db: Database.Database, meta: MediaMeta): void {
+  stmt(db, 'UPDATE meta SET last_usn = ?, total_bytes = ?, total_nonempty_files = ?').run(
+    meta.lastUsn,
+    meta.totalBytes,
+    meta.totalNonemptyFiles,
+  );
+}
+
+export function getEntry(db: Database.Database, fname: string): MediaEntry | undefined {
+  return stmt(db, 'SELECT fname, csum, size, usn, mtime FROM media WHERE fname = ?').get(fname) as MediaEntry | undefined;
+}
+
+/** The row of a file that exists (a deletion record counts as absent, spec §3.4). */
+export function getNonEmptyEntry(db: Database.Database, fname: string): MediaEntry | undefined {
+  const entry = getEntry(db, fname);
+  return entry && entry.size > 0 ? entry : undefined;
+}
+
+/** Writes a row, replacing any row of that name; the caller keeps `meta` in step. */
+export function setEntry(db: Database.Database, entry: MediaEntry): void {
+  stmt(db, 'INSERT OR REPLACE INTO media (fname, csum, size, usn, mtime) VALUES (?, ?, ?, ?, ?)').run(
+    entry.fname,
+    entry.csum,
+    entry.size,
+    entry.usn,
+    entry.mtime,
+  );
+}
+
+/**
+ * Changes after `afterUsn`, oldest first. The reference's query has no ORDER BY and relies on
+ * the usn index; the client takes the last entry's usn as its new cursor, so the order is
+ * made explicit here (spec §3.2).
+ */
+export function changesAfter(db: Database.Database, afterUsn: number, limit: number): MediaChange[] {
+  const rows = stmt(
+    db,
+    `SELECT fname, usn, CASE WHEN size > 0 THEN lower(hex(csum)) ELSE '' END AS sha1
+     FROM media WHERE usn > ? ORDER BY usn, fname LIMIT ?`,
+  ).all(afterUsn, limit) as { fname: string; usn: number; sha1: string }[];
+  return rows.map((r): MediaChange => [r.fname, r.usn, r.sha1]);
+}
+
+/** Names of all files that exist. */
+export function nonEmptyNames(db: Database.Database): string[] {
+  return (stmt(db, 'SELECT fname FROM media WHERE size > 0').all() as { fname: string }[]).map((r) => r.fname);
+}
+
+/**
+ * Runs `fn` in an exclusive transaction with the current meta, writes the meta back and commits
+ * when it returns, rolls everything back when it throws (the reference's `with_transaction`).
+ */
+export function withMediaTransaction<T>(db: Database.Database, fn: (meta: MediaMeta) => T): T {
+  return db
+    .transaction(() => {
+      const meta = readMeta(db);
+      const out = fn(meta);
+      writeMeta(db, meta);
+      return out;
+    })
+    .exclusive();
+}
+
+/**
+ * Drops the row of a file that has vanished from disk, leaving no deletion record so the
+ * deletion cannot spread to other devices (spec §3.3, reference `forget_missing_file`).
+ */
+export function forgetMissingFile(db: Database.Database, entry: MediaEntry): void {
+  withMediaTransaction(db, (meta) => {
+    stmt(db, 'DELETE FROM media WHERE fname = ?').run(entry.fname);
+    meta.totalBytes = Math.max(0, meta.totalBytes - entry.size);
+    meta.totalNonemptyFiles = Math.max(0, meta.totalNonemptyFiles - 1);
+  });
 }

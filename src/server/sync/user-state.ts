@@ -73,6 +73,11 @@ export class UserState {
     return this.#col;
   }
 
+  /** The collection connection if it is open now; never opens or creates one. */
+  openedCollection(): Database.Database | undefined {
+    return this.#col?.open ? this.#col : undefined;
+  }
+
   mediaDb(): Database.Database {
     if (this.#media === undefined) this.#media = openMediaDb(this.paths.mediaDb);
     return this.#media;

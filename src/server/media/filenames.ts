@@ -1,0 +1,67 @@
+/**
+ * Filename rules for media (spec media-sync.md §6). A media filename becomes a file directly in
+ * the user's `media/` folder, so every name that reaches the disk is checked here first.
+ */
+import { basename, dirname, join, resolve } from 'node:path';
+import { badRequest } from '../errors.ts';
+import { MAX_FILENAME_BYTES } from './protocol.ts';
+
+/** Characters current clients strip from names (§6 rule 2) that Windows also refuses or misreads. */
+const WINDOWS_RESERVED = /[:*?"<>|]/;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+/** §6 rule 4: device names, alone or before an extension, open a device on Windows. */
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\.|$)/i;
+/** With the `u` flag a surrogate range matches only unpaired halves (String#isWellFormed is ES2024). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * Why a name can never be a file in the media folder, or undefined when it can: empty, `.`/`..`,
+ * a path separator (both `/` and `\`, whatever the host, spec §3.4), NUL, or text that is not
+ * valid Unicode (a lone surrogate cannot be written as UTF-8).
+ */
+export function pathSafetyProblem(name: string): string | undefined {
+  if (name === '') return 'empty name';
+  if (name === '.' || name === '..') return 'names a folder';
+  if (name.includes('/') || name.includes('\\')) return 'contains a path separator';
+  if (name.includes('\0')) return 'contains NUL';
+  if (LONE_SURROGATE.test(name)) return 'is not valid Unicode';
+  return undefined;
+}
+
+/**
+ * The checks on a name arriving in an upload (spec §3.4): the reference's three (≤ 255 bytes,
+ * NFC, no separator) plus path safety on every host Hearth runs on. Control characters,
+ * `: * ? " < > |`, Windows device names and a trailing space or dot are refused too: current
+ * clients remove all of them before syncing (§6 rules 2, 4, 5), and on a Windows host they would
+ * write somewhere else (`a:b` is an alternate data stream, `a.jpg.` is `a.jpg`).
+ */
+export function uploadFilenameProblem(name: string): string | undefined {
+  const unsafe = pathSafetyProblem(name);
+  if (unsafe) return unsafe;
+  if (Buffer.byteLength(name, 'utf8') > MAX_FILENAME_BYTES) return `longer than ${MAX_FILENAME_BYTES} bytes`;
+  if (name.normalize('NFC') !== name) return 'not in Unicode NFC';
+  if (CONTROL.test(name)) return 'contains a control character';
+  if (WINDOWS_RESERVED.test(name)) return 'contains a character Windows does not allow';
+  if (WINDOWS_DEVICE.test(name)) return 'is a Windows device name';
+  if (name.endsWith(' ') || name.endsWith('.')) return 'ends with a space or dot';
+  return undefined;
+}
+
+/**
+ * The key under which case-insensitive file systems (macOS, Windows: the usual Hearth hosts)
+ * consider two names the same file (spec §5). Lower-casing after NFC is an approximation of
+ * their folding; final sigma is mapped to sigma because lower-casing is context-dependent there.
+ */
+export function caseFoldKey(name: string): string {
+  return name.normalize('NFC').toLowerCase().replaceAll('ς', 'σ');
+}
+
+/** The path of a media file; refuses any name that would leave the folder (defence in depth). */
+export function mediaFilePath(mediaDir: string, name: string): string {
+  const problem = pathSafetyProblem(name);
+  if (problem) throw badRequest(`media filename ${JSON.stringify(name.slice(0, 80))} ${problem}`);
+  const dir = resolve(mediaDir);
+  const path = join(dir, name);
+  if (dirname(path) !== dir || basename(path) !== name) throw badRequest('media filename leaves the media folder');
+  return path;
+}

@@ -1,0 +1,259 @@
+/**
+ * `uploadChanges` (spec media-sync.md §3.4): a zip of added, replaced and deleted files.
+ *
+ * Order of work, so that a bad upload changes nothing:
+ * 1. the zstd body is decoded into a temporary zip in the media folder (outside the user's lock);
+ * 2. the zip is validated and its files extracted to temporary names next to it (zip.ts);
+ * 3. under the lock, one exclusive media-DB transaction applies the changes in `_meta` order,
+ *    checks case-insensitive name collisions, and moves the files into place; if anything
+ *    fails, the transaction rolls back and every file move is undone;
+ * 4. temporaries and replaced/deleted old files are removed.
+ * Only the media folder and media.db are ever written.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type Database from 'better-sqlite3';
+import { decodedBodyLimit } from '../config.ts';
+import { badRequest } from '../errors.ts';
+import { BodyTooLargeError, writeZstdBodyToFile } from '../http/zstd-body.ts';
+import type { MethodContext } from '../sync/context.ts';
+import { fsyncDir } from '../util/atomic-file.ts';
+import { caseFoldKey, mediaFilePath } from './filenames.ts';
+import { getEntry, getNonEmptyEntry, nonEmptyNames, setEntry, withMediaTransaction } from './media-db.ts';
+import { jsonResult } from './protocol.ts';
+import type { JsonResult, UploadReply } from './protocol.ts';
+import { extractUploadZip } from './zip.ts';
+import type { ReceivedChange } from './zip.ts';
+
+/** Zip entries we are willing to index; a real client sends at most 25 files and `_meta`. */
+const MAX_ZIP_ENTRIES = 1000;
+
+/**
+ * Temporary files live in the media folder itself (same file system, so renames are atomic) under
+ * names no client picks: a media file can never be named like this by chance.
+ */
+export const TEMP_PREFIX = '.hearth-tmp-';
+
+export function newTempPath(mediaDir: string, suffix: string): string {
+  return join(mediaDir, `${TEMP_PREFIX}${randomBytes(12).toString('hex')}.${suffix}`);
+}
+
+const TEMP_NAME = /^\.hearth-tmp-[0-9a-f]{24}\.(zip|part|old)$/;
+const startedAt = Date.now();
+const sweptFolders = new Set<string>();
+
+/**
+ * Removes temporaries a previous run left behind when it stopped mid-upload. Once per folder and
+ * process, and only files older than this process, so a concurrent upload's files are safe; a
+ * media file that merely looks like one (it has a row in media.db) is never touched.
+ */
+export function sweepStaleTemps(db: Database.Database, mediaDir: string): void {
+  if (sweptFolders.has(mediaDir)) return;
+  sweptFolders.add(mediaDir);
+  for (const name of readdirSync(mediaDir)) {
+    if (!TEMP_NAME.test(name) || getEntry(db, name)) continue;
+    const path = join(mediaDir, name);
+    try {
+      if (statSync(path).mtimeMs < startedAt) rmSync(path, { force: true, recursive: true });
+    } catch {
+      // gone already, or not ours to remove: leave it
+    }
+  }
+}
+
+export interface UploadOutcome {
+  readonly reply: UploadReply;
+  readonly added: number;
+  readonly replaced: number;
+  readonly removed: number;
+  /** Identical re-adds and repeated deletions: processed, but no change and no usn (spec §3.4). */
+  readonly unchanged: number;
+}
+
+/** Moves an existing file out of the way (to be restored or deleted later); undefined if there was none. */
+function moveAside(path: string, mediaDir: string): string | undefined {
+  const aside = newTempPath(mediaDir, 'old');
+  try {
+    renameSync(path, aside);
+    return aside;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Applies validated changes in one transaction (the reference's `register_uploaded_change`
+ * table, spec §3.4): usn +1 per real change only, totals kept in step, `[processed, usn]` back.
+ * Must run under the user's lock.
+ */
+export function applyUploadedChanges(
+  db: Database.Database,
+  mediaDir: string,
+  changes: readonly ReceivedChange[],
+  nowSecs: number,
+): UploadOutcome {
+  let added = 0;
+  let replaced = 0;
+  let removed = 0;
+  // What each touched name ends up as on disk: a temp file to move in, or null to remove.
+  const finalFiles = new Map<string, string | null>();
+  const presentBefore = new Map<string, boolean>();
+  const undo: (() => void)[] = [];
+  const oldFiles: string[] = [];
+
+  try {
+    const usn = withMediaTransaction(db, (meta) => {
+      for (const change of changes) {
+        const existing = getNonEmptyEntry(db, change.fname);
+        if (!presentBefore.has(change.fname)) presentBefore.set(change.fname, existing !== undefined);
+        if (change.kind === 'delete') {
+          if (!existing) continue; // already deleted
+          meta.lastUsn += 1;
+          meta.totalBytes = Math.max(0, meta.totalBytes - existing.size);
+          meta.totalNonemptyFiles = Math.max(0, meta.totalNonemptyFiles - 1);
+          // The checksum is kept with the deletion record, like the reference.
+          setEntry(db, { ...existing, size: 0, usn: meta.lastUsn, mtime: nowSecs });
+          finalFiles.set(change.fname, null);
+          removed += 1;
+          continue;
+        }
+        if (existing && existing.csum.equals(change.sha1)) continue; // identical
+        meta.lastUsn += 1;
+        if (existing) {
+          meta.totalBytes = Math.max(0, meta.totalBytes - existing.size) + change.size;
+          replaced += 1;
+        } else {
+          meta.totalBytes += change.size;
+          meta.totalNonemptyFiles += 1;
+          added += 1;
+        }
+        setEntry(db, { fname: change.fname, csum: change.sha1, size: change.size, usn: meta.lastUsn, mtime: nowSecs });
+        finalFiles.set(change.fname, change.tempPath);
+      }
+      refuseCaseCollisions(db, presentBefore);
+      moveFilesIntoPlace(mediaDir, finalFiles, undo, oldFiles);
+      return meta.lastUsn;
+    });
+    for (const p of oldFiles) rmSync(p, { force: true, recursive: true });
+    if (finalFiles.size > 0) fsyncDir(mediaDir);
+    return {
+      reply: [changes.length, usn],
+      added,
+      replaced,
+      removed,
+      unchanged: changes.length - added - replaced - removed,
+    };
+  } catch (err) {
+    for (const step of undo.reverse()) {
+      try {
+        step();
+      } catch {
+        // keep undoing the rest; what cannot be restored is logged by the caller's error
+      }
+    }
+    throw err;
+  }
+}
+
+/**
+ * Two names that differ only in case are one file on macOS and Windows (spec §5): storing the
+ * second would overwrite the first's content while the DB kept two rows. A name that becomes
+ * present in this upload and collides with another present name is refused (400) instead; the
+ * client then reports the failed sync and the person can rename the file. Checked against the
+ * state after the whole batch, so a rename that only changes case (delete + add) still works.
+ * Collisions already in the data (e.g. from a case-sensitive host) are left alone.
+ */
+function refuseCaseCollisions(db: Database.Database, presentBefore: ReadonlyMap<string, boolean>): void {
+  const arriving = [...presentBefore].filter(([fname, before]) => !before && getNonEmptyEntry(db, fname)).map(([f]) => f);
+  if (arriving.length === 0) return;
+  const byKey = new Map<string, string[]>();
+  for (const fname of nonEmptyNames(db)) {
+    const key = caseFoldKey(fname);
+    const names = byKey.get(key);
+    if (names) names.push(fname);
+    else byKey.set(key, [fname]);
+  }
+  for (const fname of arriving) {
+    const other = byKey.get(caseFoldKey(fname))?.find((n) => n !== fname);
+    if (other !== undefined) {
+      throw badRequest(
+        `uploadChanges: ${JSON.stringify(fname.slice(0, 80))} differs only in letter case from ${JSON.stringify(other.slice(0, 80))}`,
+      );
+    }
+  }
+}
+
+/**
+ * Removals first, then writes, so that on a case-insensitive disk a case-only rename does not
+ * delete the file it just wrote. Every step records how to undo it; replaced and removed files
+ * are kept aside until the transaction has committed.
+ */
+function moveFilesIntoPlace(
+  mediaDir: string,
+  finalFiles: ReadonlyMap<string, string | null>,
+  undo: (() => void)[],
+  oldFiles: string[],
+): void {
+  const entries = [...finalFiles];
+  for (const [fname, temp] of entries) {
+    if (temp !== null) continue;
+    const path = mediaFilePath(mediaDir, fname);
+    const aside = moveAside(path, mediaDir);
+    if (aside) {
+      oldFiles.push(aside);
+      undo.push(() => renameSync(aside, path));
+    }
+  }
+  for (const [fname, temp] of entries) {
+    if (temp === null) continue;
+    const path = mediaFilePath(mediaDir, fname);
+    const aside = moveAside(path, mediaDir);
+    if (aside) {
+      oldFiles.push(aside);
+      undo.push(() => renameSync(aside, path));
+    }
+    renameSync(temp, path);
+    undo.push(() => renameSync(path, temp));
+  }
+}
+
+/** The whole method: receive, validate, apply. */
+export async function uploadChanges(req: Readable, ctx: MethodContext): Promise<JsonResult<UploadReply>> {
+  const { user, config, clock } = ctx;
+  const mediaDir = user.paths.mediaDir;
+  mkdirSync(mediaDir, { recursive: true });
+  const limit = decodedBodyLimit(config);
+  const zipPath = newTempPath(mediaDir, 'zip');
+  let changes: ReceivedChange[] = [];
+  try {
+    try {
+      await writeZstdBodyToFile(req, zipPath, { maxCompressed: limit + (limit >> 4) + 65_536, maxDecoded: limit });
+    } catch (err) {
+      // The reference truncates an oversized body and then fails to read the zip: a 400.
+      if (err instanceof BodyTooLargeError) throw badRequest(`uploadChanges: ${err.message}`);
+      throw err;
+    }
+    changes = await extractUploadZip(zipPath, { maxTotalBytes: limit, maxEntries: MAX_ZIP_ENTRIES }, () => newTempPath(mediaDir, 'part'));
+    rmSync(zipPath, { force: true });
+    const outcome = await user.lock.run(() => {
+      sweepStaleTemps(user.mediaDb(), mediaDir);
+      return applyUploadedChanges(user.mediaDb(), mediaDir, changes, Math.floor(clock.nowMs() / 1000));
+    });
+    ctx.logger.child('media').info('upload applied', {
+      user: user.username,
+      added: outcome.added,
+      replaced: outcome.replaced,
+      removed: outcome.removed,
+      unchanged: outcome.unchanged,
+      usn: outcome.reply[1],
+    });
+    return jsonResult(outcome.reply);
+  } finally {
+    rmSync(zipPath, { force: true });
+    // Files moved into place no longer exist under their temporary names.
+    for (const c of changes) if (c.kind === 'add') rmSync(c.tempPath, { force: true });
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * `applyChunk` (spec collection-sync.md §5.7, merge rules §8.5–§8.7): the client's changed
+ * rows. Revlog is insert-or-ignore; a card or note replaces the server's copy unless the
+ * server's copy changed since the client's last sync and is at least as new. A note must
+ * reference an existing notetype with the same number of fields — otherwise the whole sync
+ * fails (400) and rolls back, which the client reports as "please use Check Database".
+ */
+import { fromBinary } from '@bufbuild/protobuf';
+import { badRequest } from '../errors.ts';
+import { expectObject, parseJsonBody } from '../http/json-body.ts';
+import { Notetype_ConfigSchema } from '../collection/proto/gen/notetypes_pb.js';
+import { fieldChecksum, normaliseIncomingField, sortFieldValue } from '../collection/note-text.ts';
+import { canonicalNoteTags } from '../collection/tags.ts';
+import type { CardRow, NoteRow, RevlogRow } from './rows.ts';
+import { parseCardRow, parseNoteRow, parseRevlogRow } from './rows.ts';
+import type { NormalSyncSession } from './session.ts';
+import { requireKey } from './steps.ts';
+
+export interface ClientChunk {
+  readonly done: boolean;
+  readonly revlog: RevlogRow[];
+  readonly cards: CardRow[];
+  readonly notes: NoteRow[];
+}
+
+function rowList<T>(v: unknown, parse: (x: unknown) => T, what: string): T[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw badRequest(`applyChunk: ${what} must be a list`);
+  return v.map(parse);
+}
+
+export function parseApplyChunkRequest(body: Buffer): ClientChunk {
+  const chunk = expectObject(requireKey(expectObject(parseJsonBody(body), 'applyChunk'), 'chunk', 'applyChunk'), 'applyChunk chunk');
+  const done = chunk.done ?? false;
+  if (typeof done !== 'boolean') throw badRequest('applyChunk: done must be a boolean');
+  return {
+    done,
+    revlog: rowList(chunk.revlog, parseRevlogRow, 'revlog'),
+    cards: rowList(chunk.cards, parseCardRow, 'cards'),
+    notes: rowList(chunk.notes, parseNoteRow, 'notes'),
+  };
+}
+
+interface NotetypeShape {
+  readonly fieldCount: number;
+  readonly sortIdx: number;
+}
+
+export function applyChunk(session: NormalSyncSession, chunk: ClientChunk): null {
+  const { db, clientUsn } = session;
+
+  const addRevlog = db.prepare('INSERT OR IGNORE INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  for (const r of chunk.revlog) addRevlog.run(...r);
+
+  // Incoming wins unless the server's row changed since the client's last sync and is not older (§8.6).
+  const incomingWins = (existing: { usn: number; mod: number } | undefined, mod: number): boolean =>
+    existing === undefined || existing.usn < clientUsn || existing.mod < mod;
+
+  const cardState = db.prepare('SELECT usn, mod FROM cards WHERE id = ?');
+  const putCard = db.prepare(
+    'INSERT OR REPLACE INTO cards (id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  for (const c of chunk.cards) {
+    if (incomingWins(cardState.get(c[0]) as { usn: number; mod: number } | undefined, c[4])) putCard.run(...c);
+  }
+
+  const shapes = new Map<number, NotetypeShape | undefined>();
+  const notetypeConfig = db.prepare('SELECT config FROM notetypes WHERE id = ?').pluck();
+  const fieldCount = db.prepare('SELECT count(*) FROM fields WHERE ntid = ?').pluck();
+  const shapeOf = (mid: number): NotetypeShape | undefined => {
+    if (!shapes.has(mid)) {
+      const blob = notetypeConfig.get(mid) as Buffer | undefined;
+      shapes.set(
+        mid,
+        blob === undefined ? undefined : { fieldCount: fieldCount.get(mid) as number, sortIdx: fromBinary(Notetype_ConfigSchema, blob).sortFieldIdx },
+      );
+    }
+    return shapes.get(mid);
+  };
+  const noteState = db.prepare('SELECT usn, mod FROM notes WHERE id = ?');
+  const putNote = db.prepare('INSERT OR REPLACE INTO notes (id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)');
+  for (const n of chunk.notes) {
+    if (!incomingWins(noteState.get(n[0]) as { usn: number; mod: number } | undefined, n[3])) continue;
+    const shape = shapeOf(n[2]);
+    if (!shape) throw badRequest(`note ${n[0]} uses notetype ${n[2]}, which does not exist`);
+    const fields = n[6].split('\u001f').map(normaliseIncomingField);
+    if (fields.length !== Math.max(1, shape.fieldCount)) {
+      throw badRequest(`note ${n[0]} has ${fields.length} fields; its notetype has ${shape.fieldCount}`);
+    }
+    putNote.run(n[0], n[1], n[2], n[3], n[4], canonicalNoteTags(n[5]), fields.join('\u001f'), sortFieldValue(fields, shape.sortIdx), fieldChecksum(fields[0] ?? ''), '');
+  }
+  return null;
+}

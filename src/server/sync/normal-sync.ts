@@ -1,0 +1,93 @@
+/**
+ * Dispatch of the stateful normal-sync steps (spec collection-sync.md §2, http.md §4 step 6),
+ * in the reference's order of checks: session key present (400) → body parses (400, session
+ * left alone) → an active session with this key (409) → the step; if the step fails, the sync
+ * is rolled back and forgotten, and the client gets 400 ("please use Check Database").
+ */
+import { SyncHttpError, badRequest, conflict } from '../errors.ts';
+import type { MethodContext } from './context.ts';
+import { NormalSyncSession } from './session.ts';
+import { parseStartRequest, start } from './start.ts';
+import { applyGraves, parseApplyGravesRequest } from './apply-graves.ts';
+import { applyChanges, parseApplyChangesRequest } from './apply-changes.ts';
+import { chunk } from './chunk.ts';
+import { applyChunk, parseApplyChunkRequest } from './apply-chunk.ts';
+import { parseSanityRequest, sanityCheck } from './sanity-check.ts';
+import { finish } from './finish.ts';
+import { parseEmptyBody } from './steps.ts';
+
+export type StatefulMethod = 'start' | 'applyGraves' | 'applyChanges' | 'chunk' | 'applyChunk' | 'sanityCheck2' | 'finish';
+
+export function isStatefulMethod(method: string): method is StatefulMethod {
+  return ['start', 'applyGraves', 'applyChanges', 'chunk', 'applyChunk', 'sanityCheck2', 'finish'].includes(method);
+}
+
+/** A step that was prepared (body parsed) and only needs the session to run. */
+type Step = (session: NormalSyncSession) => unknown;
+
+function prepare(method: Exclude<StatefulMethod, 'start'>, body: Buffer, ctx: MethodContext): Step {
+  switch (method) {
+    case 'applyGraves': {
+      const req = parseApplyGravesRequest(body);
+      return (s) => applyGraves(s, req);
+    }
+    case 'applyChanges': {
+      const req = parseApplyChangesRequest(body);
+      return (s) => applyChanges(s, req, ctx.clock);
+    }
+    case 'chunk':
+      parseEmptyBody(body, 'chunk');
+      return (s) => chunk(s);
+    case 'applyChunk': {
+      const req = parseApplyChunkRequest(body);
+      return (s) => applyChunk(s, req);
+    }
+    case 'sanityCheck2': {
+      const req = parseSanityRequest(body);
+      return (s) => sanityCheck(s, req);
+    }
+    case 'finish':
+      return (s) => finish(s, ctx.clock);
+  }
+}
+
+/** A failing step rolls the whole sync back; what the client sees is a 400. */
+function stepFailed(err: unknown, session: NormalSyncSession, ctx: MethodContext): SyncHttpError {
+  session.abort();
+  if (err instanceof SyncHttpError && err.status === 400) return err;
+  const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  ctx.logger.child('sync').warn('sync step failed; rolled back', { user: ctx.user.username, why });
+  return badRequest(`step failed: ${why}`);
+}
+
+export function runStatefulStep(method: StatefulMethod, body: Buffer, ctx: MethodContext): unknown {
+  const { user, header } = ctx;
+  // finish parses its `{}` before looking at the session key (reference order).
+  if (method === 'finish') parseEmptyBody(body, 'finish');
+  if (header.s === '') throw badRequest('missing skey');
+
+  if (method === 'start') {
+    const req = parseStartRequest(body);
+    let result;
+    try {
+      result = start(user, header.s, req);
+    } catch (err) {
+      const s = user.session;
+      if (s instanceof NormalSyncSession) throw stepFailed(err, s, ctx);
+      throw err;
+    }
+    return result.reply;
+  }
+
+  const step = prepare(method, body, ctx);
+  const session = user.session;
+  if (!(session instanceof NormalSyncSession)) throw conflict('no active sync');
+  if (session.skey !== header.s) throw conflict('another sync is in progress');
+  // After a "bad" sanity check the transaction is already rolled back; only abort may follow.
+  if (!session.isOpen) throw conflict('this sync was rolled back');
+  try {
+    return step(session);
+  } catch (err) {
+    throw stepFailed(err, session, ctx);
+  }
+}

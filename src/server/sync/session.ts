@@ -1,0 +1,87 @@
+/**
+ * One normal sync (spec collection-sync.md §2): the state between `start` and `finish`, bound
+ * to the client's session key, with one database transaction spanning all its requests.
+ * Anything that cancels it (a new meta/start/upload/download, abort, or a failing step)
+ * rolls the transaction back, so a failed sync leaves the collection exactly as it was.
+ */
+import type Database from 'better-sqlite3';
+import type { ActiveSession, UserState } from './user-state.ts';
+
+export interface PendingChunkIds {
+  revlog: number[];
+  cards: number[];
+  notes: number[];
+}
+
+export class NormalSyncSession implements ActiveSession {
+  readonly skey: string;
+  /** `col.usn` when the sync started: everything written during the sync gets this usn. */
+  readonly serverUsn: number;
+  /** The client's `minUsn`: server rows with `usn >= clientUsn` are new to the client. */
+  readonly clientUsn: number;
+  /** `lnewer`: the client's collection was modified more recently (decides who sends config). */
+  readonly clientIsNewer: boolean;
+  /** Ids the server still has to send in `chunk`, snapshotted at the first call. */
+  pending: PendingChunkIds | undefined;
+  readonly #user: UserState;
+  #open = true;
+
+  private constructor(user: UserState, skey: string, serverUsn: number, clientUsn: number, clientIsNewer: boolean) {
+    this.#user = user;
+    this.skey = skey;
+    this.serverUsn = serverUsn;
+    this.clientUsn = clientUsn;
+    this.clientIsNewer = clientIsNewer;
+  }
+
+  /** Opens the transaction and makes this the user's active session (cancelling any other). */
+  static begin(user: UserState, skey: string, clientUsn: number, clientIsNewer: boolean): NormalSyncSession {
+    user.abortSession();
+    const db = user.collection();
+    db.exec('BEGIN');
+    const { usn } = db.prepare('SELECT usn FROM col').get() as { usn: number };
+    const session = new NormalSyncSession(user, skey, usn, clientUsn, clientIsNewer);
+    user.session = session;
+    return session;
+  }
+
+  get db(): Database.Database {
+    return this.#user.collection();
+  }
+
+  /** Rolls back, closes the collection (as the reference does) and forgets the session. */
+  abort(): void {
+    if (this.#user.session === this) this.#user.session = undefined;
+    if (!this.#open) return;
+    this.#open = false;
+    try {
+      const db = this.#user.openedCollection();
+      if (db?.inTransaction) db.exec('ROLLBACK');
+    } finally {
+      this.#user.closeCollection();
+    }
+  }
+
+  /** Rolls back at once but stays the active session until the client's abort (sanity check "bad", §5.8). */
+  rollBackKeepingSession(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    try {
+      const db = this.#user.openedCollection();
+      if (db?.inTransaction) db.exec('ROLLBACK');
+    } finally {
+      this.#user.closeCollection();
+    }
+  }
+
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  /** Commits the sync (finish). */
+  commit(): void {
+    this.#open = false;
+    if (this.#user.session === this) this.#user.session = undefined;
+    this.#user.collection().exec('COMMIT');
+  }
+}

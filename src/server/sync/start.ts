@@ -1,0 +1,41 @@
+/**
+ * `start` (spec collection-sync.md §5.3): opens the session and its transaction, and answers
+ * the server's deletions the client has not seen — computed before anything from the client
+ * is applied. Old AnkiMobile/AnkiDroid send their own deletions here instead of applyGraves.
+ */
+import { badRequest } from '../errors.ts';
+import { expectObject, parseJsonBody } from '../http/json-body.ts';
+import type { Graves } from './rows.ts';
+import { parseGraves } from './rows.ts';
+import { NormalSyncSession } from './session.ts';
+import { applyGravesToCollection } from './apply-graves.ts';
+import { GRAVE_CARD, GRAVE_DECK, GRAVE_NOTE, requireKey } from './steps.ts';
+import type { UserState } from './user-state.ts';
+
+export interface StartRequest {
+  readonly minUsn: number;
+  readonly lnewer: boolean;
+  readonly graves: Graves | undefined;
+}
+
+export function parseStartRequest(body: Buffer): StartRequest {
+  const obj = expectObject(parseJsonBody(body), 'start');
+  const minUsn = requireKey(obj, 'minUsn', 'start');
+  const lnewer = requireKey(obj, 'lnewer', 'start');
+  if (typeof minUsn !== 'number' || !Number.isInteger(minUsn)) throw badRequest('start: minUsn must be an integer');
+  if (typeof lnewer !== 'boolean') throw badRequest('start: lnewer must be a boolean');
+  return { minUsn, lnewer, graves: obj.graves === undefined || obj.graves === null ? undefined : parseGraves(obj.graves) };
+}
+
+export function start(user: UserState, skey: string, req: StartRequest): { session: NormalSyncSession; reply: Graves } {
+  const session = NormalSyncSession.begin(user, skey, req.minUsn, req.lnewer);
+  const rows = session.db.prepare('SELECT oid, type FROM graves WHERE usn >= ?').raw().all(session.clientUsn) as [number, number][];
+  const reply: Graves = { cards: [], notes: [], decks: [] };
+  for (const [oid, type] of rows) {
+    if (type === GRAVE_CARD) reply.cards.push(oid);
+    else if (type === GRAVE_NOTE) reply.notes.push(oid);
+    else if (type === GRAVE_DECK) reply.decks.push(oid);
+  }
+  if (req.graves) applyGravesToCollection(session, req.graves);
+  return { session, reply };
+}

@@ -1,0 +1,114 @@
+// Applying an upload is all-or-nothing across media.db and the media folder
+// (src/server/media/upload-changes.ts), and the on-disk format is the official server's
+// (spec media-sync.md §4.2, §5).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { changesAfter, openMediaDb, readMeta } from '../../../src/server/media/media-db.ts';
+import { applyUploadedChanges, newTempPath, sweepStaleTemps } from '../../../src/server/media/upload-changes.ts';
+import type { ReceivedChange } from '../../../src/server/media/zip.ts';
+
+const sha1 = (s: string): Buffer => createHash('sha1').update(s).digest();
+
+function setup(t: TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-media-apply-'));
+  const mediaDir = join(dir, 'media');
+  mkdirSync(mediaDir);
+  const db = openMediaDb(join(dir, 'media.db'));
+  t.after(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  /** A received file as zip.ts hands it over: content in a temp file in the media folder. */
+  const received = (fname: string, content: string, opts: { writeTemp?: boolean } = {}): ReceivedChange => {
+    const tempPath = newTempPath(mediaDir, 'part');
+    if (opts.writeTemp !== false) writeFileSync(tempPath, content);
+    return { kind: 'add', fname, tempPath, size: Buffer.byteLength(content), sha1: sha1(content) };
+  };
+  return { dir, mediaDir, db, received };
+}
+
+test('a failure while moving files into place rolls back the DB and restores every file', (t) => {
+  const { mediaDir, db, received } = setup(t);
+  applyUploadedChanges(db, mediaDir, [received('keep.txt', 'original'), received('drop.txt', 'to delete')], 1000);
+  const metaBefore = readMeta(db);
+  const rowsBefore = changesAfter(db, -1, 1000);
+
+  const changes: ReceivedChange[] = [
+    { kind: 'delete', fname: 'drop.txt' },
+    received('new.txt', 'new'),
+    received('keep.txt', 'replacement'),
+    // Its temp file was never written: the rename fails after the others succeeded.
+    received('broken.txt', 'never arrives', { writeTemp: false }),
+  ];
+  assert.throws(() => applyUploadedChanges(db, mediaDir, changes, 2000), /ENOENT/);
+
+  assert.deepEqual(readMeta(db), metaBefore, 'meta unchanged');
+  assert.deepEqual(changesAfter(db, -1, 1000), rowsBefore, 'rows unchanged');
+  assert.equal(readFileSync(join(mediaDir, 'keep.txt'), 'utf8'), 'original', 'replaced file restored');
+  assert.equal(readFileSync(join(mediaDir, 'drop.txt'), 'utf8'), 'to delete', 'deleted file restored');
+  assert.ok(!existsSync(join(mediaDir, 'new.txt')), 'added file taken out again');
+  // The received files are back under their temporary names, for the caller to remove.
+  const temps = readdirSync(mediaDir).filter((n) => n.startsWith('.hearth-tmp-'));
+  assert.equal(temps.length, 2);
+});
+
+test('a case collision is found before any file moves', (t) => {
+  const { mediaDir, db, received } = setup(t);
+  applyUploadedChanges(db, mediaDir, [received('Photo.jpg', 'a')], 1000);
+  const change = received('photo.JPG', 'b');
+  assert.throws(() => applyUploadedChanges(db, mediaDir, [change], 2000), /differs only in letter case/);
+  assert.equal(readMeta(db).lastUsn, 1);
+  assert.ok(change.kind === 'add' && existsSync(change.tempPath), 'nothing moved');
+  assert.deepEqual(
+    readdirSync(mediaDir).filter((n) => !n.startsWith('.hearth-tmp-')),
+    ['Photo.jpg'],
+  );
+});
+
+test('rows and meta are written in the official format: raw 20-byte csum, size, usn, mtime in seconds', (t) => {
+  const { dir, mediaDir, db, received } = setup(t);
+  const reply = applyUploadedChanges(db, mediaDir, [received('a.txt', 'aaa'), received('b.txt', 'bb')], 1_700_000_000);
+  assert.deepEqual(reply.reply, [2, 2]);
+  applyUploadedChanges(db, mediaDir, [{ kind: 'delete', fname: 'a.txt' }], 1_700_000_100);
+  const rows = db.prepare('SELECT fname, csum, size, usn, mtime FROM media ORDER BY usn').all();
+  assert.deepEqual(rows, [
+    { fname: 'b.txt', csum: sha1('bb'), size: 2, usn: 2, mtime: 1_700_000_000 },
+    // A deletion keeps the last checksum, size 0 marks it deleted.
+    { fname: 'a.txt', csum: sha1('aaa'), size: 0, usn: 3, mtime: 1_700_000_100 },
+  ]);
+  assert.deepEqual(db.prepare('SELECT * FROM meta').all(), [{ last_usn: 3, total_bytes: 2, total_nonempty_files: 1 }]);
+  assert.equal(db.pragma('user_version', { simple: true }), 4);
+  const columns = db.prepare('SELECT name, type, "notnull", pk FROM pragma_table_info(\'media\')').all();
+  assert.deepEqual(columns, [
+    { name: 'fname', type: 'TEXT', notnull: 1, pk: 1 },
+    { name: 'csum', type: 'BLOB', notnull: 1, pk: 0 },
+    { name: 'size', type: 'INT', notnull: 1, pk: 0 },
+    { name: 'usn', type: 'INT', notnull: 1, pk: 0 },
+    { name: 'mtime', type: 'INT', notnull: 1, pk: 0 },
+  ]);
+  assert.deepEqual(db.prepare("SELECT name FROM pragma_index_list('media') WHERE origin = 'c'").all(), [{ name: 'ix_usn' }]);
+  // Files are named exactly as in the DB, directly in media/.
+  assert.deepEqual(readdirSync(mediaDir), ['b.txt']);
+  assert.ok(existsSync(join(dir, 'media.db')));
+});
+
+test('temporaries left by an earlier run are swept once; a media file that looks like one is kept', (t) => {
+  const { mediaDir, db, received } = setup(t);
+  const lookalike = '.hearth-tmp-0123456789abcdef01234567.part';
+  applyUploadedChanges(db, mediaDir, [received(lookalike, 'a real media file')], 1000);
+  const stale = newTempPath(mediaDir, 'part');
+  const fresh = newTempPath(mediaDir, 'zip');
+  for (const p of [stale, fresh, join(mediaDir, lookalike)]) writeFileSync(p, 'x');
+  const past = new Date(Date.now() - 3_600_000);
+  utimesSync(stale, past, past);
+  utimesSync(join(mediaDir, lookalike), past, past);
+  sweepStaleTemps(db, mediaDir);
+  assert.ok(!existsSync(stale), 'stale temporary removed');
+  assert.ok(existsSync(fresh), "this run's temporary kept");
+  assert.ok(existsSync(join(mediaDir, lookalike)), 'media file kept');
+});

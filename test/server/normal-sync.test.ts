@@ -1,0 +1,235 @@
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { send, syncHeader } from '../helpers/sync-client.ts';
+import type { Reply } from '../helpers/sync-client.ts';
+import { startTestServer } from '../helpers/test-server.ts';
+import type { TestServer } from '../helpers/test-server.ts';
+import { basicNotetypeId, makeUploadableCollection } from '../helpers/collections.ts';
+
+const EMPTY_CHANGES = { changes: { models: [], decks: [[], []], tags: [] } };
+const EMPTY_GRAVES = { chunk: { cards: [], decks: [], notes: [] } };
+
+describe('normal sync (HTTP level)', () => {
+  let t: TestServer;
+  let work: string;
+  const collections = new Map<string, Buffer>();
+  const fixture = (name: string, notes: number, revlog = 0): Buffer => {
+    let bytes = collections.get(`${name}`);
+    if (!bytes) {
+      const p = join(work, `${name}.anki2`);
+      makeUploadableCollection(p, notes, Date.now() - 3_600_000, { revlog });
+      bytes = readFileSync(p);
+      collections.set(name, bytes);
+    }
+    return bytes;
+  };
+  const call = (method: string, body: unknown, skey = 'sk1'): Promise<Reply> =>
+    send(t.endpoint, `/sync/${method}`, { header: syncHeader(t.hkey(), skey), body });
+  const ok = async (method: string, body: unknown, skey = 'sk1'): Promise<unknown> => {
+    const r = await call(method, body, skey);
+    assert.equal(r.status, 200, `${method} answered ${r.status}`);
+    return r.json();
+  };
+  const meta = async () => (await ok('meta', { v: 11, cv: 'test' })) as { mod: number; usn: number; scm: number };
+  const fileHash = () => createHash('sha256').update(readFileSync(join(t.base, 'user', 'collection.anki2'))).digest('hex');
+  const sessionStatus = async (skey = 'sk1') => (await call('applyGraves', EMPTY_GRAVES, skey)).status;
+
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), 'hearth-normal-'));
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+  beforeEach(async () => {
+    t = await startTestServer();
+    assert.equal((await call('upload', fixture('basic', 10, 3))).text(), 'OK');
+  });
+  afterEach(() => t.stop());
+
+  test('A3: abort is idempotent and ignores the session key', async () => {
+    assert.equal(await ok('abort', {}), null);
+    await ok('start', { minUsn: 0, lnewer: false });
+    assert.equal(await ok('abort', {}, 'aabbccdd'), null);
+    assert.equal(await sessionStatus(), 409, 'the abort with another key cancelled the session');
+    assert.equal(await ok('abort', {}), null);
+  });
+
+  test('A4: a new start cancels the older session; upload and download cancel sessions too', async () => {
+    await ok('start', { minUsn: 0, lnewer: false }, 'A');
+    await ok('start', { minUsn: 0, lnewer: false }, '1');
+    assert.equal(await sessionStatus('A'), 409);
+    assert.equal(await sessionStatus('1'), 200);
+    assert.equal((await call('upload', fixture('basic', 10, 3))).text(), 'OK');
+    assert.equal(await sessionStatus('1'), 409);
+    await ok('start', { minUsn: 0, lnewer: false }, '1');
+    assert.equal((await call('download', {})).status, 200);
+    assert.equal(await sessionStatus('1'), 409);
+  });
+
+  test('D8: meta during a session cancels it', async () => {
+    await ok('start', { minUsn: 0, lnewer: false });
+    await meta();
+    assert.equal((await call('chunk', {})).status, 409);
+  });
+
+  test('A9: start accepts legacy graves with string ids, or none at all', async () => {
+    await ok('start', { minUsn: 0, lnewer: false, graves: { cards: ['1'], decks: ['2', '3'], notes: ['4'] } });
+    await ok('abort', {});
+    await ok('start', { minUsn: 0, lnewer: false });
+    await ok('abort', {});
+  });
+
+  test('D6/D7: a stateful step with an empty session key is 400; before start it is 409', async () => {
+    assert.equal((await call('applyGraves', EMPTY_GRAVES, '')).status, 400);
+    assert.equal((await call('applyChanges', EMPTY_CHANGES)).status, 409);
+    assert.equal((await call('finish', {})).status, 409);
+  });
+
+  test('D37: a step whose body does not parse is 400 and leaves the session active', async () => {
+    await ok('start', { minUsn: 0, lnewer: false });
+    assert.equal((await call('applyChanges', { changes: {} })).status, 400);
+    assert.equal((await call('applyChunk', { chunk: { done: true, cards: [[1, 2, 3]] } })).status, 400, 'a card row of the wrong length');
+    assert.equal((await call('applyChanges', EMPTY_CHANGES)).status, 200);
+  });
+
+  test('D10: chunk sends all pending rows round robin in one reply and omits empty lists', async () => {
+    await ok('start', { minUsn: 0, lnewer: false });
+    await ok('applyChanges', EMPTY_CHANGES);
+    const c = (await ok('chunk', {})) as Record<string, unknown[]>;
+    assert.equal(c.done, true);
+    assert.equal(c.revlog?.length, 3);
+    assert.equal(c.notes?.length, 10);
+    assert.equal(c.cards?.length, 10);
+    const note = c.notes![0] as unknown[];
+    assert.equal(note.length, 11);
+    assert.deepEqual(note.slice(7), ['', '', 0, '']);
+    assert.equal(note[5], ' tag ');
+    assert.equal((c.cards![0] as unknown[]).length, 18);
+    assert.equal((c.revlog![0] as unknown[]).length, 9);
+    await ok('abort', {});
+    // With minUsn above every row's usn there is nothing to send, and empty lists are omitted.
+    await ok('start', { minUsn: 5, lnewer: false });
+    assert.deepEqual(await ok('chunk', {}), { done: true });
+  });
+
+  test('D9: exactly 250 pending rows give one full chunk (done false), then an empty one (done true)', async () => {
+    assert.equal((await call('upload', fixture('n125', 125))).text(), 'OK');
+    await ok('start', { minUsn: 0, lnewer: false });
+    const first = (await ok('chunk', {})) as { done: boolean; notes: unknown[]; cards: unknown[] };
+    assert.equal(first.done, false);
+    assert.equal(first.notes.length + first.cards.length, 250);
+    assert.deepEqual(await ok('chunk', {}), { done: true });
+  });
+
+  test('D11: start returns only graves with usn >= minUsn; graves written by applyGraves get the server usn', async () => {
+    const before = await meta();
+    await ok('start', { minUsn: before.usn, lnewer: false });
+    await ok('applyGraves', { chunk: { cards: [424242], notes: [434343], decks: [] } });
+    await ok('applyChanges', EMPTY_CHANGES);
+    await ok('chunk', {});
+    await ok('applyChunk', { chunk: { done: true } });
+    const counts = await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 3, 2, 6, 1, 1] });
+    assert.equal((counts as { status: string }).status, 'ok');
+    await ok('finish', {});
+    const graves = await ok('start', { minUsn: before.usn, lnewer: false }, 'sk2');
+    assert.deepEqual(graves, { cards: [424242], notes: [434343], decks: [] });
+    await ok('abort', {}, 'sk2');
+    assert.deepEqual(await ok('start', { minUsn: before.usn + 1, lnewer: false }, 'sk3'), { cards: [], notes: [], decks: [] });
+  });
+
+  test('D18: finish replies the new mod in ms, bumps usn, and sets mod = ls', async () => {
+    const before = await meta();
+    const started = Date.now();
+    await ok('start', { minUsn: before.usn, lnewer: true });
+    await ok('applyChanges', EMPTY_CHANGES);
+    await ok('chunk', {});
+    await ok('applyChunk', { chunk: { done: true } });
+    await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 3, 0, 6, 1, 1] });
+    const mod = (await ok('finish', {})) as number;
+    assert.ok(mod >= started && mod <= Date.now());
+    const afterMeta = await meta();
+    assert.equal(afterMeta.usn, before.usn + 1);
+    assert.equal(afterMeta.mod, mod);
+  });
+
+  test('D17: sanity check ignores graves and due counts', async () => {
+    await ok('start', { minUsn: 0, lnewer: false });
+    const r = (await ok('sanityCheck2', { client: [[5, 6, 7], 10, 10, 3, 99, 6, 1, 1] })) as { status: string };
+    assert.equal(r.status, 'ok');
+  });
+
+  test('A7: a bad sanity check rolls back at once; the collection is byte-for-byte as before', async () => {
+    const before = await meta();
+    const hash = fileHash();
+    await ok('start', { minUsn: before.usn, lnewer: true });
+    await ok('applyChunk', { chunk: { done: true, revlog: [[1_700_000_000_000, 1, before.usn, 3, 1, 0, 2500, 1000, 1]] } });
+    const r = (await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 4, 0, 6, 2, 1] })) as { status: string; s: unknown[] };
+    assert.equal(r.status, 'bad');
+    assert.equal(r.s[6], 1, 'server counts one deck');
+    assert.equal((await call('finish', {})).status, 409, 'a rolled-back sync cannot finish');
+    await ok('abort', {});
+    assert.equal(fileHash(), hash);
+    const afterMeta = await meta();
+    assert.equal(afterMeta.mod, before.mod);
+    assert.equal(afterMeta.usn, before.usn);
+  });
+
+  test('rows with usn -1 at the sanity check make it bad', async () => {
+    const before = await meta();
+    await ok('start', { minUsn: before.usn, lnewer: true });
+    await ok('applyChunk', { chunk: { done: true, revlog: [[1_700_000_000_001, 1, -1, 3, 1, 0, 2500, 1000, 1]] } });
+    const r = (await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 4, 0, 6, 1, 1] })) as { status: string };
+    assert.equal(r.status, 'bad');
+  });
+
+  const failingChunks: Array<[string, unknown]> = [
+    ['A8: a note whose notetype does not exist', { done: true, notes: [[1, 'g', 999, 1_700_000_000, 5, '', 'a\u001fb', '', '', 0, '']] }],
+    ['a note with a different field count than its notetype', { done: true, notes: [[2, 'g2', 'BASIC', 1_700_000_000, 5, '', 'only one field plus\u001fextra\u001fthird', '', '', 0, '']] }],
+  ];
+  for (const [what, chunk] of failingChunks) {
+    test(`${what} fails the step with 400, ends the session and leaves the collection byte-for-byte as before`, async () => {
+      const before = await meta();
+      const hash = fileHash();
+      await ok('start', { minUsn: before.usn, lnewer: true });
+      await ok('applyGraves', { chunk: { cards: [], notes: [], decks: [] } });
+      await ok('applyChunk', { chunk: { done: false, revlog: [[1_700_000_000_002, 1, before.usn, 3, 1, 0, 2500, 1000, 1]] } });
+      const basic = basicNotetypeId(join(work, 'basic.anki2'));
+      const body = JSON.parse(JSON.stringify({ chunk }).replace('"BASIC"', String(basic)));
+      assert.equal((await call('applyChunk', body)).status, 400);
+      assert.equal((await call('applyChunk', { chunk: { done: true } })).status, 409, 'the session is gone');
+      assert.equal(fileHash(), hash);
+      const afterMeta = await meta();
+      assert.equal(afterMeta.mod, before.mod);
+      assert.equal(afterMeta.usn, before.usn);
+    });
+  }
+
+  test('D16: an incoming card loses to a server card changed since the last sync with a newer mod', async () => {
+    const before = await meta();
+    // Sync 1 changes card 1's due on the server (usn = before.usn).
+    const c = ((await ok('start', { minUsn: 0, lnewer: false })) && (await ok('chunk', {}))) as { cards: unknown[][] };
+    await ok('abort', {});
+    const card = [...c.cards[0]!];
+    card[4] = Math.floor(Date.now() / 1000);
+    card[5] = before.usn;
+    card[8] = 777;
+    await ok('start', { minUsn: before.usn, lnewer: true });
+    await ok('applyChunk', { chunk: { done: true, cards: [card] } });
+    await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 3, 0, 6, 1, 1] });
+    await ok('finish', {});
+    // Sync 2 from another device that last synced before sync 1, with an older edit of that card.
+    const older = [...card];
+    older[4] = (card[4] as number) - 100;
+    older[8] = 555;
+    await ok('start', { minUsn: before.usn, lnewer: true }, 'dev2');
+    await ok('applyChunk', { chunk: { done: true, cards: [older] } }, 'dev2');
+    await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 3, 0, 6, 1, 1] }, 'dev2');
+    await ok('finish', {}, 'dev2');
+    await ok('start', { minUsn: 0, lnewer: false }, 'dev3');
+    const all = (await ok('chunk', {}, 'dev3')) as { cards: unknown[][] };
+    assert.equal(all.cards.find((x) => x[0] === card[0])![8], 777, 'server kept its newer card');
+    await ok('abort', {}, 'dev3');
+  });
+});
