@@ -35,7 +35,10 @@ describe('normal sync (HTTP level)', () => {
     return r.json();
   };
   const meta = async () => (await ok('meta', { v: 11, cv: 'test' })) as { mod: number; usn: number; scm: number };
-  const fileHash = () => createHash('sha256').update(readFileSync(join(t.base, 'user', 'collection.anki2'))).digest('hex');
+  const fileHash = () =>
+    createHash('sha256')
+      .update(readFileSync(join(t.base, 'user', 'collection.anki2')))
+      .digest('hex');
   const sessionStatus = async (skey = 'sk1') => (await call('applyGraves', EMPTY_GRAVES, skey)).status;
 
   before(() => {
@@ -186,7 +189,10 @@ describe('normal sync (HTTP level)', () => {
 
   const failingChunks: Array<[string, unknown]> = [
     ['A8: a note whose notetype does not exist', { done: true, notes: [[1, 'g', 999, 1_700_000_000, 5, '', 'a\u001fb', '', '', 0, '']] }],
-    ['a note with a different field count than its notetype', { done: true, notes: [[2, 'g2', 'BASIC', 1_700_000_000, 5, '', 'only one field plus\u001fextra\u001fthird', '', '', 0, '']] }],
+    [
+      'a note with a different field count than its notetype',
+      { done: true, notes: [[2, 'g2', 'BASIC', 1_700_000_000, 5, '', 'only one field plus\u001fextra\u001fthird', '', '', 0, '']] },
+    ],
   ];
   for (const [what, chunk] of failingChunks) {
     test(`${what} fails the step with 400, ends the session and leaves the collection byte-for-byte as before`, async () => {
@@ -231,5 +237,117 @@ describe('normal sync (HTTP level)', () => {
     const all = (await ok('chunk', {}, 'dev3')) as { cards: unknown[][] };
     assert.equal(all.cards.find((x) => x[0] === card[0])![8], 777, 'server kept its newer card');
     await ok('abort', {}, 'dev3');
+  });
+
+  /** The server's notetypes/decks/configs as legacy JSON, read through a throwaway session. */
+  const serverObjects = async (): Promise<{
+    models: Record<string, unknown>[];
+    decks: [Record<string, unknown>[], Record<string, unknown>[]];
+    conf?: unknown;
+    crt?: unknown;
+  }> => {
+    await ok('start', { minUsn: 0, lnewer: false }, 'peek');
+    const r = (await ok('applyChanges', EMPTY_CHANGES, 'peek')) as {
+      models: Record<string, unknown>[];
+      decks: [Record<string, unknown>[], Record<string, unknown>[]];
+    };
+    await ok('abort', {}, 'peek');
+    return r;
+  };
+  const fullRound = async (changes: unknown, skey = 'sk1') => {
+    const m = await meta();
+    await ok('start', { minUsn: m.usn, lnewer: true }, skey);
+    const reply = await ok('applyChanges', changes, skey);
+    return { m, reply };
+  };
+
+  test('D12: applyChanges sends all config and crt only when the server is newer', async () => {
+    await ok('start', { minUsn: 0, lnewer: false });
+    const older = (await ok('applyChanges', EMPTY_CHANGES)) as Record<string, unknown>;
+    assert.equal(typeof older.crt, 'number');
+    assert.equal((older.conf as Record<string, unknown>).curDeck, 1);
+    assert.deepEqual(Object.keys(older).sort(), ['conf', 'crt', 'decks', 'models', 'tags']);
+    await ok('abort', {});
+    await ok('start', { minUsn: 0, lnewer: true });
+    const newer = (await ok('applyChanges', EMPTY_CHANGES)) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(newer).sort(), ['decks', 'models', 'tags']);
+    assert.equal((newer.models as unknown[]).length, 6, 'all six notetypes are new to a client at usn 0');
+  });
+
+  test('D13: an incoming notetype replaces the server copy only if it is not older', async () => {
+    const { models } = await serverObjects();
+    const basic = models.find((m) => m.name === 'Basic')!;
+    const older = { ...basic, name: 'Basic (older edit)', mod: (basic.mod as number) - 10 };
+    await fullRound({ changes: { models: [older], decks: [[], []], tags: [] } });
+    await ok('abort', {});
+    assert.ok(
+      (await serverObjects()).models.some((m) => m.name === 'Basic'),
+      'older edit ignored',
+    );
+    const newer = { ...basic, name: 'Basic (newer edit)', mod: (basic.mod as number) + 10 };
+    await fullRound({ changes: { models: [newer], decks: [[], []], tags: [] } });
+    await ok('chunk', {});
+    await ok('applyChunk', { chunk: { done: true } });
+    await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 3, 0, 6, 1, 1] });
+    await ok('finish', {});
+    assert.ok((await serverObjects()).models.some((m) => m.name === 'Basic (newer edit)'));
+  });
+
+  test('D14: an incoming notetype with the same id but another field count fails the sync and rolls back', async () => {
+    const { models } = await serverObjects();
+    const basic = models.find((m) => m.name === 'Basic')! as { flds: Record<string, unknown>[]; mod: number };
+    const changed = { ...basic, mod: basic.mod + 10, flds: [...basic.flds, { ...basic.flds[1], name: 'Extra', ord: 2, id: 12345 }] };
+    const hash = fileHash();
+    const m = await meta();
+    await ok('start', { minUsn: m.usn, lnewer: true });
+    assert.equal((await call('applyChanges', { changes: { models: [changed], decks: [[], []], tags: [] } })).status, 400);
+    assert.equal((await call('chunk', {})).status, 409, 'the session is gone');
+    assert.equal(fileHash(), hash);
+  });
+
+  test('D15: an incoming deck whose name collides case-insensitively with another deck is stored as name + "+"', async () => {
+    const { decks } = await serverObjects();
+    const deflt = decks[0].find((d) => d.id === 1)!;
+    const clash = { ...deflt, id: 1_700_000_000_123, name: 'DEFAULT', mod: Math.floor(Date.now() / 1000) };
+    await fullRound({ changes: { models: [], decks: [[clash], []], tags: [] } });
+    await ok('chunk', {});
+    await ok('applyChunk', { chunk: { done: true } });
+    const sanity = (await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 3, 0, 6, 2, 1] })) as { status: string };
+    assert.equal(sanity.status, 'ok');
+    await ok('finish', {});
+    const names = (await serverObjects()).decks[0].map((d) => d.name).sort();
+    assert.deepEqual(names, ['DEFAULT+', 'Default']);
+  });
+
+  test('a deck with id 0 fails the sync (400) and rolls back', async () => {
+    const { decks } = await serverObjects();
+    const zero = { ...decks[0][0], id: 0, name: 'Zero' };
+    const hash = fileHash();
+    await fullRound({ changes: { models: [], decks: [[zero], []], tags: [] } }).catch(() => undefined);
+    assert.equal((await call('chunk', {})).status, 409);
+    assert.equal(fileHash(), hash);
+  });
+
+  test('tags and config sent by a newer client are stored; non-ASCII tags keep their spelling', async () => {
+    const before = await meta();
+    await ok('start', { minUsn: before.usn, lnewer: true });
+    await ok('applyChanges', {
+      changes: {
+        models: [],
+        decks: [[], []],
+        tags: ['日本語::語彙', 'Ärger', 'straße'],
+        conf: { curDeck: 1, test: 'test1' },
+        crt: 1_690_000_000,
+      },
+    });
+    await ok('chunk', {});
+    await ok('applyChunk', { chunk: { done: true } });
+    await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 3, 0, 6, 1, 1] });
+    await ok('finish', {});
+    await ok('start', { minUsn: 0, lnewer: false }, 'sk2');
+    const r = (await ok('applyChanges', EMPTY_CHANGES, 'sk2')) as { tags: string[]; conf: Record<string, unknown>; crt: number };
+    assert.deepEqual(r.tags.filter((x) => x !== 'tag').sort(), ['straße', 'Ärger', '日本語::語彙'].sort());
+    assert.deepEqual(r.conf, { curDeck: 1, test: 'test1' });
+    assert.equal(r.crt, 1_690_000_000);
   });
 });

@@ -86,11 +86,12 @@ export async function extractUploadZip(zipPath: string, limits: UploadZipLimits,
     if (!metaEntry) throw badRequest('uploadChanges: zip has no _meta');
     // The reference reads only the first 50 KiB, so a longer _meta fails there as truncated JSON.
     if (metaEntry.uncompressedSize > MAX_UPLOAD_META_BYTES) throw badRequest('uploadChanges: _meta over 50 KiB');
+    const metaBytes = await readSmallEntry(zip, metaEntry, MAX_UPLOAD_META_BYTES);
     let metaText: string;
     try {
-      metaText = new TextDecoder('utf-8', { fatal: true }).decode(await readSmallEntry(zip, metaEntry, MAX_UPLOAD_META_BYTES));
-    } catch (err) {
-      throw err instanceof SyncHttpError ? err : badRequest('uploadChanges: _meta is not UTF-8');
+      metaText = new TextDecoder('utf-8', { fatal: true }).decode(metaBytes);
+    } catch {
+      throw badRequest('uploadChanges: _meta is not UTF-8');
     }
     const items = parseUploadMeta(metaText);
 

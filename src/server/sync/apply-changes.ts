@@ -101,13 +101,15 @@ function serverChanges(session: NormalSyncSession): JsonObject {
   const { db, clientUsn } = session;
   const fieldsOf = db.prepare('SELECT ord, name, config FROM fields WHERE ntid = ? ORDER BY ord');
   const templatesOf = db.prepare('SELECT ord, name, mtime_secs, usn, config FROM templates WHERE ntid = ? ORDER BY ord');
-  const models = (db.prepare('SELECT id, name, mtime_secs, usn, config FROM notetypes WHERE usn >= ?').all(clientUsn) as NotetypeRow[]).map((nt) =>
-    notetypeToLegacy(nt, fieldsOf.all(nt.id) as FieldRow[], templatesOf.all(nt.id) as TemplateRow[]),
+  const models = (db.prepare('SELECT id, name, mtime_secs, usn, config FROM notetypes WHERE usn >= ?').all(clientUsn) as NotetypeRow[]).map(
+    (nt) => notetypeToLegacy(nt, fieldsOf.all(nt.id) as FieldRow[], templatesOf.all(nt.id) as TemplateRow[]),
   );
-  const decks = (db.prepare('SELECT id, name, mtime_secs, usn, common, kind FROM decks WHERE usn >= ?').all(clientUsn) as DeckRow[]).map(deckToLegacy);
-  const configs = (db.prepare('SELECT id, name, mtime_secs, usn, config FROM deck_config WHERE usn >= ?').all(clientUsn) as DeckConfigRow[]).map((r) =>
-    deckConfigToLegacy(r),
+  const decks = (db.prepare('SELECT id, name, mtime_secs, usn, common, kind FROM decks WHERE usn >= ?').all(clientUsn) as DeckRow[]).map(
+    deckToLegacy,
   );
+  const configs = (
+    db.prepare('SELECT id, name, mtime_secs, usn, config FROM deck_config WHERE usn >= ?').all(clientUsn) as DeckConfigRow[]
+  ).map((r) => deckConfigToLegacy(r));
   const reply: JsonObject = { models, decks: [decks, configs], tags: tagsChangedSince(db, clientUsn) };
   if (!session.clientIsNewer) {
     const conf: JsonObject = {};

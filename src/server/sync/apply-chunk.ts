@@ -49,7 +49,9 @@ interface NotetypeShape {
 export function applyChunk(session: NormalSyncSession, chunk: ClientChunk): null {
   const { db, clientUsn } = session;
 
-  const addRevlog = db.prepare('INSERT OR IGNORE INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const addRevlog = db.prepare(
+    'INSERT OR IGNORE INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   for (const r of chunk.revlog) addRevlog.run(...r);
 
   // Incoming wins unless the server's row changed since the client's last sync and is not older (§8.6).
@@ -72,13 +74,17 @@ export function applyChunk(session: NormalSyncSession, chunk: ClientChunk): null
       const blob = notetypeConfig.get(mid) as Buffer | undefined;
       shapes.set(
         mid,
-        blob === undefined ? undefined : { fieldCount: fieldCount.get(mid) as number, sortIdx: fromBinary(Notetype_ConfigSchema, blob).sortFieldIdx },
+        blob === undefined
+          ? undefined
+          : { fieldCount: fieldCount.get(mid) as number, sortIdx: fromBinary(Notetype_ConfigSchema, blob).sortFieldIdx },
       );
     }
     return shapes.get(mid);
   };
   const noteState = db.prepare('SELECT usn, mod FROM notes WHERE id = ?');
-  const putNote = db.prepare('INSERT OR REPLACE INTO notes (id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)');
+  const putNote = db.prepare(
+    'INSERT OR REPLACE INTO notes (id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)',
+  );
   for (const n of chunk.notes) {
     if (!incomingWins(noteState.get(n[0]) as { usn: number; mod: number } | undefined, n[3])) continue;
     const shape = shapeOf(n[2]);
@@ -87,7 +93,18 @@ export function applyChunk(session: NormalSyncSession, chunk: ClientChunk): null
     if (fields.length !== Math.max(1, shape.fieldCount)) {
       throw badRequest(`note ${n[0]} has ${fields.length} fields; its notetype has ${shape.fieldCount}`);
     }
-    putNote.run(n[0], n[1], n[2], n[3], n[4], canonicalNoteTags(n[5]), fields.join('\u001f'), sortFieldValue(fields, shape.sortIdx), fieldChecksum(fields[0] ?? ''), '');
+    putNote.run(
+      n[0],
+      n[1],
+      n[2],
+      n[3],
+      n[4],
+      canonicalNoteTags(n[5]),
+      fields.join('\u001f'),
+      sortFieldValue(fields, shape.sortIdx),
+      fieldChecksum(fields[0] ?? ''),
+      '',
+    );
   }
   return null;
 }

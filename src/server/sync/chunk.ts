@@ -19,7 +19,8 @@ export interface ChunkReply {
 export function chunk(session: NormalSyncSession): ChunkReply {
   const { db } = session;
   if (!session.pending) {
-    const ids = (table: string): number[] => db.prepare(`SELECT id FROM ${table} WHERE usn >= ?`).pluck().all(session.clientUsn) as number[];
+    const ids = (table: string): number[] =>
+      db.prepare(`SELECT id FROM ${table} WHERE usn >= ?`).pluck().all(session.clientUsn) as number[];
     session.pending = { revlog: ids('revlog'), notes: ids('notes'), cards: ids('cards') };
   }
   const pending = session.pending;
@@ -51,7 +52,9 @@ export function chunk(session: NormalSyncSession): ChunkReply {
   }
   if (take.cards.length > 0) {
     const get = db
-      .prepare('SELECT id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data FROM cards WHERE id = ?')
+      .prepare(
+        'SELECT id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data FROM cards WHERE id = ?',
+      )
       .raw();
     reply.cards = take.cards.map((id) => get.get(id) as CardRow | undefined).filter((r) => r !== undefined);
   }

@@ -6,7 +6,17 @@
  */
 import { badRequest } from '../errors.ts';
 
-export type RevlogRow = [id: number, cid: number, usn: number, ease: number, ivl: number, lastIvl: number, factor: number, time: number, type: number];
+export type RevlogRow = [
+  id: number,
+  cid: number,
+  usn: number,
+  ease: number,
+  ivl: number,
+  lastIvl: number,
+  factor: number,
+  time: number,
+  type: number,
+];
 export type CardRow = [
   id: number,
   nid: number,
@@ -27,7 +37,19 @@ export type CardRow = [
   flags: number,
   data: string,
 ];
-export type NoteRow = [id: number, guid: string, mid: number, mod: number, usn: number, tags: string, flds: string, sfld: string, csum: string, flags: number, data: string];
+export type NoteRow = [
+  id: number,
+  guid: string,
+  mid: number,
+  mod: number,
+  usn: number,
+  tags: string,
+  flds: string,
+  sfld: string,
+  csum: string,
+  flags: number,
+  data: string,
+];
 
 export interface Graves {
   cards: number[];

@@ -41,7 +41,16 @@ export function sanityCheck(session: NormalSyncSession, client: SanityCounts): S
   const count = (t: string): number => db.prepare(`SELECT count() FROM ${t}`).pluck().get() as number;
   // Due counts and graves are not compared (§5.8 step 3).
   const c: SanityCounts = [[0, 0, 0], client[1], client[2], client[3], 0, client[5], client[6], client[7]];
-  const s: SanityCounts = [[0, 0, 0], count('cards'), count('notes'), count('revlog'), 0, count('notetypes'), count('decks'), count('deck_config')];
+  const s: SanityCounts = [
+    [0, 0, 0],
+    count('cards'),
+    count('notes'),
+    count('revlog'),
+    0,
+    count('notetypes'),
+    count('decks'),
+    count('deck_config'),
+  ];
   const ok = c.every((v, i) => i === 0 || v === s[i]);
   if (!ok) session.rollBackKeepingSession();
   return { status: ok ? 'ok' : 'bad', c, s };
