@@ -209,6 +209,35 @@ export interface CollectionDump {
   revlog: DumpRevlog[];
 }
 
+/** A note to add with AnkiClient.addNotes. */
+export interface NewNote {
+  /** Notetype name (default "Basic"). */
+  notetype?: string;
+  /** Deck name, created if missing (default: the current deck). */
+  deck?: string;
+  /** Field values in order, or by field name. */
+  fields: string[] | Record<string, string>;
+  tags?: string[];
+}
+
+export interface NoteEdit {
+  /** New field values by field name or by index ("0", "1", …). */
+  fields?: Record<string, string>;
+  tagsAdd?: string[];
+  tagsRemove?: string[];
+}
+
+export interface DeckConfigEdit {
+  /** The config to change (default: the deck's current one). */
+  configId?: number;
+  /** Adds a new config with this name (a copy of the deck's current one) and changes that. */
+  newConfigName?: string;
+  /** Assigns the config to this deck. */
+  deckId?: number;
+  /** Merged recursively into the config's legacy JSON (e.g. {new: {perDay: 7}}). */
+  changes?: Record<string, unknown>;
+}
+
 export interface CheckResult {
   /** Problems reported by the client's Check Database (empty = none). */
   problems: string[];
@@ -242,6 +271,11 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+}
+
+/** A notetype given by id or by name, as the driver's editing commands take it. */
+function notetypeRef(notetype: number | string): { notetype_id: number } | { notetype: string } {
+  return typeof notetype === 'number' ? { notetype_id: notetype } : { notetype };
 }
 
 export class AnkiClient {
@@ -377,6 +411,107 @@ export class AnkiClient {
   /** Runs SQL on the device's collection (meant for read-only assertions). */
   execSql(device: string, sql: string, args: unknown[] = []): Promise<unknown[][]> {
     return this.#request('exec_sql', { device, sql, args }) as Promise<unknown[][]>;
+  }
+
+  // Editing commands, made through the client's own API (see "editing commands" in anki_driver.py).
+
+  addNotes(device: string, notes: NewNote[]): Promise<{ note_ids: number[]; card_ids: number[] }> {
+    return this.#request('add_notes', { device, notes }) as Promise<{ note_ids: number[]; card_ids: number[] }>;
+  }
+
+  /** Edits a note's fields and tags (col.update_note); returns the note's new mod (s). */
+  editNote(device: string, noteId: number, edit: NoteEdit): Promise<{ mod: number }> {
+    return this.#request('edit_note', {
+      device,
+      note_id: noteId,
+      fields: edit.fields,
+      tags_add: edit.tagsAdd,
+      tags_remove: edit.tagsRemove,
+    }) as Promise<{ mod: number }>;
+  }
+
+  /** Answers up to `count` cards from the scheduler's queue (of `deck` if given), adding revlog rows. */
+  review(
+    device: string,
+    count: number,
+    options: { deck?: string; eases?: number[] } = {},
+  ): Promise<{ answered: number; card_ids: number[] }> {
+    return this.#request('review', { device, count, ...options }) as Promise<{ answered: number; card_ids: number[] }>;
+  }
+
+  setCard(
+    device: string,
+    cardId: number,
+    changes: { queue?: number; type?: number; due?: number; ivl?: number; flags?: number },
+  ): Promise<void> {
+    return this.#request('set_card', { device, card_id: cardId, ...changes }).then(() => undefined);
+  }
+
+  /** Moves cards to a deck (created if missing); returns its id. */
+  moveCards(device: string, cardIds: number[], deck: string): Promise<number> {
+    return this.#request('move_cards', { device, card_ids: cardIds, deck }).then((r) => (r as { deck_id: number }).deck_id);
+  }
+
+  addDeck(device: string, name: string): Promise<number> {
+    return this.#request('add_deck', { device, name }).then((r) => (r as { id: number }).id);
+  }
+
+  renameDeck(device: string, deckId: number, name: string): Promise<void> {
+    return this.#request('rename_deck', { device, deck_id: deckId, name }).then(() => undefined);
+  }
+
+  /** Removes decks with their child decks and cards; returns the number of cards removed. */
+  removeDecks(device: string, deckIds: number[]): Promise<number> {
+    return this.#request('remove_decks', { device, deck_ids: deckIds }).then((r) => (r as { count: number }).count);
+  }
+
+  removeNotes(device: string, noteIds: number[]): Promise<number> {
+    return this.#request('remove_notes', { device, note_ids: noteIds }).then((r) => (r as { count: number }).count);
+  }
+
+  /** Removes cards, and notes left without cards. */
+  removeCards(device: string, cardIds: number[]): Promise<number> {
+    return this.#request('remove_cards', { device, card_ids: cardIds }).then((r) => (r as { count: number }).count);
+  }
+
+  /** Changes (or adds, then changes) a deck config and optionally assigns it to a deck; returns its id. */
+  setDeckConfig(device: string, edit: DeckConfigEdit): Promise<number> {
+    return this.#request('set_deck_config', {
+      device,
+      config_id: edit.configId,
+      new_config_name: edit.newConfigName,
+      deck_id: edit.deckId,
+      changes: edit.changes,
+    }).then((r) => (r as { config_id: number }).config_id);
+  }
+
+  /** Adds a copy of notetype `source` named `name`; returns its id. */
+  addNotetypeCopy(device: string, source: string, name: string): Promise<number> {
+    return this.#request('add_notetype_copy', { device, source, name }).then((r) => (r as { id: number }).id);
+  }
+
+  /** `notetype` is the notetype's id or its name. */
+  renameNotetype(device: string, notetype: number | string, name: string): Promise<void> {
+    return this.#request('rename_notetype', { device, ...notetypeRef(notetype), name }).then(() => undefined);
+  }
+
+  /** Adds a field to a notetype (a schema change: the next sync is a full sync). */
+  addField(device: string, notetype: number | string, name: string): Promise<void> {
+    return this.#request('add_field', { device, ...notetypeRef(notetype), name }).then(() => undefined);
+  }
+
+  /** Removes a notetype and its notes (a schema change). */
+  removeNotetype(device: string, notetype: number | string): Promise<void> {
+    return this.#request('remove_notetype', { device, ...notetypeRef(notetype) }).then(() => undefined);
+  }
+
+  setConfig(device: string, key: string, value: unknown): Promise<void> {
+    return this.#request('set_config', { device, key, value }).then(() => undefined);
+  }
+
+  /** The whole config map (col.all_config()). */
+  getConfig(device: string): Promise<Record<string, unknown>> {
+    return this.#request('get_config', { device }) as Promise<Record<string, unknown>>;
   }
 
   close(device: string): Promise<void> {

@@ -38,6 +38,8 @@ Commands (arguments besides "cmd"/"id"):
     exec_sql       {device, sql, args?: []}                     -> rows (list of lists)
     close          {device}                                     -> {}   (forgets its auth too)
     quit           {}                                           -> {} (then the process exits)
+    add_notes, edit_note, review, … (editing commands for the normal-sync suite: see
+                   "editing commands" below)
 
 Error kinds: "auth", "conflict", "server_error", "client_too_old", "clock_incorrect",
 "db_check_required", "resync_required", "upload_too_large", "sync_not_started",
@@ -582,6 +584,247 @@ COMMANDS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "close": cmd_close,
     "quit": cmd_quit,
 }
+
+
+# --- editing commands (normal-sync suite) -------------------------------------
+# Edits made through the client's own API, as the desktop app makes them, so that
+# usn/mod bookkeeping is the real client's:
+#   add_notes          {device, notes: [{notetype?: "Basic", deck?: name, fields: [..] | {name: value},
+#                        tags?: [..]}]}                          -> {"note_ids", "card_ids"}
+#   edit_note          {device, note_id, fields?: {name|index: value}, tags_add?, tags_remove?}
+#                                                               -> {"mod"}
+#   review             {device, count, deck?: name, eases?: [3, 1, 4, 2]}
+#                                                               -> {"answered", "card_ids"}
+#   set_card           {device, card_id, queue?, type?, due?, ivl?, flags?}  -> {}
+#   move_cards         {device, card_ids, deck: name}           -> {"deck_id"} (deck created if missing)
+#   add_deck           {device, name}                           -> {"id"}
+#   rename_deck        {device, deck_id, name}                  -> {}
+#   remove_decks       {device, deck_ids}                       -> {"count"} (cards removed)
+#   remove_notes       {device, note_ids}                       -> {"count"}
+#   remove_cards       {device, card_ids}                       -> {"count"} (orphaned notes removed)
+#   set_deck_config    {device, config_id?, new_config_name?, deck_id?, changes?: {...}}
+#                        -> {"config_id"}: new_config_name adds a config (a copy of the deck's
+#                        current one); `changes` is merged (recursively) into the legacy dict;
+#                        deck_id assigns the config to that deck
+#   add_notetype_copy  {device, source: name, name}             -> {"id"} (copy of a notetype)
+#   rename_notetype    {device, notetype_id | notetype, name}   -> {}
+#   add_field          {device, notetype_id | notetype, name}   -> {} (a schema change)
+#   remove_notetype    {device, notetype_id | notetype}         -> {} (a schema change)
+#                        (notetype_id, or else the notetype's name)
+#   set_config         {device, key, value}                     -> {}
+#   get_config         {device}                                 -> {key: value} (all config)
+
+
+def _notetype_by_name(col: Collection, name: str) -> Any:
+    nt = col.models.by_name(name)
+    if nt is None:
+        raise DriverError("not_found", f"notetype {name!r} not found")
+    return nt
+
+
+def _notetype_of(col: Collection, req: dict[str, Any]) -> Any:
+    """The notetype named by `notetype_id`, or else by the name `notetype`."""
+    if req.get("notetype_id") is None:
+        return _notetype_by_name(col, str(req.get("notetype")))
+    nt = col.models.get(int(req["notetype_id"]))
+    if nt is None:
+        raise DriverError("not_found", f"notetype {req['notetype_id']!r} not found")
+    return nt
+
+
+def cmd_add_notes(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    note_ids: list[int] = []
+    card_ids: list[int] = []
+    for spec in req.get("notes") or []:
+        nt = _notetype_by_name(col, str(spec.get("notetype", "Basic")))
+        note = col.new_note(nt)
+        fields = spec.get("fields") or []
+        if isinstance(fields, dict):
+            for name, value in fields.items():
+                note[name] = str(value)
+        else:
+            for i, value in enumerate(fields):
+                note.fields[i] = str(value)
+        note.tags = [str(t) for t in spec.get("tags") or []]
+        did = col.decks.id(str(spec["deck"])) if spec.get("deck") else col.decks.get_current_id()
+        col.add_note(note, did)
+        note_ids.append(int(note.id))
+        card_ids.extend(int(c) for c in col.card_ids_of_note(note.id))
+    return {"note_ids": note_ids, "card_ids": card_ids}
+
+
+def cmd_edit_note(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    note = col.get_note(int(req["note_id"]))
+    for key, value in (req.get("fields") or {}).items():
+        if isinstance(key, str) and key.isdigit():
+            note.fields[int(key)] = str(value)
+        else:
+            note[key] = str(value)
+    for tag in req.get("tags_add") or []:
+        note.add_tag(str(tag))
+    for tag in req.get("tags_remove") or []:
+        note.remove_tag(str(tag))
+    col.update_note(note)
+    return {"mod": col.get_note(note.id).mod}
+
+
+def cmd_review(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    count = int(req.get("count", 1))
+    eases = [int(e) for e in req.get("eases") or [3, 1, 4, 2]]
+    if req.get("deck"):
+        col.decks.select(col.decks.id(str(req["deck"])))
+    answered: list[int] = []
+    for i in range(count):
+        card = col.sched.getCard()
+        if card is None:
+            break
+        col.sched.answerCard(card, eases[i % len(eases)])  # type: ignore[arg-type]
+        answered.append(int(card.id))
+    return {"answered": len(answered), "card_ids": answered}
+
+
+def cmd_set_card(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    card = col.get_card(int(req["card_id"]))
+    for key in ("queue", "type", "due", "ivl", "flags"):
+        if key in req and req[key] is not None:
+            setattr(card, key, int(req[key]))
+    col.update_card(card)
+    return {}
+
+
+def cmd_move_cards(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    did = col.decks.id(str(req["deck"]))
+    col.set_deck([int(c) for c in req.get("card_ids") or []], did)
+    return {"deck_id": int(did)}
+
+
+def cmd_add_deck(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    return {"id": int(col.decks.add_normal_deck_with_name(str(req["name"])).id)}
+
+
+def cmd_rename_deck(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    col.decks.rename(int(req["deck_id"]), str(req["name"]))
+    return {}
+
+
+def cmd_remove_decks(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    return {"count": col.decks.remove([int(d) for d in req.get("deck_ids") or []]).count}
+
+
+def cmd_remove_notes(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    return {"count": col.remove_notes([int(n) for n in req.get("note_ids") or []]).count}
+
+
+def cmd_remove_cards(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    ids = [int(c) for c in req.get("card_ids") or []]
+    return {"count": col.remove_cards_and_orphaned_notes(ids).count}
+
+
+def _deep_merge(target: dict[str, Any], changes: dict[str, Any]) -> None:
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value)
+        else:
+            target[key] = value
+
+
+def cmd_set_deck_config(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    deck_id = req.get("deck_id")
+    if req.get("new_config_name"):
+        base = col.decks.config_dict_for_deck_id(int(deck_id)) if deck_id else None
+        conf_id = col.decks.add_config_returning_id(str(req["new_config_name"]), base)
+    elif req.get("config_id") is not None:
+        conf_id = int(req["config_id"])
+    elif deck_id:
+        conf_id = int(col.decks.config_dict_for_deck_id(int(deck_id))["id"])
+    else:
+        raise DriverError("bad_request", "give config_id, new_config_name or deck_id")
+    conf = col.decks.get_config(conf_id)
+    if conf is None:
+        raise DriverError("not_found", f"deck config {conf_id} not found")
+    if req.get("changes"):
+        _deep_merge(conf, req["changes"])
+        col.decks.update_config(conf)
+    if deck_id:
+        deck = col.decks.get(int(deck_id), default=False)
+        if deck is None:
+            raise DriverError("not_found", f"deck {deck_id} not found")
+        if int(deck.get("conf", 0)) != int(conf_id):
+            col.decks.set_config_id_for_deck_dict(deck, conf_id)
+    return {"config_id": int(conf_id)}
+
+
+def cmd_add_notetype_copy(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    nt = col.models.copy(_notetype_by_name(col, str(req.get("source", "Basic"))), add=False)
+    nt["name"] = str(req["name"])
+    return {"id": int(col.models.add_dict(nt).id)}
+
+
+def cmd_rename_notetype(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    nt = _notetype_of(col, req)
+    nt["name"] = str(req["name"])
+    col.models.update_dict(nt)
+    return {}
+
+
+def cmd_add_field(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    nt = _notetype_of(col, req)
+    col.models.add_field(nt, col.models.new_field(str(req["name"])))
+    col.models.update_dict(nt)
+    return {}
+
+
+def cmd_remove_notetype(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    col.models.remove(int(_notetype_of(col, req)["id"]))
+    return {}
+
+
+def cmd_set_config(req: dict[str, Any]) -> Any:
+    col = device(req).open()
+    col.set_config(str(req["key"]), req.get("value"))
+    return {}
+
+
+def cmd_get_config(req: dict[str, Any]) -> Any:
+    return device(req).open().all_config()
+
+
+COMMANDS.update(
+    {
+        "add_notes": cmd_add_notes,
+        "edit_note": cmd_edit_note,
+        "review": cmd_review,
+        "set_card": cmd_set_card,
+        "move_cards": cmd_move_cards,
+        "add_deck": cmd_add_deck,
+        "rename_deck": cmd_rename_deck,
+        "remove_decks": cmd_remove_decks,
+        "remove_notes": cmd_remove_notes,
+        "remove_cards": cmd_remove_cards,
+        "set_deck_config": cmd_set_deck_config,
+        "add_notetype_copy": cmd_add_notetype_copy,
+        "rename_notetype": cmd_rename_notetype,
+        "add_field": cmd_add_field,
+        "remove_notetype": cmd_remove_notetype,
+        "set_config": cmd_set_config,
+        "get_config": cmd_get_config,
+    }
+)
 
 
 def respond(obj: dict[str, Any]) -> None:
