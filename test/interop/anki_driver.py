@@ -446,6 +446,9 @@ def _rows(col: Collection, sql: str, *args: Any) -> list[list[Any]]:
 def cmd_dump(req: dict[str, Any]) -> Any:
     dev = device(req)
     col = dev.open()
+    # col.models caches notetypes in Python; a normal sync changes them underneath (the desktop
+    # app reloads after syncing), so read them from the backend.
+    col._clear_caches()
     notes = [
         {
             "id": r[0],
@@ -616,6 +619,8 @@ COMMANDS: dict[str, Callable[[dict[str, Any]], Any]] = {
 
 
 def _notetype_by_name(col: Collection, name: str) -> Any:
+    # Never edit a notetype from col.models' Python cache: a sync may have changed it since.
+    col._clear_caches()
     nt = col.models.by_name(name)
     if nt is None:
         raise DriverError("not_found", f"notetype {name!r} not found")
@@ -626,6 +631,7 @@ def _notetype_of(col: Collection, req: dict[str, Any]) -> Any:
     """The notetype named by `notetype_id`, or else by the name `notetype`."""
     if req.get("notetype_id") is None:
         return _notetype_by_name(col, str(req.get("notetype")))
+    col._clear_caches()
     nt = col.models.get(int(req["notetype_id"]))
     if nt is None:
         raise DriverError("not_found", f"notetype {req['notetype_id']!r} not found")

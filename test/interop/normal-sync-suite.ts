@@ -12,10 +12,11 @@
  *
  * About "nothing to exchange": the server sets its `mod` at every `finish`
  * (collection-sync.md §5.9) and a device only skips syncing when its `mod` equals the server's
- * (§3). So after a sync of device A, device B always runs one more normal sync, which then makes
- * A run one, and so on. What does hold, and is asserted after every round: the device that
- * synced last has nothing to do (no normal sync at all); the other device's extra normal sync
- * changes nothing; then it too has nothing to do; and neither device has anything pending.
+ * (§3). So after a sync of device A, B's next sync is always a normal sync, even with nothing to
+ * exchange, and it moves the server's mod again for A. What does hold, and is asserted after
+ * every round: the device that synced last has nothing to do (no normal sync at all); the other
+ * device's extra normal sync changes nothing; then it too has nothing to do; and neither device
+ * has anything pending.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -49,6 +50,13 @@ const NEW_TAGS = ['日本語::文法', 'Ärger::neu', 'ΣΟΦΊΑ'];
 /** Decks new to the collection, created on device B during normal syncs. */
 const NEW_DECKS = ['Übung::Äpfel 🍎', 'Ελληνικά::Λέξεις'];
 const NEW_CONFIG = 'Intensiv ✓ 日本語';
+/**
+ * Bulk round sizes: over the 250 objects of one chunk (collection-sync.md §5.6) in both
+ * directions, and over the 250 ids of one applyGraves request (§5.4; 280 notes + 280 cards).
+ */
+const BULK_NOTES = 300;
+const BULK_EDITED = 260;
+const BULK_REMOVED = 280;
 
 /** Tables whose rows carry usn -1 on the client until they are sent. */
 const PENDING_TABLES = ['cards', 'notes', 'revlog', 'graves', 'decks', 'deck_config', 'notetypes', 'tags', 'config'];
@@ -386,6 +394,42 @@ export function normalSyncSuite(kind: ServerKind): void {
         },
       );
 
+      it(
+        'bulk: 300 new notes, then 260 edited and 280 deleted, cross in several chunks (250 objects) and several graves requests each way',
+        { timeout: TEST_TIMEOUT_MS },
+        async () => {
+          const before = levelDump();
+          const added = await anki().addNotes(
+            dev.A,
+            Array.from({ length: BULK_NOTES }, (_, i) => ({
+              deck: 'Massen::Übung',
+              fields: [`Masse ${i} — 大量 ${i}`, `Antwort ${i}`],
+              tags: ['masse', i % 2 === 0 ? 'masse::gerade' : 'masse::ungerade'],
+            })),
+          );
+          assert.equal(added.note_ids.length, BULK_NOTES);
+          level = await syncRound(dev, ['A', 'B']);
+          assert.equal(level.notes.length, before.notes.length + BULK_NOTES, 'B received every new note');
+          assert.equal(level.cards.length, before.cards.length + BULK_NOTES, 'B received every new card');
+
+          const edited = added.note_ids.slice(0, BULK_EDITED);
+          for (const id of edited)
+            await anki().editNote(dev.B, id, { fields: { Back: `bearbeitet ${id}` }, tagsAdd: ['masse::bearbeitet'] });
+          level = await syncRound(dev, ['B', 'A']);
+          for (const id of edited) {
+            const note = noteById(level, id);
+            assert.equal(note.flds[1], `bearbeitet ${id}`);
+            assert.ok(note.tags.includes('masse::bearbeitet'));
+          }
+
+          const removed = added.note_ids.slice(BULK_NOTES - BULK_REMOVED);
+          assert.equal(await anki().removeNotes(dev.B, removed), BULK_REMOVED);
+          level = await syncRound(dev, ['B', 'A']);
+          assert.equal(level.notes.length, before.notes.length + BULK_NOTES - BULK_REMOVED, 'A lost every deleted note');
+          assert.equal(level.cards.length, before.cards.length + BULK_NOTES - BULK_REMOVED, 'A lost every deleted card');
+        },
+      );
+
       // --- 5. the client's database check on what normal syncs produced ------------------------
 
       it(
@@ -426,13 +470,13 @@ export function normalSyncSuite(kind: ServerKind): void {
           // Earlier edits: n1 and the card and the deck on A, n2 on B.
           await anki().editNote(dev.A, n1, { fields: { Front: 'A, früher' }, tagsAdd: ['früh'] });
           await anki().editNote(dev.B, n2, { fields: { Front: 'B, früher' } });
-          await anki().moveCards(dev.A, [card], 'Konflikt::A');
+          await anki().moveCards(dev.A, [card], NEW_DECKS[0]!);
           await anki().renameDeck(dev.A, deck, 'Ärger::Übungen (A)');
           await sleep(NEXT_SECOND_MS);
           // Later edits: n1 and the card and the deck on B, n2 on A.
           await anki().editNote(dev.B, n1, { fields: { Front: 'B, später' }, tagsAdd: ['spät'] });
           await anki().editNote(dev.A, n2, { fields: { Front: 'A, später' } });
-          const laterDeck = await anki().moveCards(dev.B, [card], 'Konflikt::B');
+          const laterDeck = await anki().moveCards(dev.B, [card], START_DECKS[1]!);
           await anki().renameDeck(dev.B, deck, 'Ärger::Übungen (B)');
           level = await syncRound(dev, ['A', 'B', 'A']);
 
@@ -457,11 +501,11 @@ export function normalSyncSuite(kind: ServerKind): void {
           // deck while that device takes the server's, and the first device then takes the second's.
           const before = levelDump();
           const note = before.notes[3]!.id;
-          const deck = deckId(before, 'Konflikt::B'); // a deck without children
+          const deck = deckId(before, 'Ärger::Übungen (B)'); // a deck without children
           await anki().editNote(dev.A, note, { fields: { Front: 'A, gleichzeitig' } });
           await anki().editNote(dev.B, note, { fields: { Front: 'B, gleichzeitig' } });
-          await anki().renameDeck(dev.A, deck, 'Konflikt::gleich A');
-          await anki().renameDeck(dev.B, deck, 'Konflikt::gleich B');
+          await anki().renameDeck(dev.A, deck, 'Ärger::gleich A');
+          await anki().renameDeck(dev.B, deck, 'Ärger::gleich B');
           const mtime = Math.floor(Date.now() / 1000);
           for (const device of [dev.A, dev.B]) {
             await anki().execSql(device, 'update notes set mod = ? where id = ?', [mtime, note]);
@@ -475,8 +519,8 @@ export function normalSyncSuite(kind: ServerKind): void {
           const b = await anki().dump(dev.B);
           assert.equal(noteById(a, note).flds[0], 'A, gleichzeitig', 'A (synced first) keeps its note');
           assert.equal(noteById(b, note).flds[0], 'B, gleichzeitig', 'B keeps its own note: the server refused it on the tie');
-          assert.equal(deckName(a, deck), 'Konflikt::gleich B', "A ends with B's deck name");
-          assert.equal(deckName(b, deck), 'Konflikt::gleich A', "B ends with A's deck name");
+          assert.equal(deckName(a, deck), 'Ärger::gleich B', "A ends with B's deck name");
+          assert.equal(deckName(b, deck), 'Ärger::gleich A', "B ends with A's deck name");
           for (const device of [dev.A, dev.B]) assert.deepStrictEqual(await pending(device), {});
           // What the server holds: a fresh download shows it.
           const C = devicePath('A-tie');
@@ -485,9 +529,40 @@ export function normalSyncSuite(kind: ServerKind): void {
           await anki().fullDownload(C);
           const onServer = await anki().dump(C);
           assert.equal(noteById(onServer, note).flds[0], 'A, gleichzeitig', "server: the first-synced device's note");
-          assert.equal(deckName(onServer, deck), 'Konflikt::gleich B', "server: the second-synced device's deck");
+          assert.equal(deckName(onServer, deck), 'Ärger::gleich B', "server: the second-synced device's deck");
           await anki().close(C);
           level = undefined; // the devices differ now; the next step makes them level by a full sync
+        },
+      );
+
+      it(
+        'a deck of the same name created on both devices: each side renames the deck it receives with a "+", so the devices end up with the names swapped',
+        { timeout: TEST_TIMEOUT_MS },
+        async () => {
+          // Deck names are unique (unicase). Whoever *receives* a deck whose name is taken appends
+          // "+" to the incoming deck (collection-sync.md §8.2; the client does the same), and a
+          // receiver's rename is not sent back. So the server and A (synced first) keep A's deck
+          // as "Neu ✨" and B's as "Neu ✨+", while B has them the other way round.
+          const name = 'Neu ✨';
+          const fromA = await anki().addDeck(dev.A, name);
+          const fromB = await anki().addDeck(dev.B, name);
+          assert.notEqual(fromA, fromB);
+          for (const [i, d] of ['A', 'B', 'A'].entries()) await syncPerforms(dev[d as 'A' | 'B'], `sync ${i + 1} (${d})`);
+          await syncIsNoop(dev.A, 'A again');
+          await syncPerforms(dev.B, "B's follow-up sync");
+          await syncIsNoop(dev.B, 'B again');
+          const a = await anki().dump(dev.A);
+          const b = await anki().dump(dev.B);
+          assert.deepEqual([deckName(a, fromA), deckName(a, fromB)], [name, `${name}+`], 'A');
+          assert.deepEqual([deckName(b, fromA), deckName(b, fromB)], [`${name}+`, name], 'B');
+          for (const device of [dev.A, dev.B]) assert.deepStrictEqual(await pending(device), {});
+          const C = devicePath('A-same-name');
+          await login(C, 'alice');
+          await syncRequires(C, 'FULL_DOWNLOAD', 'fresh device');
+          await anki().fullDownload(C);
+          const onServer = await anki().dump(C);
+          assert.deepEqual([deckName(onServer, fromA), deckName(onServer, fromB)], [name, `${name}+`], 'server');
+          await anki().close(C);
         },
       );
 
@@ -706,7 +781,7 @@ export function normalSyncSuite(kind: ServerKind): void {
     );
 
     it(
-      'A8: a note whose notetype was not sent makes the server fail the sync (400): the client asks for a database check, the server rolled back, and a retry fails the same way without forcing a full sync',
+      'A8: a note whose notetype was not sent makes the server fail the sync: the client asks for a database check, the server rolled back, and a retry fails the same way without forcing a full sync',
       { timeout: TEST_TIMEOUT_MS },
       async () => {
         const col1 = devicePath('frank-1');
