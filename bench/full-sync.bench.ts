@@ -21,7 +21,7 @@
  *
  * The whole run is bounded by BENCH_TIMEOUT_MS; every wait below has its own named timeout.
  */
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -36,11 +36,12 @@ import { CACHE_DIR, PROJECT_ROOT, ensureCollections } from './lib/bench-collecti
 import type { BenchCollection } from './lib/bench-collections.ts';
 import { summarizeCpuProfiles } from './lib/cpu-profile.ts';
 import type { ProfiledRun, TimeWindow } from './lib/cpu-profile.ts';
-import { detailTable, ratio, resultsTable, updateDocs } from './lib/report.ts';
+import { detailTable, loadSummary, ratio, resultsTable, updateDocs } from './lib/report.ts';
 import type { OperationResult, Sample } from './lib/report.ts';
 import { hearthVersion } from './lib/hearth-version.ts';
 import type { HearthVersion } from './lib/hearth-version.ts';
 import { watchRss } from './lib/rss.ts';
+import { QUIET_THRESHOLD_CORES, createQuietGate, watchForeignLoad } from './lib/machine-load.ts';
 import { timedPost } from './lib/timed-exchange.ts';
 
 /** The whole benchmark (build included) must end within this; then it kills its children and exits 2. */
@@ -49,6 +50,8 @@ const BENCH_TIMEOUT_MS = 10 * 60_000;
 const SERVER_LOG_WAIT_MS = 1_000;
 /** Real-client requests (login, sync, full upload/download, check) of the end-to-end runs. */
 const E2E_REQUEST_TIMEOUT_MS = 180_000;
+/** How many runs' CPU profiles stay in bench/.cache/profiles/. */
+const PROFILES_KEPT = 5;
 /** Peak RSS allowed while a ~100 MB collection is uploaded: 200 MB. */
 const RSS_GOAL_BYTES = 200 * 1000 * 1000;
 
@@ -78,6 +81,7 @@ const log = (line: string): void => {
 // --- cleanup: servers started by this run are stopped on every way out ---------------------------
 const liveServers = new Set<RunningServer>();
 let hearth: HearthVersion | undefined;
+const quietGate = createQuietGate();
 const liveClients = new Set<AnkiClient>();
 const watchdog = setTimeout(() => {
   log(`the benchmark did not finish within ${BENCH_TIMEOUT_MS} ms (BENCH_TIMEOUT_MS); stopping`);
@@ -160,23 +164,35 @@ async function protocolRun(server: RunningServer, col: BenchCollection, payload:
   const header = syncHeader(hkey);
 
   let mark = server.output().length;
+  await quietGate.wait();
+  let foreign = watchForeignLoad();
   let rss = watchRss(server.pid);
   const upStart = monotonicUs();
   const up = await timedPost(server.endpoint, 'sync/upload', header, payload);
   const upEnd = monotonicUs();
   const upRss = rss();
+  const upForeign = foreign();
   const upText = up.decoded().toString('utf8');
   if (up.status !== 200 || upText !== 'OK')
     throw new Error(`${server.kind}: upload of ${col.label} answered ${up.status} ${upText.slice(0, 200)}`);
-  const upload: Sample = { ms: up.totalMs, firstByteMs: up.firstByteMs, ...upRss, serverMs: await serverLoggedMs(server, mark, 'upload') };
+  const upload: Sample = {
+    ms: up.totalMs,
+    firstByteMs: up.firstByteMs,
+    ...upRss,
+    foreignCores: upForeign,
+    serverMs: await serverLoggedMs(server, mark, 'upload'),
+  };
 
   mark = server.output().length;
   const downBody = await zstdStreamed('{}');
+  await quietGate.wait();
+  foreign = watchForeignLoad();
   rss = watchRss(server.pid);
   const downStart = monotonicUs();
   const down = await timedPost(server.endpoint, 'sync/download', header, downBody);
   const downEnd = monotonicUs();
   const downRss = rss();
+  const downForeign = foreign();
   if (down.status !== 200) throw new Error(`${server.kind}: download answered ${down.status}`);
   const file = down.decoded();
   const declared = Number(down.headers['anki-original-size']);
@@ -188,6 +204,7 @@ async function protocolRun(server: RunningServer, col: BenchCollection, payload:
     firstByteMs: down.firstByteMs,
     wireBytes: down.wire.length,
     ...downRss,
+    foreignCores: downForeign,
     serverMs: await serverLoggedMs(server, mark, 'download'),
   };
   return { upload, download, windows: { upload: [upStart, upEnd], download: [downStart, downEnd] } };
@@ -208,18 +225,22 @@ async function e2eRun(kind: ServerKind, col: BenchCollection): Promise<ProtocolR
         await anki.login(deviceA, server.endpoint, USER, PASSWORD);
         const first = await anki.sync(deviceA);
         if (first.required !== 'FULL_UPLOAD') throw new Error(`${kind}: device A was asked for ${first.required}, not FULL_UPLOAD`);
+        await quietGate.wait();
+        let foreign = watchForeignLoad();
         let rss = watchRss(server.pid);
         let t0 = performance.now();
         await anki.fullUpload(deviceA);
-        const upload: Sample = { ms: performance.now() - t0, ...rss() };
+        const upload: Sample = { ms: performance.now() - t0, ...rss(), foreignCores: foreign() };
 
         await anki.login(deviceB, server.endpoint, USER, PASSWORD);
         const second = await anki.sync(deviceB);
         if (second.required !== 'FULL_DOWNLOAD') throw new Error(`${kind}: device B was asked for ${second.required}, not FULL_DOWNLOAD`);
+        await quietGate.wait();
+        foreign = watchForeignLoad();
         rss = watchRss(server.pid);
         t0 = performance.now();
         await anki.fullDownload(deviceB);
-        const download: Sample = { ms: performance.now() - t0, ...rss() };
+        const download: Sample = { ms: performance.now() - t0, ...rss(), foreignCores: foreign() };
 
         const rows = await anki.execSql(
           deviceB,
@@ -295,8 +316,13 @@ async function main(): Promise<void> {
   let profileSection = '';
   const slower = all.filter((r) => r.operation.endsWith('protocol') && ratio(r) > 1);
   if (flags.profile || slower.length > 0) {
-    const dir = path.join(CACHE_DIR, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
+    const profiles = path.join(CACHE_DIR, 'profiles');
+    const dir = path.join(profiles, new Date().toISOString().replace(/[:.]/g, '-'));
     mkdirSync(dir, { recursive: true });
+    // Keep the newest PROFILES_KEPT runs' profiles (folder names sort by time).
+    for (const old of readdirSync(profiles).sort().reverse().slice(PROFILES_KEPT)) {
+      rmSync(path.join(profiles, old), { recursive: true, force: true });
+    }
     log(`profiling Hearth (--cpu-prof into ${path.relative(PROJECT_ROOT, dir)})`);
     const runs: ProfiledRun[] = [];
     for (const [i, col] of collections.entries()) {
@@ -357,6 +383,8 @@ async function main(): Promise<void> {
       'Goals: ratio ≤ 1.0; peak RSS during the ~100 MB upload ≤ 200 MB (= 190.7 MiB).',
     '',
     resultsTable(all),
+    '',
+    loadSummary(all, QUIET_THRESHOLD_CORES, quietGate.waitedMs),
     '',
     failures.length === 0 ? '**All goals met.**' : `**Goals not met:**\n${failures.map((f) => `- ${f}`).join('\n')}`,
     '',

@@ -1,5 +1,6 @@
 /** Statistics and the markdown that bench/full-sync.bench.ts prints and puts into docs/benchmarks.md. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export interface Sample {
   /** Client-side duration of the operation (request start → last reply byte). */
@@ -12,6 +13,8 @@ export interface Sample {
   readonly startKiB: number;
   /** Server process CPU time (user + system, all threads) during the operation. */
   readonly cpuMs?: number;
+  /** Average CPU (in cores) other processes on the machine used during the operation. */
+  readonly foreignCores?: number;
   /** Compressed reply size (downloads). */
   readonly wireBytes?: number;
   /** Duration the server itself logged for the request (Hearth only). */
@@ -78,24 +81,40 @@ export function resultsTable(results: OperationResult[]): string {
   return lines.join('\n');
 }
 
-/** Time to first reply byte, and Hearth's own logged duration: where the time of a protocol run goes. */
+/** Where the time goes: first reply byte, Hearth's own logged duration, server CPU, reply size, other load. */
 export function detailTable(results: OperationResult[]): string {
-  const lines = ['| operation | official first byte ms | Hearth first byte ms | Hearth server-logged ms |', '| --- | ---: | ---: | ---: |'];
-  const med = (samples: Sample[], pick: (s: Sample) => number | undefined): string => {
+  const lines = [
+    '| operation | first byte ms, official / Hearth | Hearth server-logged ms | server CPU ms, official / Hearth | reply on the wire, official / Hearth | other load on the machine, cores |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const med = (samples: Sample[], pick: (s: Sample) => number | undefined, digits = 0): string => {
     const v = samples.map(pick).filter((x): x is number => x !== undefined);
-    return v.length === 0 ? '—' : String(Math.round(median(v)));
+    return v.length === 0 ? '—' : median(v).toFixed(digits);
   };
   const wire = (samples: Sample[]): string => {
     const v = samples.map((s) => s.wireBytes).filter((x): x is number => x !== undefined);
     return v.length === 0 ? '—' : `${(median(v) / 2 ** 20).toFixed(1)} MiB`;
   };
   for (const r of results) {
-    if (r.official.every((s) => s.firstByteMs === undefined)) continue;
+    const both = [...r.official, ...r.hearth];
     lines.push(
-      `| ${r.operation} | ${med(r.official, (s) => s.firstByteMs)} | ${med(r.hearth, (s) => s.firstByteMs)} | ${med(r.hearth, (s) => s.serverMs)} | ${med(r.official, (s) => s.cpuMs)} | ${med(r.hearth, (s) => s.cpuMs)} | ${wire(r.official)} | ${wire(r.hearth)} |`,
+      `| ${r.operation} | ${med(r.official, (s) => s.firstByteMs)} / ${med(r.hearth, (s) => s.firstByteMs)} | ${med(r.hearth, (s) => s.serverMs)} ` +
+        `| ${med(r.official, (s) => s.cpuMs)} / ${med(r.hearth, (s) => s.cpuMs)} | ${wire(r.official)} / ${wire(r.hearth)} ` +
+        `| ${med(both, (s) => s.foreignCores, 2)} (max ${Math.max(...both.map((s) => s.foreignCores ?? 0)).toFixed(2)}) |`,
     );
   }
   return lines.join('\n');
+}
+
+/** How busy the rest of the machine was while the operations ran. */
+export function loadSummary(results: OperationResult[], quietThreshold: number, waitedMs: number): string {
+  const loads = results.flatMap((r) => [...r.official, ...r.hearth]).flatMap((s) => (s.foreignCores === undefined ? [] : [s.foreignCores]));
+  if (loads.length === 0) return '';
+  const busy = loads.filter((x) => x >= quietThreshold).length;
+  return (
+    `Other processes on the machine used ${median(loads).toFixed(2)} cores (median; max ${Math.max(...loads).toFixed(2)}) while operations were measured; ` +
+    `${busy} of ${loads.length} operations ran with ≥ ${quietThreshold} cores of other load. The benchmark waited ${(waitedMs / 1000).toFixed(0)} s in all for quiet moments before operations.`
+  );
 }
 
 const START = '<!-- full-sync.bench.ts: start (generated, replaced on every run) -->';
@@ -114,5 +133,6 @@ export function updateDocs(docPath: string, section: string): void {
   } else {
     text = `${text.trimEnd()}\n\n${block}\n`;
   }
+  mkdirSync(dirname(docPath), { recursive: true });
   writeFileSync(docPath, text);
 }

@@ -91,7 +91,9 @@ export async function createAuthenticator(
   // Dummies keep a login's cost the same whatever the name: every login computes exactly one
   // PBKDF2 (when env users exist) and one argon2id, real or not.
   const dummyPbkdf2 = envUsers[0]?.hash;
-  const dummyArgon2 = await argon2.hash(randomBytes(16).toString('hex'), ARGON2_OPTIONS);
+  // Made on first need: a server with only SYNC_USERn users never pays argon2's memory.
+  let dummyArgon2: Promise<string> | undefined;
+  const dummyArgon2Hash = (): Promise<string> => (dummyArgon2 ??= argon2.hash(randomBytes(16).toString('hex'), ARGON2_OPTIONS));
   const envByKey = new Map(envUsers.map((u) => [u.hostKey, u.username]));
 
   // Store host keys already proven; cleared whenever the account file changes.
@@ -142,8 +144,11 @@ export async function createAuthenticator(
         const pbkdf2Ok = await verify.pbkdf2(envUser?.hash ?? dummyPbkdf2, password);
         ok = envUser !== undefined && pbkdf2Ok;
       }
-      const argonOk = await verify.argon2(account?.verifier ?? dummyArgon2, hostKey);
-      if (account) ok = argonOk;
+      // With no stored accounts no login can use argon2, so every login costs the same without it.
+      if (storeAccounts().length > 0) {
+        const argonOk = await verify.argon2(account?.verifier ?? (await dummyArgon2Hash()), hostKey);
+        if (account) ok = argonOk;
+      }
 
       if (!ok) {
         throttle.recordFailure(userKey);

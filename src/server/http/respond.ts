@@ -39,7 +39,9 @@ export function sendJson(res: ServerResponse, value: unknown): void {
  */
 export async function sendZstdFile(res: ServerResponse, path: string, size: number): Promise<void> {
   res.writeHead(200, { 'anki-original-size': String(size) });
-  await pipeline(createReadStream(path), createZstdCompress(), res);
+  // Big reads and output chunks: with Node's defaults (64 KiB / 16 KiB) a 100 MB download is
+  // thousands of thread hand-offs and the main thread mostly waits (see docs/benchmarks.md).
+  await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), createZstdCompress({ chunkSize: 128 * 1024 }), res);
 }
 
 /** Status and a short text; the details stay in the log. */

@@ -1,0 +1,182 @@
+/**
+ * The Electron main process: the composition root. It only wires the features together (each is
+ * a module of plain functions plus a setupX(), with Electron passed in); the decisions live in
+ * those modules and are tested there. This is the only main-process file that imports Electron,
+ * electron-store or bonjour-service as values.
+ *
+ * Order: single-instance lock → app ready → log file, settings, supervisor, tray, window, IPC →
+ * start the server if enabled. Quitting stops the server gracefully first (lifecycle.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { networkInterfaces, hostname } from 'node:os';
+import { join } from 'node:path';
+import { app, BrowserWindow, clipboard, ipcMain, Menu, nativeImage, session, Tray, utilityProcess } from 'electron';
+import Store from 'electron-store';
+import { Bonjour } from 'bonjour-service';
+import type { ApiHandlers, AppStatus } from '../shared/api.ts';
+import { defaultSettings } from '../shared/settings.ts';
+import { createLogger } from '../server/logger.ts';
+import { createAutostart, setupAutostart, shouldShowWindowAtLaunch } from './autostart.ts';
+import { utilityProcessFork } from './fork.ts';
+import { registerApi } from './ipc.ts';
+import { setupGracefulQuit } from './lifecycle.ts';
+import { createLogFile } from './log-file.ts';
+import { createMdns, setupMdnsAdvertising } from './mdns.ts';
+import { appPaths } from './paths.ts';
+import { createServerHost } from './server-host.ts';
+import { setupServerControl } from './server-control.ts';
+import { electronStoreBackend, openSettingsStore } from './settings-store.ts';
+import { setupSingleInstance } from './single-instance.ts';
+import { buildAppStatus } from './status.ts';
+import { handleTrayAction, setupTray } from './tray.ts';
+import type { TrayView } from './tray-menu.ts';
+import { setupWindow } from './window.ts';
+
+async function main(): Promise<void> {
+  const paths = appPaths({ appRoot: app.getAppPath(), userData: app.getPath('userData'), home: app.getPath('home') });
+  const logFile = createLogFile({
+    path: paths.logFile,
+    onError: (err) => process.stderr.write(`Hearth cannot write its log file ${paths.logFile}: ${String(err)}\n`),
+  });
+  const writeLine = (line: string): void => {
+    logFile.writeLine(line);
+    process.stderr.write(line + '\n');
+  };
+  const logger = createLogger(writeLine, 'info', 'main');
+
+  let showWindow = (): void => {};
+  if (!setupSingleInstance(app, () => showWindow())) return;
+  await app.whenReady();
+  logger.info('starting', { version: app.getVersion(), platform: process.platform, packaged: app.isPackaged });
+
+  // Deny every permission (camera, notifications, …): the window needs none.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+
+  const settings = openSettingsStore(
+    electronStoreBackend(
+      join(paths.settingsFolder, 'settings.json'),
+      () => new Store<Record<string, unknown>>({ name: 'settings', cwd: paths.settingsFolder, clearInvalidConfig: false }),
+      logger,
+    ),
+    defaultSettings(paths.defaultStorageFolder),
+    logger,
+  );
+
+  const host = createServerHost({
+    fork: utilityProcessFork(utilityProcess, paths.serverEntry, (line) => writeLine(line)),
+    logger,
+  });
+
+  const mdns = createMdns({
+    bonjour: new Bonjour({}, (err: Error) => logger.child('mdns').warn('mDNS is not available', { why: err.message })),
+    osHostname: hostname(),
+    instanceId: randomUUID(),
+    appVersion: app.getVersion(),
+    logger,
+  });
+  setupMdnsAdvertising({ mdns, onServerChange: (l) => host.onChange(l), listenScope: () => settings.get().listen });
+
+  setupAutostart({
+    autostart: createAutostart({
+      platform: process.platform,
+      app,
+      executable: process.env.APPIMAGE ?? process.execPath,
+      linuxAutostartDir: join(process.env.XDG_CONFIG_HOME ?? join(app.getPath('home'), '.config'), 'autostart'),
+    }),
+    settings,
+    enabled: app.isPackaged,
+    logger: logger.child('autostart'),
+  });
+
+  const window = setupWindow({ BrowserWindow, indexPath: paths.indexHtml, preloadPath: paths.preload });
+  showWindow = () => window.show();
+  app.on('activate', showWindow);
+
+  const status = (): AppStatus =>
+    buildAppStatus({
+      server: host.state(),
+      settings: settings.get(),
+      interfaces: networkInterfaces(),
+      localUrl: mdns.localUrl(),
+      otherHearths: mdns.otherHearths(),
+      logFile: paths.logFile,
+    });
+  const trayView = (): TrayView => {
+    const s = status();
+    return {
+      server: s.server,
+      serverEnabled: s.serverEnabled,
+      startAtLogin: settings.get().startAtLogin,
+      syncUrl: s.addresses[0]?.url ?? null,
+    };
+  };
+
+  const control = setupServerControl({ settings, host, defaultStorageFolder: paths.defaultStorageFolder, logger });
+
+  const tray = setupTray(
+    {
+      Tray,
+      Menu,
+      createImage: (path) => nativeImage.createFromPath(path),
+      platform: process.platform,
+      assetsDir: paths.assets,
+      onClick: showWindow,
+      onAction: (action) =>
+        handleTrayAction(action, {
+          setServerEnabled: (enabled) => void settings.update({ serverEnabled: enabled }),
+          retry: () => void control.retry(),
+          copyText: (text) => clipboard.writeText(text),
+          openWindow: showWindow,
+          setStartAtLogin: (enabled) => void settings.update({ startAtLogin: enabled }),
+          quit: () => app.quit(),
+        }),
+    },
+    trayView(),
+  );
+  const refreshTray = (): void => tray.update(trayView());
+  host.onChange(refreshTray);
+  settings.onChange(refreshTray);
+
+  const handlers: ApiHandlers = {
+    getStatus: status,
+    getSettings: () => settings.get(),
+    updateSettings: (patch) => settings.update(patch),
+    setServerEnabled: (enabled) => {
+      settings.update({ serverEnabled: enabled });
+      return status();
+    },
+    setOpenAtLogin: (enabled) => {
+      settings.update({ startAtLogin: enabled });
+      return settings.get();
+    },
+    quit: () => app.quit(),
+  };
+  registerApi(ipcMain, handlers, { isTrustedSender: (event) => window.isTrustedSender(event), logger });
+
+  setupGracefulQuit({
+    app,
+    logger,
+    onQuitting: () => window.allowClose(),
+    shutDown: async () => {
+      control.dispose();
+      await host.stop();
+      await mdns.close();
+      tray.destroy();
+    },
+  });
+
+  if (
+    shouldShowWindowAtLaunch({
+      argv: process.argv,
+      wasOpenedAtLogin: process.platform === 'darwin' ? app.getLoginItemSettings().wasOpenedAtLogin : undefined,
+      startHidden: settings.get().startHidden,
+    })
+  ) {
+    window.show();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Hearth could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  app.exit(1);
+});

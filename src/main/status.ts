@@ -1,0 +1,40 @@
+/**
+ * The app's status as the window and the tray see it, computed from the parts that own it (the
+ * supervisor's state, the settings, the network interfaces, mDNS). Pure.
+ */
+import type { AppStatus, OtherHearth, SyncAddress } from '../shared/api.ts';
+import type { ServerState } from '../shared/server-state.ts';
+import type { Settings } from '../shared/settings.ts';
+import { rankLanAddresses, syncUrl } from './lan-addresses.ts';
+import type { NetworkInterfaces } from './lan-addresses.ts';
+
+export interface StatusInputs {
+  readonly server: ServerState;
+  readonly settings: Settings;
+  readonly interfaces: NetworkInterfaces;
+  readonly localUrl: string | null;
+  readonly otherHearths: readonly OtherHearth[];
+  readonly logFile: string;
+}
+
+/** Where Anki can reach the running server, best first. */
+export function syncAddresses(server: ServerState, settings: Settings, interfaces: NetworkInterfaces): SyncAddress[] {
+  if (server.kind !== 'running') return [];
+  const loopback: SyncAddress = { address: '127.0.0.1', interfaceName: 'this PC', kind: 'this-pc', url: syncUrl('127.0.0.1', server.port) };
+  if (settings.listen === 'this-pc') return [loopback];
+  const lan = rankLanAddresses(interfaces, server.port);
+  // No network right now (a laptop off Wi-Fi): Anki on this PC can still sync.
+  return lan.length > 0 ? lan : [loopback];
+}
+
+export function buildAppStatus(inputs: StatusInputs): AppStatus {
+  return {
+    server: inputs.server,
+    serverEnabled: inputs.settings.serverEnabled,
+    listen: inputs.settings.listen,
+    addresses: syncAddresses(inputs.server, inputs.settings, inputs.interfaces),
+    localUrl: inputs.server.kind === 'running' ? inputs.localUrl : null,
+    otherHearths: inputs.otherHearths,
+    logFile: inputs.logFile,
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * The messages between the main process and the server process (src/server/utility-entry.ts).
+ *
+ *   main → server   start{config}            once, right after the process is created
+ *                   stop                     close gracefully
+ *   server → main   ready{host, port}        listening; the sync URL can be shown
+ *                   failed{code, detail}     could not start; the process then exits 1
+ *                   status{activity}         whenever syncing starts or ends, or a person synced
+ *                   stopped                  every request in flight has finished; exits 0 next
+ *
+ * Both sides validate what they receive with the parse functions below: a message crosses a
+ * process boundary, so it is `unknown` until checked.
+ */
+import { isServerFailureCode } from './errors.ts';
+import type { ServerFailureCode } from './errors.ts';
+
+export interface ServerStartConfig {
+  /** The data folder (`SYNC_BASE`): each person's data is in `<storageFolder>/<username>/`. */
+  readonly storageFolder: string;
+  /** Create the folder when it does not exist (true for the default folder, false for one the person chose). */
+  readonly createFolder: boolean;
+  /** An IP address: 0.0.0.0 for the whole home network, 127.0.0.1 for this PC only. */
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  /** MAX_SYNC_PAYLOAD_MEGS of the official server. */
+  readonly maxPayloadMegs: number;
+}
+
+export interface UserActivity {
+  readonly username: string;
+  /** When this person's device last finished a sync request (ms since the epoch). */
+  readonly lastSyncAt: number;
+}
+
+export interface ServerActivity {
+  /** A sync request is in flight, or one finished moments ago (a sync is several requests). */
+  readonly syncing: boolean;
+  /** Sync and media requests being handled right now. */
+  readonly activeRequests: number;
+  /** People who synced since the server started, most recent first. */
+  readonly users: readonly UserActivity[];
+}
+
+export const IDLE_ACTIVITY: ServerActivity = { syncing: false, activeRequests: 0, users: [] };
+
+export type MainToServer = { readonly type: 'start'; readonly config: ServerStartConfig } | { readonly type: 'stop' };
+
+export type ServerToMain =
+  | { readonly type: 'ready'; readonly host: string; readonly port: number }
+  | { readonly type: 'failed'; readonly code: ServerFailureCode; readonly detail: string }
+  | { readonly type: 'status'; readonly activity: ServerActivity }
+  | { readonly type: 'stopped' };
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+function parseStartConfig(v: unknown): ServerStartConfig | undefined {
+  if (!isObj(v)) return undefined;
+  const { storageFolder, createFolder, host, port, maxPayloadMegs } = v;
+  if (typeof storageFolder !== 'string' || storageFolder === '') return undefined;
+  if (typeof createFolder !== 'boolean' || typeof host !== 'string' || host === '' || !isPort(port)) return undefined;
+  if (!isCount(maxPayloadMegs) || maxPayloadMegs < 1) return undefined;
+  return { storageFolder, createFolder, host, port, maxPayloadMegs };
+}
+
+function parseActivity(v: unknown): ServerActivity | undefined {
+  if (!isObj(v) || typeof v.syncing !== 'boolean' || !isCount(v.activeRequests) || !Array.isArray(v.users)) return undefined;
+  const users: UserActivity[] = [];
+  for (const u of v.users as unknown[]) {
+    if (!isObj(u) || typeof u.username !== 'string' || typeof u.lastSyncAt !== 'number') return undefined;
+    users.push({ username: u.username, lastSyncAt: u.lastSyncAt });
+  }
+  return { syncing: v.syncing, activeRequests: v.activeRequests, users };
+}
+
+/** What the server process accepts; anything else is ignored (and logged) by the caller. */
+export function parseMainToServer(v: unknown): MainToServer | undefined {
+  if (!isObj(v)) return undefined;
+  if (v.type === 'stop') return { type: 'stop' };
+  if (v.type === 'start') {
+    const config = parseStartConfig(v.config);
+    return config ? { type: 'start', config } : undefined;
+  }
+  return undefined;
+}
+
+/** What the main process accepts from the server process. */
+export function parseServerToMain(v: unknown): ServerToMain | undefined {
+  if (!isObj(v)) return undefined;
+  switch (v.type) {
+    case 'ready':
+      return typeof v.host === 'string' && isPort(v.port) ? { type: 'ready', host: v.host, port: v.port } : undefined;
+    case 'failed':
+      return isServerFailureCode(v.code) && typeof v.detail === 'string' ? { type: 'failed', code: v.code, detail: v.detail } : undefined;
+    case 'status': {
+      const activity = parseActivity(v.activity);
+      return activity ? { type: 'status', activity } : undefined;
+    }
+    case 'stopped':
+      return { type: 'stopped' };
+    default:
+      return undefined;
+  }
+}
