@@ -59,7 +59,7 @@ export interface BackoffPolicy {
   readonly initialMs: number;
   readonly factor: number;
   readonly maxMs: number;
-  /** Consecutive failures after which the supervisor stops retrying by itself. */
+  /** Restarts tried after consecutive failures; then the supervisor waits for the person ("Try again"). */
   readonly maxAttempts: number;
 }
 

@@ -99,6 +99,13 @@ export function createRequestHandler(deps: HandlerDeps) {
   const { config, auth, clock, logger } = deps;
   const log = logger.child('http');
 
+  /** Every method but hostKey, media included, is authorised by the host key (spec http.md §8.3). */
+  async function authenticate(header: SyncHeader, req: IncomingMessage, fields: Record<string, string>): Promise<MethodContext> {
+    const username = await auth.userForHostKey(header.k, req.socket.remoteAddress ?? 'unknown');
+    fields.user = username;
+    return { user: deps.userState(username), header, config, clock, logger };
+  }
+
   async function runSyncMethod(
     method: SyncMethod,
     header: SyncHeader,
@@ -112,9 +119,8 @@ export function createRequestHandler(deps: HandlerDeps) {
       sendJson(res, await hostKey(body, auth, clientAddress));
       return;
     }
-    const username = await auth.userForHostKey(header.k, clientAddress);
-    fields.user = username;
-    const ctx: MethodContext = { user: deps.userState(username), header, config, clock, logger };
+    const ctx = await authenticate(header, req, fields);
+    const username = ctx.user.username;
 
     if (method === 'upload') {
       const received = await receiveUpload(req, ctx);
@@ -168,13 +174,9 @@ export function createRequestHandler(deps: HandlerDeps) {
           sendText(res, 200, 'text/html; charset=utf-8', landingPage(deps.publicUrl(req)));
           return;
         case 'media': {
-          // Media methods authenticate by host key like every other method (spec http.md §8.3).
           const header = parseSyncHeader(req.headers['anki-sync']) ?? rejectLegacyRequest();
           fields.client = header.c.slice(0, 60);
-          const username = await auth.userForHostKey(header.k, req.socket.remoteAddress ?? 'unknown');
-          fields.user = username;
-          const ctx: MethodContext = { user: deps.userState(username), header, config, clock, logger };
-          await runMediaMethod(r.method, req, res, ctx);
+          await runMediaMethod(r.method, req, res, await authenticate(header, req, fields));
           log.info('ok', { ...fields, status: 200, ms: clock.nowMs() - started });
           return;
         }
