@@ -59,7 +59,15 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
 
   let server: Server | undefined;
   const sockets = new Set<Socket>();
-  const publicUrl = (req: IncomingMessage): string => `http://${req.headers.host ?? `localhost:${config.port}`}/`;
+  // The address the device used to reach us is the one it should sync with. A Host header that
+  // is not a plain host[:port] is ignored rather than echoed.
+  const publicUrl = (req: IncomingMessage): string => {
+    const host = req.headers.host;
+    const port = (req.socket.localPort ?? config.port).toString();
+    return host && /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)
+      ? `http://${host}/`
+      : `http://localhost:${port}/`;
+  };
   const handler = createRequestHandler({ config, auth, clock, logger, userState, publicUrl });
 
   return {

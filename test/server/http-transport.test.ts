@@ -2,7 +2,21 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { zstdCompressSync } from 'node:zlib';
+import { request } from 'node:http';
 import { send, syncHeader, zstdStreamed } from '../helpers/sync-client.ts';
+
+/** A plain GET with chosen headers (Host, User-Agent), which fetch-style clients would not let us set. */
+function sendWithHeaders(endpoint: string, path: string, headers: Record<string, string>): Promise<{ status: number; text(): string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, endpoint), { method: 'GET', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: () => Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 import { startTestServer } from '../helpers/test-server.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 
@@ -19,13 +33,35 @@ describe('HTTP transport', () => {
     assert.equal(r.body.length, 0);
   });
 
-  test('GET / answers a page saying the server is running, with the sync address', async () => {
-    const r = await send(t.endpoint, '/', { method: 'GET' });
-    assert.equal(r.status, 200);
-    assert.match(String(r.headers['content-type']), /text\/html/);
-    assert.match(r.text(), /Hearth is running/);
-    assert.ok(r.text().includes(t.endpoint), 'page shows the URL to paste');
-    assert.ok(!r.text().includes('grandma'), 'page names no account');
+  test('GET / and /setup answer the phone setup page: running, the exact address, the steps, no account names', async () => {
+    for (const path of ['/', '/setup']) {
+      const r = await send(t.endpoint, path, { method: 'GET' });
+      assert.equal(r.status, 200);
+      assert.match(String(r.headers['content-type']), /text\/html/);
+      assert.match(r.text(), /Hearth is running/);
+      assert.ok(r.text().includes(`value="${t.endpoint}"`), 'page shows the URL to paste, trailing slash included');
+      for (const app of ['AnkiDroid', 'AnkiMobile', 'Anki on a computer']) assert.ok(r.text().includes(app), app);
+      assert.match(r.text(), /Hearth username/);
+      assert.match(r.text(), /media sync URL/i);
+      assert.ok(!r.text().includes('grandma'), 'page names no account');
+      assert.match(String(r.headers['content-security-policy']), /default-src 'none'/);
+    }
+  });
+
+  test('the setup page shows the steps for the visiting phone first', async () => {
+    const order = async (ua: string) => {
+      const html = (await sendWithHeaders(t.endpoint, '/', { 'user-agent': ua })).text();
+      return ['ankidroid', 'ankimobile', 'desktop'].sort((a, b) => html.indexOf(`steps-${a}`) - html.indexOf(`steps-${b}`))[0];
+    };
+    assert.equal(await order('Mozilla/5.0 (Linux; Android 14; Pixel 8)'), 'ankidroid');
+    assert.equal(await order('Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)'), 'ankimobile');
+    assert.equal(await order('Mozilla/5.0 (Windows NT 10.0; Win64; x64)'), 'desktop');
+  });
+
+  test('a Host header that is not a plain host:port is not echoed into the page', async () => {
+    const html = (await sendWithHeaders(t.endpoint, '/', { host: 'evil"><script>alert(1)</script>' })).text();
+    assert.ok(!html.includes('evil'));
+    assert.match(html, /value="http:\/\/localhost:\d+\/"/);
   });
 
   test('an unknown path is 404, a wrong HTTP verb 405, an unknown method name 400', async () => {

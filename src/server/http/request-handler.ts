@@ -19,7 +19,8 @@ import { abort } from '../sync/abort.ts';
 import { isStatefulMethod, runStatefulStep } from '../sync/normal-sync.ts';
 import type { UserState } from '../sync/user-state.ts';
 import { runMediaMethod } from '../media/handler.ts';
-import { landingPage } from './landing-page.ts';
+import { COPY_SCRIPT, landingPage } from './landing-page.ts';
+import { createHash } from 'node:crypto';
 import { isMediaMethod, isSyncMethod } from './methods.ts';
 import type { Route, SyncMethod } from './methods.ts';
 import { parseSyncHeader, rejectLegacyRequest } from './sync-header.ts';
@@ -93,6 +94,15 @@ function drain(req: IncomingMessage): Promise<void> {
     req.once('error', done);
     req.resume();
   });
+}
+
+/** The page may run only its own copy script; nothing else loads (no network, no frames). */
+const SETUP_PAGE_CSP = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${createHash('sha256').update(COPY_SCRIPT).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+
+function sendSetupPage(res: ServerResponse, html: string): void {
+  res.setHeader('content-security-policy', SETUP_PAGE_CSP);
+  res.setHeader('x-content-type-options', 'nosniff');
+  sendText(res, 200, 'text/html; charset=utf-8', html);
 }
 
 export function createRequestHandler(deps: HandlerDeps) {
@@ -171,7 +181,7 @@ export function createRequestHandler(deps: HandlerDeps) {
           res.end();
           return;
         case 'landing':
-          sendText(res, 200, 'text/html; charset=utf-8', landingPage(deps.publicUrl(req)));
+          sendSetupPage(res, landingPage(deps.publicUrl(req), String(req.headers['user-agent'] ?? '')));
           return;
         case 'media': {
           const header = parseSyncHeader(req.headers['anki-sync']) ?? rejectLegacyRequest();
