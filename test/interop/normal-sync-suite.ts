@@ -545,6 +545,9 @@ export function normalSyncSuite(kind: ServerKind): void {
           // as "Neu ✨" and B's as "Neu ✨+", while B has them the other way round.
           const name = 'Neu ✨';
           const fromA = await anki().addDeck(dev.A, name);
+          // Deck ids are millisecond timestamps: two devices creating a deck in the same
+          // millisecond would share an id, which is not the case under test.
+          await new Promise((resolve) => setTimeout(resolve, 5));
           const fromB = await anki().addDeck(dev.B, name);
           assert.notEqual(fromA, fromB);
           for (const [i, d] of ['A', 'B', 'A'].entries()) await syncPerforms(dev[d as 'A' | 'B'], `sync ${i + 1} (${d})`);
