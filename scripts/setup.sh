@@ -15,7 +15,7 @@ node scripts/build-native.mjs
 
 if [ "${1:-}" = "--tests" ]; then
   anki_version=26.9.3
-  if ! .venv/bin/python -c "import anki, sys; sys.exit(0 if anki.version == '$anki_version' else 1)" 2>/dev/null; then
+  if ! .venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('anki') == '$anki_version' else 1)" 2>/dev/null; then
     echo "Installing the real Anki client (anki==$anki_version) into .venv for the interop tests" >&2
     python3 -m venv .venv
     .venv/bin/pip install --quiet --disable-pip-version-check "anki==$anki_version"

@@ -101,6 +101,9 @@ interface Run {
 
 const TIMED_OUT = Symbol('timed out');
 
+/** Stands in for a process that could not be created. */
+const deadChild: ServerChild = { pid: undefined, send: () => {}, onMessage: () => {}, onExit: () => {}, kill: () => {} };
+
 export function createServerHost(deps: ServerHostDeps): ServerHost {
   const { fork, logger } = deps;
   const timers = deps.timers ?? systemTimers;
@@ -222,7 +225,17 @@ export function createServerHost(deps: ServerHostDeps): ServerHost {
     cancelRetry?.();
     cancelRetry = undefined;
     lastConfig = config;
-    const run = spawn();
+    let run: Run;
+    try {
+      run = spawn();
+    } catch (err) {
+      // No process at all (e.g. the entry file is missing from a broken install).
+      const placeholder: Run = { id: nextRunId++, child: deadChild, exitCode: null, readyAt: null, waiters: new Set() };
+      return crash(placeholder, {
+        code: 'internal',
+        detail: `cannot create the server process: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
     current = run;
     setState({ kind: 'starting', attempt: failures + 1 });
     const outcome = waitFor(run, (e) => e.kind === 'exit' || e.message.type === 'ready' || e.message.type === 'failed', READY_TIMEOUT_MS);

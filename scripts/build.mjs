@@ -1,0 +1,42 @@
+// Builds the desktop app into dist/ (npm run build):
+//   1. tsc -p tsconfig.build.json: src/main, src/preload, src/server, src/shared → dist/ as ES
+//      modules, with relative imports rewritten from .ts to .js.
+//   2. esbuild bundles the preload into one CommonJS file, dist/preload/index.cjs: a sandboxed
+//      preload cannot load ES modules, nor any file but `electron`, so the shared contract it
+//      uses has to be inside it.
+// The renderer's files are used as they are (src/renderer), and so is native/build.
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+  cwd: root,
+});
+if (tsc.status !== 0) {
+  console.error('Build failed: TypeScript reported errors (above).');
+  process.exit(1);
+}
+
+const esbuild = await import('esbuild');
+await esbuild.build({
+  entryPoints: [join(root, 'src', 'preload', 'index.ts')],
+  outfile: join(root, 'dist', 'preload', 'index.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'browser',
+  target: 'chrome130',
+  external: ['electron'],
+  logLevel: 'warning',
+});
+// tsc's ES-module copy of the preload is not used (the window loads index.cjs).
+rmSync(join(root, 'dist', 'preload', 'index.js'), { force: true });
+rmSync(join(root, 'dist', 'preload', 'bridge.js'), { force: true });
+console.log('Built dist/ (main, preload, server, shared).');

@@ -1,0 +1,171 @@
+// The composition root (src/main/index.ts), built (npm run build) and run in Node with a
+// stand-in for Electron (test/helpers/fake-electron): the real settings store (electron-store),
+// supervisor, server process (dist/server/utility-entry.js), tray menu and IPC handlers,
+// wired together as in the app. What it cannot show: real tray rendering, real windows.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { fork, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { apiChannel } from '../../src/shared/api.ts';
+import type { ApiMethod, ApiResult } from '../../src/shared/api.ts';
+import { defaultSettings } from '../../src/shared/settings.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BUILD_TIMEOUT_MS = 120_000;
+/** Longest a reply from the app may take. */
+const REPLY_TIMEOUT_MS = 20_000;
+/** Longest the server may take to reach a state after a change. */
+const STATE_TIMEOUT_MS = 30_000;
+const TEST_TIMEOUT_MS = 120_000;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface TrayRecord {
+  image: { path: string };
+  tooltip: string;
+  menu: { id: string; label?: string; enabled?: boolean; checked?: boolean }[];
+}
+
+describe('the desktop app’s main process, with a stand-in for Electron', { timeout: 5 * TEST_TIMEOUT_MS }, () => {
+  let dir = '';
+  let app: ChildProcess | undefined;
+  let output = '';
+  let nextId = 1;
+  const pending = new Map<number, (reply: { result: unknown; error?: string }) => void>();
+
+  const command = (cmd: string, extra: Record<string, unknown> = {}): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => reject(new Error(`no reply to ${cmd} within ${REPLY_TIMEOUT_MS} ms\n${output}`)), REPLY_TIMEOUT_MS);
+      pending.set(id, (reply) => {
+        clearTimeout(timer);
+        if (reply.error) reject(new Error(reply.error));
+        else resolve(reply.result);
+      });
+      app!.send({ id, cmd, ...extra });
+    });
+
+  const invoke = <M extends ApiMethod>(method: M, ...args: unknown[]): Promise<ApiResult<M>> =>
+    command('invoke', { channel: apiChannel(method), args }) as Promise<ApiResult<M>>;
+
+  const waitForServer = async (kind: string): Promise<ApiResult<'getStatus'>> => {
+    const deadline = Date.now() + STATE_TIMEOUT_MS;
+    for (;;) {
+      const status = await invoke('getStatus');
+      if (status.server.kind === kind) return status;
+      if (Date.now() > deadline) throw new Error(`server not ${kind} within ${STATE_TIMEOUT_MS} ms: ${JSON.stringify(status)}\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  const tray = async (): Promise<TrayRecord> => ((await command('tray')) as TrayRecord[])[0]!;
+
+  let port = 0;
+
+  before(
+    async () => {
+      const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(build.status, 0, `npm run build failed:\n${build.stdout}\n${build.stderr}`);
+      dir = mkdtempSync(join(tmpdir(), 'hearth-app-'));
+      port = await freePort();
+      // An existing settings file: this PC only (nothing listens on the network), a free port.
+      mkdirSync(join(dir, 'userData'), { recursive: true });
+      const settings = { ...defaultSettings(join(dir, 'home', '.syncserver')), port, listen: 'this-pc' };
+      writeFileSync(join(dir, 'userData', 'settings.json'), JSON.stringify(settings));
+      app = fork(join(ROOT, 'dist', 'main', 'index.js'), [], {
+        cwd: ROOT,
+        execArgv: ['--import', join(ROOT, 'test', 'helpers', 'fake-electron', 'register.ts')],
+        env: { ...process.env, HEARTH_FAKE_ELECTRON_DIR: dir },
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      });
+      for (const s of [app.stdout, app.stderr]) {
+        s?.setEncoding('utf8');
+        s?.on('data', (c: string) => (output += c));
+      }
+      app.on('message', (raw) => {
+        const reply = raw as { id: number; result: unknown; error?: string };
+        pending.get(reply.id)?.(reply);
+        pending.delete(reply.id);
+      });
+    },
+    { timeout: BUILD_TIMEOUT_MS },
+  );
+
+  after(() => {
+    if (app && app.exitCode === null) app.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts the server from the settings and shows its address in the tray', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const status = await waitForServer('running');
+    assert.deepEqual(
+      status.addresses.map((a) => a.url),
+      [`http://127.0.0.1:${port}/`],
+    );
+    assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
+    assert.ok(existsSync(join(dir, 'home', '.syncserver')), 'the default folder is created');
+    const t = await tray();
+    assert.match(t.image.path, /assets[\\/]tray[\\/]running\.png$/);
+    assert.equal(t.menu.find((i) => i.id === 'sync-url')?.label, `Copy sync address: http://127.0.0.1:${port}/`);
+    assert.equal(t.tooltip, 'Hearth — sync server on');
+  });
+
+  it('opens a sandboxed window on Hearth’s page', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const windows = (await command('windows')) as { options: { webPreferences: Record<string, unknown> }; loaded: string }[];
+    assert.equal(windows.length, 1);
+    assert.equal(windows[0]!.loaded, join(ROOT, 'src', 'renderer', 'index.html'));
+    assert.equal(windows[0]!.options.webPreferences.sandbox, true);
+    assert.ok(existsSync(windows[0]!.options.webPreferences.preload as string), 'the bundled preload exists');
+  });
+
+  it('switching the server off and on through the API stops and starts it', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const off = await invoke('setServerEnabled', false);
+    assert.equal(off.serverEnabled, false);
+    await waitForServer('stopped');
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/health`));
+    const t = await tray();
+    assert.match(t.image.path, /stopped\.png$/);
+    assert.equal(t.menu.find((i) => i.id === 'server-enabled')?.checked, false);
+
+    const newPort = await freePort();
+    const updated = await invoke('updateSettings', { serverEnabled: true, port: newPort });
+    assert.equal(updated.ok, true);
+    const status = await waitForServer('running');
+    assert.equal(status.addresses[0]?.url, `http://127.0.0.1:${newPort}/`);
+    port = newPort;
+    const saved = JSON.parse(readFileSync(join(dir, 'userData', 'settings.json'), 'utf8')) as { port: number };
+    assert.equal(saved.port, newPort, 'saved by electron-store');
+  });
+
+  it('refuses invalid settings with sentences', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const r = await invoke('updateSettings', { port: 80 });
+    assert.equal(r.ok, false);
+    assert.match(r.ok ? '' : r.problems[0]!.message, /1024/);
+  });
+
+  it('quits after stopping the server, and the log file has the server’s lines', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const exited = new Promise<number | null>((resolve) => app!.once('exit', (code) => resolve(code)));
+    await command('quit');
+    assert.equal(await exited, 0);
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/health`));
+    const log = readFileSync(join(dir, 'userData', 'logs', 'hearth.log'), 'utf8');
+    assert.match(log, /\[server:process\] ready/);
+    assert.match(log, /\[main:lifecycle\] quitting/);
+    assert.match(log, /\[server:process\] stopping/);
+    assert.equal(existsSync(join(dir, 'home', '.syncserver', '.hearth', 'server.lock')), false);
+  });
+});

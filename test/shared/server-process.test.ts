@@ -1,0 +1,58 @@
+// Runtime checks of the main ⇄ server-process messages (src/shared/server-process.ts) and error codes.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseMainToServer, parseServerToMain } from '../../src/shared/server-process.ts';
+import {
+  SERVER_FAILURE_CODES,
+  SUPERVISOR_ERROR_CODES,
+  errorSentence,
+  errorShortLabel,
+  retriesAutomatically,
+} from '../../src/shared/errors.ts';
+
+const config = { storageFolder: '/data', createFolder: false, host: '0.0.0.0', port: 8080, maxPayloadMegs: 100 };
+
+describe('server-process messages', () => {
+  it('accepts start and stop, and nothing else, from the main process', () => {
+    assert.deepEqual(parseMainToServer({ type: 'start', config }), { type: 'start', config });
+    assert.deepEqual(parseMainToServer({ type: 'stop', extra: 1 }), { type: 'stop' });
+    assert.equal(parseMainToServer({ type: 'start', config: { ...config, port: 70000 } }), undefined);
+    assert.equal(parseMainToServer({ type: 'start', config: { ...config, storageFolder: '' } }), undefined);
+    assert.equal(parseMainToServer({ type: 'start' }), undefined);
+    assert.equal(parseMainToServer({ type: 'exec' }), undefined);
+    assert.equal(parseMainToServer('stop'), undefined);
+  });
+
+  it('accepts the server process’s messages with their fields checked', () => {
+    assert.deepEqual(parseServerToMain({ type: 'ready', host: '0.0.0.0', port: 8080 }), { type: 'ready', host: '0.0.0.0', port: 8080 });
+    assert.deepEqual(parseServerToMain({ type: 'failed', code: 'folder-in-use', detail: 'x' }), {
+      type: 'failed',
+      code: 'folder-in-use',
+      detail: 'x',
+    });
+    assert.equal(parseServerToMain({ type: 'failed', code: 'disk-on-fire', detail: 'x' }), undefined);
+    const activity = { syncing: true, activeRequests: 2, users: [{ username: 'alice', lastSyncAt: 5 }] };
+    assert.deepEqual(parseServerToMain({ type: 'status', activity }), { type: 'status', activity });
+    assert.equal(parseServerToMain({ type: 'status', activity: { ...activity, activeRequests: -1 } }), undefined);
+    assert.equal(parseServerToMain({ type: 'status', activity: { ...activity, users: [{ username: 1 }] } }), undefined);
+    assert.deepEqual(parseServerToMain({ type: 'stopped' }), { type: 'stopped' });
+    assert.equal(parseServerToMain(null), undefined);
+  });
+});
+
+describe('error codes', () => {
+  it('has a sentence and a short label for every code', () => {
+    for (const code of [...SERVER_FAILURE_CODES, ...SUPERVISOR_ERROR_CODES]) {
+      assert.match(errorSentence(code), /\.$/);
+      assert.ok(errorShortLabel(code).length < 45, code);
+    }
+  });
+
+  it('retries only what may fix itself', () => {
+    assert.equal(retriesAutomatically('port-in-use'), false);
+    assert.equal(retriesAutomatically('folder-in-use'), false);
+    assert.equal(retriesAutomatically('folder-not-writable'), false);
+    assert.equal(retriesAutomatically('folder-missing'), true);
+    assert.equal(retriesAutomatically('server-crashed'), true);
+  });
+});
