@@ -41,22 +41,17 @@ export function newTempPath(mediaDir: string, suffix: string): string {
 }
 
 const TEMP_NAME = /^\.hearth-tmp-[0-9a-f]{24}\.(zip|part|old)$/;
-const startedAt = Date.now();
-const sweptFolders = new Set<string>();
-
 /**
- * Removes temporaries a previous run left behind when it stopped mid-upload. Once per folder and
- * process, and only files older than this process, so a concurrent upload's files are safe; a
- * media file that merely looks like one (it has a row in media.db) is never touched.
+ * Removes temporaries a previous run left behind when it stopped mid-upload. Called when a
+ * user's folder is prepared, before any upload of this run; only files older than `olderThanMs`
+ * go, and a media file that merely looks like one (it has a row in media.db) is never touched.
  */
-export function sweepStaleTemps(db: Database.Database, mediaDir: string): void {
-  if (sweptFolders.has(mediaDir)) return;
-  sweptFolders.add(mediaDir);
+export function sweepStaleTemps(db: Database.Database, mediaDir: string, olderThanMs: number): void {
   for (const name of readdirSync(mediaDir)) {
     if (!TEMP_NAME.test(name) || getEntry(db, name)) continue;
     const path = join(mediaDir, name);
     try {
-      if (statSync(path).mtimeMs < startedAt) rmSync(path, { force: true, recursive: true });
+      if (statSync(path).mtimeMs < olderThanMs) rmSync(path, { force: true, recursive: true });
     } catch {
       // gone already, or not ours to remove: leave it
     }
@@ -238,10 +233,7 @@ export async function uploadChanges(req: Readable, ctx: MethodContext): Promise<
     }
     changes = await extractUploadZip(zipPath, { maxTotalBytes: limit, maxEntries: MAX_ZIP_ENTRIES }, () => newTempPath(mediaDir, 'part'));
     rmSync(zipPath, { force: true });
-    const outcome = await user.lock.run(() => {
-      sweepStaleTemps(user.mediaDb(), mediaDir);
-      return applyUploadedChanges(user.mediaDb(), mediaDir, changes, Math.floor(clock.nowMs() / 1000));
-    });
+    const outcome = await user.lock.run(() => applyUploadedChanges(user.mediaDb(), mediaDir, changes, Math.floor(clock.nowMs() / 1000)));
     ctx.logger.child('media').info('upload applied', {
       user: user.username,
       added: outcome.added,

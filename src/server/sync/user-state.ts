@@ -11,6 +11,7 @@ import { Mutex } from '../util/mutex.ts';
 import { openCollection, checkpointAndClose } from '../collection/open.ts';
 import { createCollection } from '../collection/create.ts';
 import { openMediaDb } from '../media/media-db.ts';
+import { sweepStaleTemps } from '../media/upload-changes.ts';
 
 export interface UserPaths {
   readonly dir: string;
@@ -60,7 +61,8 @@ export class UserState {
   /** Creates the folder, `media/` and `media.db` like the reference does at start-up. */
   prepareFolder(): void {
     mkdirSync(this.paths.mediaDir, { recursive: true });
-    this.mediaDb();
+    // Nothing of this run is in flight yet: any upload temporary here was left by a crash.
+    sweepStaleTemps(this.mediaDb(), this.paths.mediaDir, this.#clock.nowMs());
   }
 
   /** The open collection, created on first use as the official server creates it. */

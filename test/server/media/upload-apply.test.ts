@@ -97,7 +97,7 @@ test('rows and meta are written in the official format: raw 20-byte csum, size, 
   assert.ok(existsSync(join(dir, 'media.db')));
 });
 
-test('temporaries left by an earlier run are swept once; a media file that looks like one is kept', (t) => {
+test('temporaries older than the cut-off are swept; newer ones and a media file that looks like one are kept', (t) => {
   const { mediaDir, db, received } = setup(t);
   const lookalike = '.hearth-tmp-0123456789abcdef01234567.part';
   applyUploadedChanges(db, mediaDir, [received(lookalike, 'a real media file')], 1000);
@@ -107,8 +107,27 @@ test('temporaries left by an earlier run are swept once; a media file that looks
   const past = new Date(Date.now() - 3_600_000);
   utimesSync(stale, past, past);
   utimesSync(join(mediaDir, lookalike), past, past);
-  sweepStaleTemps(db, mediaDir);
+  sweepStaleTemps(db, mediaDir, Date.now() - 60_000);
   assert.ok(!existsSync(stale), 'stale temporary removed');
   assert.ok(existsSync(fresh), "this run's temporary kept");
   assert.ok(existsSync(join(mediaDir, lookalike)), 'media file kept');
+});
+
+test('a server starting on a folder removes upload temporaries a crash left in media/', async () => {
+  const { startTestServer } = await import('../../helpers/test-server.ts');
+  const { mkdtempSync, mkdirSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const base = mkdtempSync(join(tmpdir(), 'hearth-sweep-'));
+  const mediaDir = join(base, 'user', 'media');
+  mkdirSync(mediaDir, { recursive: true });
+  const leftover = newTempPath(mediaDir, 'part');
+  writeFileSync(leftover, 'half a file');
+  const past = new Date(Date.now() - 3_600_000);
+  utimesSync(leftover, past, past);
+  const t = await startTestServer({ base });
+  try {
+    assert.ok(!existsSync(leftover));
+  } finally {
+    await t.stop();
+  }
 });
