@@ -4,12 +4,14 @@
 //   2. esbuild bundles the preload into one CommonJS file, dist/preload/index.cjs: a sandboxed
 //      preload cannot load ES modules, nor any file but `electron`, so the shared contract it
 //      uses has to be inside it.
-// The renderer's files are used as they are (src/renderer), and so is native/build.
+//   3. the window: dist/renderer/ (app.js, index.html, app.css), see scripts/build-renderer.mjs.
+// native/build is used as it is.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildRenderer } from './build-renderer.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -39,4 +41,5 @@ await esbuild.build({
 // tsc's ES-module copy of the preload is not used (the window loads index.cjs).
 rmSync(join(root, 'dist', 'preload', 'index.js'), { force: true });
 rmSync(join(root, 'dist', 'preload', 'bridge.js'), { force: true });
-console.log('Built dist/ (main, preload, server, shared).');
+await buildRenderer();
+console.log('Built dist/ (main, preload, server, shared, renderer).');

@@ -20,4 +20,15 @@ if [ "${1:-}" = "--tests" ]; then
     python3 -m venv .venv
     .venv/bin/pip install --quiet --disable-pip-version-check "anki==$anki_version"
   fi
+  # The UI tests (test/ui) drive Debian's Chromium through playwright-core; no browser is
+  # downloaded. Installed here only where this script may (as root, as in CI); elsewhere,
+  # install the `chromium` package yourself (or point HEARTH_CHROMIUM at a Chromium).
+  if ! command -v chromium >/dev/null 2>&1 && [ -z "${HEARTH_CHROMIUM:-}" ]; then
+    if [ "$(id -u)" = "0" ]; then
+      echo "Installing Chromium (Debian's chromium package) for the UI tests" >&2
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >&2
+    else
+      echo "The UI tests need Chromium: install Debian's chromium package (sudo apt-get install chromium)." >&2
+    fi
+  fi
 fi

@@ -1,4 +1,9 @@
-/** Statistics and the markdown that bench/full-sync.bench.ts prints and puts into docs/benchmarks.md. */
+/**
+ * Statistics and the markdown the benchmarks (bench/*.bench.ts) print and put into
+ * docs/benchmarks.md. Each benchmark owns one generated section there, between its own markers
+ * (`<!-- <name>: start … -->` … `<!-- <name>: end -->`), so runs of different benchmarks never
+ * overwrite each other's results or the hand-written text around them.
+ */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -117,17 +122,50 @@ export function loadSummary(results: OperationResult[], quietThreshold: number, 
   );
 }
 
-const START = '<!-- full-sync.bench.ts: start (generated, replaced on every run) -->';
-const END = '<!-- full-sync.bench.ts: end -->';
+/** Server CPU time and machine load per operation (for benchmarks without protocol-level timings). */
+export function cpuTable(results: OperationResult[]): string {
+  const lines = [
+    '| operation | server CPU ms, official / Hearth (median) | server RSS before, official / Hearth | other load on the machine, cores |',
+    '| --- | ---: | ---: | ---: |',
+  ];
+  const med = (samples: Sample[], pick: (s: Sample) => number | undefined, digits = 0): string => {
+    const v = samples.map(pick).filter((x): x is number => x !== undefined);
+    return v.length === 0 ? '—' : median(v).toFixed(digits);
+  };
+  for (const r of results) {
+    const both = [...r.official, ...r.hearth];
+    lines.push(
+      `| ${r.operation} | ${med(r.official, (s) => s.cpuMs)} / ${med(r.hearth, (s) => s.cpuMs)} ` +
+        `| ${mib(median(r.official.map((s) => s.startKiB)))} / ${mib(median(r.hearth.map((s) => s.startKiB)))} ` +
+        `| ${med(both, (s) => s.foreignCores, 2)} (max ${Math.max(...both.map((s) => s.foreignCores ?? 0)).toFixed(2)}) |`,
+    );
+  }
+  return lines.join('\n');
+}
 
-/** Replaces the generated section of docs/benchmarks.md, keeping everything written by hand around it. */
-export function updateDocs(docPath: string, section: string): void {
-  const block = `${START}\n${section.trim()}\n${END}`;
+/** Operations whose median Hearth time is above the official server's (ratio > 1). */
+export function slowerOperations(results: OperationResult[]): string[] {
+  return results.filter((r) => ratio(r) > 1).map((r) => `${r.operation}: Hearth takes ${ratio(r).toFixed(2)}× the official server's time`);
+}
+
+/** The markers of a benchmark's generated section; `name` is the benchmark's file name. */
+export function sectionMarkers(name: string): { start: string; end: string } {
+  return { start: `<!-- ${name}: start (generated, replaced on every run) -->`, end: `<!-- ${name}: end -->` };
+}
+
+/**
+ * Replaces the generated section of `name` (default: the full-sync benchmark's) in
+ * docs/benchmarks.md, keeping everything else — other benchmarks' sections and the text written
+ * by hand — as it is. A section that is not there yet is appended at the end.
+ */
+export function updateDocs(docPath: string, section: string, name = 'full-sync.bench.ts'): void {
+  const { start, end } = sectionMarkers(name);
+  const block = `${start}\n${section.trim()}\n${end}`;
   let text = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
+  const a = text.indexOf(start);
+  const b = a >= 0 ? text.indexOf(end, a) : -1;
   if (a >= 0 && b > a) {
-    text = text.slice(0, a) + block + text.slice(b + END.length);
+    text = text.slice(0, a) + block + text.slice(b + end.length);
   } else if (text === '') {
     text = `# Benchmarks\n\nSide-by-side measurements of Hearth against Anki's official sync server (\`python -m anki.syncserver\`).\n\n${block}\n`;
   } else {

@@ -10,14 +10,18 @@
 import { randomUUID } from 'node:crypto';
 import { networkInterfaces, hostname } from 'node:os';
 import { join } from 'node:path';
-import { app, BrowserWindow, clipboard, ipcMain, Menu, nativeImage, session, Tray, utilityProcess } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeImage, session, Tray, utilityProcess } from 'electron';
 import Store from 'electron-store';
 import { Bonjour } from 'bonjour-service';
-import type { ApiHandlers, AppStatus } from '../shared/api.ts';
+import type { AppStatus } from '../shared/api.ts';
 import { defaultSettings } from '../shared/settings.ts';
 import { createLogger } from '../server/logger.ts';
+import { buildAppStatus } from '../host/app-status.ts';
+import { createPeople } from '../host/people.ts';
 import { createAutostart, setupAutostart, shouldShowWindowAtLaunch } from './autostart.ts';
+import { pickFolder } from './folder-picker.ts';
 import { utilityProcessFork } from './fork.ts';
+import { createAppHandlers, syncingUsers } from './handlers.ts';
 import { registerApi } from './ipc.ts';
 import { setupGracefulQuit } from './lifecycle.ts';
 import { createLogFile } from './log-file.ts';
@@ -26,8 +30,9 @@ import { appPaths } from './paths.ts';
 import { createServerHost } from './server-host.ts';
 import { setupServerControl } from './server-control.ts';
 import { electronStoreBackend, openSettingsStore } from './settings-store.ts';
+import { setupRecentErrors } from './recent-errors.ts';
 import { setupSingleInstance } from './single-instance.ts';
-import { buildAppStatus } from './status.ts';
+import { setupStorageMove } from './storage-move.ts';
 import { handleTrayAction, setupTray } from './tray.ts';
 import type { TrayView } from './tray-menu.ts';
 import { setupWindow } from './window.ts';
@@ -62,10 +67,13 @@ async function main(): Promise<void> {
     logger,
   );
 
+  const recentErrors = setupRecentErrors({ now: () => Date.now() });
   const host = createServerHost({
     fork: utilityProcessFork(utilityProcess, paths.serverEntry, (line) => writeLine(line)),
     logger,
+    onProblem: (problem) => recentErrors.onServerProblem(problem),
   });
+  host.onChange((state) => recentErrors.onServerState(state));
 
   const mdns = createMdns({
     bonjour: new Bonjour({}, (err: Error) => logger.child('mdns').warn('mDNS is not available', { why: err.message })),
@@ -92,6 +100,9 @@ async function main(): Promise<void> {
   showWindow = () => window.show();
   app.on('activate', showWindow);
 
+  const control = setupServerControl({ settings, host, defaultStorageFolder: paths.defaultStorageFolder, logger });
+  const mover = setupStorageMove({ settings, host, control, logger });
+
   const status = (): AppStatus =>
     buildAppStatus({
       server: host.state(),
@@ -100,6 +111,8 @@ async function main(): Promise<void> {
       localUrl: mdns.localUrl(),
       otherHearths: mdns.otherHearths(),
       logFile: paths.logFile,
+      storageMove: mover.state(),
+      canPickFolder: true,
     });
   const trayView = (): TrayView => {
     const s = status();
@@ -110,8 +123,6 @@ async function main(): Promise<void> {
       syncUrl: s.addresses[0]?.url ?? null,
     };
   };
-
-  const control = setupServerControl({ settings, host, defaultStorageFolder: paths.defaultStorageFolder, logger });
 
   const tray = setupTray(
     {
@@ -137,20 +148,22 @@ async function main(): Promise<void> {
   host.onChange(refreshTray);
   settings.onChange(refreshTray);
 
-  const handlers: ApiHandlers = {
-    getStatus: status,
-    getSettings: () => settings.get(),
-    updateSettings: (patch) => settings.update(patch),
-    setServerEnabled: (enabled) => {
-      settings.update({ serverEnabled: enabled });
-      return status();
-    },
-    setOpenAtLogin: (enabled) => {
-      settings.update({ startAtLogin: enabled });
-      return settings.get();
-    },
+  const handlers = createAppHandlers({
+    settings,
+    serverState: () => host.state(),
+    status,
+    people: createPeople({
+      base: () => settings.get().storageFolder,
+      // The app's people are Hearth's own accounts; SYNC_USERn belongs to the headless server.
+      envUsernames: () => [],
+      syncingUsers: () => syncingUsers(host.state()),
+      logger,
+    }),
+    mover,
+    recentErrors,
+    pickFolder: () => pickFolder(dialog),
     quit: () => app.quit(),
-  };
+  });
   registerApi(ipcMain, handlers, { isTrustedSender: (event) => window.isTrustedSender(event), logger });
 
   setupGracefulQuit({
@@ -158,6 +171,8 @@ async function main(): Promise<void> {
     logger,
     onQuitting: () => window.allowClose(),
     shutDown: async () => {
+      // A data move in progress finishes (or rolls back) first: nothing is left half-copied.
+      await mover.running();
       control.dispose();
       await host.stop();
       await mdns.close();

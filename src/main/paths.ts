@@ -25,7 +25,8 @@ export function appPaths(roots: { appRoot: string; userData: string; home: strin
   return {
     serverEntry: join(roots.appRoot, 'dist', 'server', 'utility-entry.js'),
     preload: join(roots.appRoot, 'dist', 'preload', 'index.cjs'),
-    indexHtml: join(roots.appRoot, 'src', 'renderer', 'index.html'),
+    // The built window (scripts/build-renderer.mjs): one bundled script beside the page.
+    indexHtml: join(roots.appRoot, 'dist', 'renderer', 'index.html'),
     assets: join(roots.appRoot, 'assets'),
     logFile: join(roots.userData, 'logs', 'hearth.log'),
     settingsFolder: roots.userData,

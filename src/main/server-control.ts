@@ -7,6 +7,7 @@
 import { DEFAULT_MAX_PAYLOAD_MEGS } from '../server/config.ts';
 import type { Logger } from '../server/logger.ts';
 import type { ServerStartConfig } from '../shared/server-process.ts';
+import type { ServerState } from '../shared/server-state.ts';
 import type { Settings } from '../shared/settings.ts';
 import type { ServerHost } from './server-host.ts';
 import type { SettingsStore } from './settings-store.ts';
@@ -47,6 +48,13 @@ export interface ServerControlDeps {
 export interface ServerControl {
   /** "Try again" from the tray or window: starts with the current settings. */
   retry(): Promise<void>;
+  /**
+   * Stops the server gracefully and keeps it stopped: settings changes are saved but not applied
+   * until resume() (moving the data folder switches the folder while the server is off).
+   */
+  pause(): Promise<void>;
+  /** Applies the current settings again: starts the server when it is switched on; resolves with its state. */
+  resume(): Promise<ServerState>;
   dispose(): void;
 }
 
@@ -61,7 +69,9 @@ export function setupServerControl(deps: ServerControlDeps): ServerControl {
 
   if (settings.get().serverEnabled) run('start', host.start(config()));
 
+  let paused = false;
   const unsubscribe = settings.onChange((next, previous) => {
+    if (paused) return;
     const plan = planServerChange(previous, next);
     if (plan !== 'none') log.info('applying settings', { plan });
     if (plan === 'start') run('start', host.start(config()));
@@ -71,8 +81,20 @@ export function setupServerControl(deps: ServerControlDeps): ServerControl {
 
   return {
     async retry() {
+      // While the data is being moved the server stays off; the move starts it again.
+      if (paused) return;
       if (!settings.get().serverEnabled) settings.update({ serverEnabled: true });
       else await host.restart(config());
+    },
+    async pause() {
+      paused = true;
+      log.info('paused: the server stays stopped until resumed');
+      await host.stop();
+    },
+    async resume() {
+      paused = false;
+      if (!settings.get().serverEnabled) return host.state();
+      return host.start(config());
     },
     dispose: unsubscribe,
   };

@@ -8,7 +8,7 @@
  * fake or Node's child_process in tests, see fork.ts), `timers` is the clock, `logger` logs.
  */
 import { IDLE_ACTIVITY, parseServerToMain } from '../shared/server-process.ts';
-import type { MainToServer, ServerStartConfig, ServerToMain } from '../shared/server-process.ts';
+import type { MainToServer, ServerProblem, ServerStartConfig, ServerToMain } from '../shared/server-process.ts';
 import { retriesAutomatically } from '../shared/errors.ts';
 import type { HearthError } from '../shared/errors.ts';
 import { isSyncing } from '../shared/server-state.ts';
@@ -87,6 +87,8 @@ export interface ServerHostDeps {
   readonly logger: Logger;
   readonly timers?: Timers;
   readonly backoff?: BackoffPolicy;
+  /** Told about each problem the running server reports (a failed sync, a refused upload, …). */
+  readonly onProblem?: (problem: ServerProblem) => void;
 }
 
 type RunEvent = { readonly kind: 'message'; readonly message: ServerToMain } | { readonly kind: 'exit'; readonly code: number | null };
@@ -184,6 +186,13 @@ export function createServerHost(deps: ServerHostDeps): ServerHost {
       if (run !== current) return; // an old process saying goodbye
       if (message.type === 'status' && (state.kind === 'running' || state.kind === 'stopping')) {
         setState({ ...state, activity: message.activity });
+      }
+      if (message.type === 'problem') {
+        try {
+          deps.onProblem?.(message.problem);
+        } catch (err) {
+          log.error('a problem listener failed', { why: err instanceof Error ? err.message : String(err) });
+        }
       }
       deliver(run, { kind: 'message', message });
     });

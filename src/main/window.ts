@@ -8,10 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { BrowserWindow, BrowserWindowConstructorOptions, Event, WebContents } from 'electron';
 import type { IpcInvokeEvent } from './ipc.ts';
 
-/** Also in src/renderer/index.html's meta tag (a test keeps the two equal). */
-export const WINDOW_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'none'; " +
-  "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export { WINDOW_CSP } from '../shared/window-csp.ts';
 
 export function windowOptions(preloadPath: string): BrowserWindowConstructorOptions {
   return {

@@ -2,29 +2,33 @@
  * Headless entry: `node src/server/cli.ts` (npm run serve). Configured exactly like the official
  * server, by SYNC_USER1…N, PASSWORDS_HASHED, SYNC_BASE, SYNC_HOST, SYNC_PORT and
  * MAX_SYNC_PAYLOAD_MEGS; accounts added with `npm run accounts` are served too.
+ *
+ * It also serves the admin page (the desktop app's window, src/server/admin/) on 127.0.0.1 only,
+ * on HEARTH_ADMIN_PORT (default SYNC_PORT + 1), protected by a random token printed once at
+ * start-up; HEARTH_ADMIN=off turns it off. Changes made there are kept in
+ * `<SYNC_BASE>/.hearth/headless-settings.json` (src/host/headless-settings.ts).
  */
+import { networkInterfaces } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, configFromEnv } from './config.ts';
-import { createSyncServer } from './index.ts';
 import { createLogger } from './logger.ts';
+import { openAccountStore } from './accounts/account-store.ts';
+import { adminPageUrl, createAdminServer, newAdminToken } from './admin/admin-server.ts';
+import type { AdminServer } from './admin/admin-server.ts';
+import { adminConfigFromEnv } from './admin/admin-config.ts';
+import { createHeadless } from '../host/headless.ts';
+import { serverErrorSentence } from '../host/recent-errors.ts';
+
+/** The built window (npm run build); the same relative place from src/server and dist/server. */
+const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
 
 async function main(): Promise<number> {
   const logger = createLogger();
-  let server;
+  let config;
+  let admin;
   try {
-    const config = configFromEnv(process.env);
-    server = await createSyncServer(config, { logger });
-    if (server.usernames().length === 0) {
-      await server.close();
-      process.stderr.write(
-        'No users defined; SYNC_USER1 env var should be set (for example SYNC_USER1=alice:password),\n' +
-          'or add a person with: npm run accounts -- add <username>\n',
-      );
-      return 1;
-    }
-    const { host, port } = await server.listen();
-    process.stderr.write(
-      `Hearth sync server is running on http://${host}:${port}/ for ${server.usernames().length} user(s). Press Ctrl+C to stop.\n`,
-    );
+    config = configFromEnv(process.env);
+    admin = adminConfigFromEnv(process.env, config.port);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`Cannot start: ${err.message}\n`);
@@ -32,16 +36,74 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const s = server;
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info('stopping', { signal });
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+
+  let quit: () => void = () => {};
+  const stopped = new Promise<string>((resolve) => (quit = () => resolve('quit from the admin page')));
+  const headless = createHeadless({
+    config,
+    logger,
+    interfaces: () => networkInterfaces(),
+    logFile: 'the output of the terminal or service running the headless server',
+    // After the reply to the window has left.
+    onQuit: () => void setTimeout(() => quit(), 100),
   });
-  await s.close();
+
+  if (!admin.enabled && config.envUsers.length === 0 && openAccountStore(headless.settings().storageFolder).list().length === 0) {
+    process.stderr.write(
+      'No users defined; SYNC_USER1 env var should be set (for example SYNC_USER1=alice:password),\n' +
+        'or add a person with: npm run accounts -- add <username>\n',
+    );
+    return 1;
+  }
+
+  const state = await headless.start();
+  if (state.kind === 'crashed') {
+    // An unexpected problem's detail is the reason (e.g. a SYNC_USERn mistake); the others have sentences.
+    const reason = state.error.code === 'internal' && state.error.detail ? state.error.detail : serverErrorSentence(state.error);
+    process.stderr.write(`Cannot start: ${reason}\n`);
+    await headless.close();
+    return 1;
+  }
+  if (state.kind === 'running') {
+    process.stderr.write(
+      `Hearth sync server is running on http://${state.host}:${state.port}/ for ${headless.usernames().length} user(s). Press Ctrl+C to stop.\n`,
+    );
+  } else {
+    process.stderr.write('The sync server is switched off (on the admin page); the admin page is running.\n');
+  }
+
+  let adminServer: AdminServer | undefined;
+  if (admin.enabled) {
+    const token = newAdminToken();
+    adminServer = createAdminServer({
+      handlers: headless.handlers,
+      staticDir: process.env.HEARTH_ADMIN_STATIC_DIR || DEFAULT_STATIC_DIR,
+      port: admin.port,
+      token,
+      logger,
+    });
+    try {
+      const { port } = await adminServer.listen();
+      // Printed once, never logged: whoever has this address can manage the server.
+      process.stderr.write(`Manage Hearth in a browser on this computer: ${adminPageUrl(port, token)}\n`);
+    } catch (err) {
+      process.stderr.write(
+        `The admin page could not start on 127.0.0.1:${admin.port} (${(err as NodeJS.ErrnoException).code ?? String(err)}); ` +
+          'set HEARTH_ADMIN_PORT to a free port, or HEARTH_ADMIN=off. The sync server keeps running.\n',
+      );
+      adminServer = undefined;
+    }
+    if (headless.usernames().length === 0) process.stderr.write('Nobody can sync yet: add a person on the admin page.\n');
+  }
+
+  const why = await new Promise<string>((resolve) => {
+    void stopped.then(resolve);
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  logger.info('stopping', { why });
+  await adminServer?.close();
+  await headless.close();
   return 0;
 }
 

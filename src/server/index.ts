@@ -16,10 +16,14 @@ import { createAuthenticator, loadEnvUsers } from './accounts/authenticator.ts';
 import { openAccountStore } from './accounts/account-store.ts';
 import { UserState } from './sync/user-state.ts';
 import { createRequestHandler } from './http/request-handler.ts';
+import { createActivityRecorder } from './activity.ts';
+import type { RequestObserver } from './activity.ts';
 
 export interface SyncServerDeps {
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Told about each person's requests too (after the server's own activity record, src/server/activity.ts). */
+  readonly observer?: RequestObserver;
 }
 
 export interface SyncServer {
@@ -29,6 +33,8 @@ export interface SyncServer {
   close(): Promise<void>;
   /** Usernames that can sync right now. */
   usernames(): string[];
+  /** People with a sync in progress (a request in flight or one that ended moments ago). */
+  syncingUsers(): string[];
 }
 
 export async function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}): Promise<SyncServer> {
@@ -47,6 +53,14 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
   const users = new Map<string, UserState>();
   const userState = (username: string): UserState => {
     let state = users.get(username);
+    if (state && !state.folderIsCurrent()) {
+      // The person's folder was deleted (removed with their data) or replaced: start afresh.
+      const stale = state;
+      users.delete(username);
+      void stale.lock.run(() => stale.close());
+      logger.info('a person’s folder changed on disk; reopening it', { user: username });
+      state = undefined;
+    }
     if (!state) {
       state = new UserState(config.base, username, clock);
       state.prepareFolder();
@@ -68,10 +82,23 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       ? `http://${host}/`
       : `http://localhost:${port}/`;
   };
-  const handler = createRequestHandler({ config, auth, clock, logger, userState, publicUrl });
+  const activity = createActivityRecorder({ base: config.base, clock, logger });
+  const outer = deps.observer;
+  const observer: RequestObserver = {
+    authenticated(user) {
+      activity.authenticated(user);
+      outer?.authenticated(user);
+    },
+    finished(outcome) {
+      activity.finished(outcome);
+      outer?.finished(outcome);
+    },
+  };
+  const handler = createRequestHandler({ config, auth, clock, logger, userState, publicUrl, observer });
 
   return {
     usernames: () => auth.usernames(),
+    syncingUsers: () => activity.syncingUsers(),
     listen() {
       return new Promise((resolve, reject) => {
         const s = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
@@ -107,6 +134,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         await state.lock.run(() => state.close());
       }
       users.clear();
+      activity.flush();
     },
   };
 }

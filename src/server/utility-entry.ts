@@ -27,10 +27,11 @@ import type { SyncServer } from './index.ts';
 import { createLogger } from './logger.ts';
 import type { LogFields, Logger } from './logger.ts';
 import { acquireServerLock } from './server-lock.ts';
+import { problemFromOutcome } from './problems.ts';
+import { SYNC_QUIET_MS } from './activity.ts';
+import type { RequestObserver } from './activity.ts';
 import type { ServerLock } from './server-lock.ts';
 
-/** A sync is several requests; this long after the last one ends, the person's sync counts as finished. */
-const SYNC_QUIET_MS = 5_000;
 /** Activity changes are batched so a burst of requests sends one status message. */
 const STATUS_DEBOUNCE_MS = 200;
 
@@ -189,6 +190,8 @@ function createActivityTracker(onChange: () => void) {
       lastSync.set(username, Date.now());
       onChange();
     },
+    /** Something the status shows changed (e.g. a person's request was authenticated). */
+    changed: onChange,
     snapshot(): ServerActivity {
       return {
         syncing: active > 0 || Date.now() - lastEndedAt < SYNC_QUIET_MS,
@@ -237,7 +240,7 @@ async function main(): Promise<void> {
     if (statusTimer || phase !== 'running') return;
     statusTimer = setTimeout(() => {
       statusTimer = undefined;
-      const activity = tracker.snapshot();
+      const activity: ServerActivity = { ...tracker.snapshot(), syncingUsers: server?.syncingUsers() ?? [] };
       const text = JSON.stringify(activity);
       if (text === lastSent) return;
       lastSent = text;
@@ -245,6 +248,14 @@ async function main(): Promise<void> {
     }, STATUS_DEBOUNCE_MS);
   });
   const logger = trackingLogger(baseLogger, tracker);
+  // Who is syncing (for the status) and what went wrong (for the window's recent problems).
+  const observer: RequestObserver = {
+    authenticated: () => tracker.changed(),
+    finished(outcome) {
+      const problem = problemFromOutcome(outcome, Date.now());
+      if (problem && phase === 'running') void channel.post({ type: 'problem', problem });
+    },
+  };
 
   const exit = (code: number): void => {
     // Let the last log lines and the message leave before the process ends.
@@ -279,7 +290,7 @@ async function main(): Promise<void> {
           envUsers: [],
           passwordsHashed: false,
         },
-        { logger },
+        { logger, observer },
       );
       let address;
       try {

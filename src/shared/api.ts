@@ -11,9 +11,9 @@
  * Arguments are checked at run time in the main process before a handler runs (a renderer is
  * not trusted). Only `invoke` is used: no `send`, no `sendSync`.
  *
- * To add a method: add an entry here; tsc then lists the places to implement it (the handler in
- * src/main). Accounts (list, add, change password, remove) and storage (choose and move the data
- * folder) come in later issues as more entries here.
+ * To add a method: add an entry here; tsc then lists the places to implement it: the app's
+ * handler (src/main/handlers.ts) and the headless admin's (src/host/headless.ts), which serves
+ * the same contract over loopback HTTP (src/shared/api-http.ts, src/server/admin/).
  */
 import type { ListenScope, Settings, SettingsPatch, Validated } from './settings.ts';
 import type { ServerState } from './server-state.ts';
@@ -46,9 +46,49 @@ export interface AppStatus {
   readonly otherHearths: readonly OtherHearth[];
   /** Where the server's log is, to show a person who asks for help. */
   readonly logFile: string;
+  readonly port: number;
+  readonly storageFolder: string;
+  readonly storageMove: StorageMove;
+  /** True until the first-run guide was completed (or skipped). */
+  readonly firstRun: boolean;
+  /** Whether this window can open the system's folder picker (the app) or must type a path (headless in a browser). */
+  readonly canPickFolder: boolean;
 }
 
 export type SettingsUpdateResult = Validated;
+
+/** One person who can sync, with what the window shows about them. */
+export interface PersonSummary {
+  readonly username: string;
+  /** hearth: added in Hearth (editable); environment: a SYNC_USERn variable of the headless server (read-only here). */
+  readonly source: 'hearth' | 'environment';
+  /** ISO time of their last successful sync (collection or media), or null if never. */
+  readonly lastSyncAt: string | null;
+  /** The Anki app and version of that sync in plain words, e.g. "AnkiDroid 2.20.1" or "Anki 25.09 (Windows)". */
+  readonly lastClient: string | null;
+  readonly collectionBytes: number;
+  readonly mediaFiles: number;
+  readonly mediaBytes: number;
+}
+
+/** Outcome of an action the person asked for: ok, or one sentence saying what is wrong (nothing changed). */
+export type ActionResult = { readonly ok: true } | { readonly ok: false; readonly problem: string };
+
+export interface StorageMove {
+  readonly state: 'idle' | 'copying' | 'verifying' | 'done' | 'failed';
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly copiedBytes: number;
+  readonly totalBytes: number;
+  /** A sentence when failed; the data is then still complete in the old folder. */
+  readonly problem: string | null;
+}
+
+/** Something that went wrong recently, in words a family member understands. */
+export interface RecentError {
+  readonly at: string;
+  readonly message: string;
+}
 
 /** Checks the arguments the renderer sent; undefined refuses the call. */
 export type ArgsParser<A extends readonly unknown[]> = (args: readonly unknown[]) => A | undefined;
@@ -67,6 +107,15 @@ const noArgs: ArgsParser<[]> = (args) => (args.length === 0 ? [] : undefined);
 
 const oneBoolean: ArgsParser<[boolean]> = (args) => (args.length === 1 && typeof args[0] === 'boolean' ? [args[0]] : undefined);
 
+const isString = (v: unknown): v is string => typeof v === 'string' && v.length <= 4096;
+const oneString: ArgsParser<[string]> = (args) => (args.length === 1 && isString(args[0]) ? [args[0]] : undefined);
+const twoStrings: ArgsParser<[string, string]> = (args) =>
+  args.length === 2 && isString(args[0]) && isString(args[1]) ? [args[0], args[1]] : undefined;
+const stringAndBoolean: ArgsParser<[string, boolean]> = (args) =>
+  args.length === 2 && isString(args[0]) && typeof args[1] === 'boolean' ? [args[0], args[1]] : undefined;
+const oneNumber: ArgsParser<[number]> = (args) =>
+  args.length === 1 && typeof args[0] === 'number' && Number.isFinite(args[0]) ? [args[0]] : undefined;
+
 /** The patch's fields are validated by applySettingsPatch; here only its shape. */
 const onePatch: ArgsParser<[SettingsPatch]> = (args) => {
   const [patch] = args;
@@ -84,6 +133,29 @@ export const HEARTH_API = {
   setOpenAtLogin: method<[enabled: boolean], Settings>(oneBoolean),
   /** Quits after the server has stopped gracefully. */
   quit: method<[], void>(noArgs),
+
+  /** Everyone who can sync, with last sync, app, and space used. */
+  listPeople: method<[], PersonSummary[]>(noArgs),
+  /** Validated with src/shared/usernames.ts; works at once, without restarting the server. */
+  addPerson: method<[username: string, password: string], ActionResult>(twoStrings),
+  /** The person's devices must log in again; other people are not affected. */
+  changePassword: method<[username: string, password: string], ActionResult>(twoStrings),
+  /** deleteData false keeps their folder (collection and media) on disk. */
+  removePerson: method<[username: string, deleteData: boolean], ActionResult>(stringAndBoolean),
+
+  /** The system folder picker; null when cancelled (or not available, see AppStatus.canPickFolder). */
+  chooseStorageFolder: method<[], string | null>(noArgs),
+  /** Whether a folder can become the data folder (exists or can be made, writable, empty or a Hearth folder, enough space). */
+  checkStorageFolder: method<[path: string], ActionResult>(oneString),
+  /** Starts moving all data to a new folder (verified copy, then switch, then the old copy is removed); progress in AppStatus.storageMove. Refused while a sync runs. */
+  moveStorage: method<[path: string], ActionResult>(oneString),
+
+  /** Whether the server could listen on this port (validation + a real bind test). */
+  checkPort: method<[port: number], ActionResult>(oneNumber),
+  /** The last problems, newest first, in plain language. */
+  getRecentErrors: method<[], RecentError[]>(noArgs),
+  /** Marks the first-run guide as done. */
+  finishFirstRun: method<[], void>(noArgs),
 } as const;
 
 export type HearthApiContract = typeof HEARTH_API;

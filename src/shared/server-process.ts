@@ -6,6 +6,7 @@
  *   server → main   ready{host, port}        listening; the sync URL can be shown
  *                   failed{code, detail}     could not start; the process then exits 1
  *                   status{activity}         whenever syncing starts or ends, or a person synced
+ *                   problem{problem}         a sync went wrong (the window's "recent problems")
  *                   stopped                  every request in flight has finished; exits 0 next
  *
  * Both sides validate what they receive with the parse functions below: a message crosses a
@@ -40,9 +41,41 @@ export interface ServerActivity {
   readonly activeRequests: number;
   /** People who synced since the server started, most recent first. */
   readonly users: readonly UserActivity[];
+  /** People whose devices are syncing right now (absent from older server processes: none known). */
+  readonly syncingUsers?: readonly string[];
 }
 
 export const IDLE_ACTIVITY: ServerActivity = { syncing: false, activeRequests: 0, users: [] };
+
+/** What went wrong in a sync, as data; src/host/recent-errors.ts turns it into a sentence. */
+export const SERVER_PROBLEM_KINDS = [
+  /** A login with a wrong username or password. */
+  'login-failed',
+  /** Too many failed logins: the server makes the device wait. */
+  'login-throttled',
+  /** A device's saved login is no longer valid (the password was changed, or the person removed). */
+  'login-expired',
+  /** A full upload the server refused (damaged, too large, unsupported format); `detail` is what the device shows. */
+  'upload-refused',
+  /** An Anki too old for this server (sync protocol before 11). */
+  'client-too-old',
+  /** Any other failed sync request; `status` says how. */
+  'sync-failed',
+] as const;
+export type ServerProblemKind = (typeof SERVER_PROBLEM_KINDS)[number];
+
+export interface ServerProblem {
+  /** ms since the epoch. */
+  readonly at: number;
+  readonly kind: ServerProblemKind;
+  /** The person, when the request got that far. */
+  readonly user: string | null;
+  /** The wire method, e.g. `upload`. */
+  readonly method: string;
+  readonly status: number;
+  /** For upload-refused: the reply the device showed. Never a password, host key or internal error text. */
+  readonly detail: string;
+}
 
 export type MainToServer = { readonly type: 'start'; readonly config: ServerStartConfig } | { readonly type: 'stop' };
 
@@ -50,6 +83,7 @@ export type ServerToMain =
   | { readonly type: 'ready'; readonly host: string; readonly port: number }
   | { readonly type: 'failed'; readonly code: ServerFailureCode; readonly detail: string }
   | { readonly type: 'status'; readonly activity: ServerActivity }
+  | { readonly type: 'problem'; readonly problem: ServerProblem }
   | { readonly type: 'stopped' };
 
 type Obj = Record<string, unknown>;
@@ -74,7 +108,19 @@ function parseActivity(v: unknown): ServerActivity | undefined {
     if (!isObj(u) || typeof u.username !== 'string' || typeof u.lastSyncAt !== 'number') return undefined;
     users.push({ username: u.username, lastSyncAt: u.lastSyncAt });
   }
-  return { syncing: v.syncing, activeRequests: v.activeRequests, users };
+  if (v.syncingUsers === undefined) return { syncing: v.syncing, activeRequests: v.activeRequests, users };
+  if (!Array.isArray(v.syncingUsers) || !(v.syncingUsers as unknown[]).every((n) => typeof n === 'string')) return undefined;
+  return { syncing: v.syncing, activeRequests: v.activeRequests, users, syncingUsers: v.syncingUsers as string[] };
+}
+
+function parseProblem(v: unknown): ServerProblem | undefined {
+  if (!isObj(v)) return undefined;
+  const { at, kind, user, method, status, detail } = v;
+  if (typeof at !== 'number' || !Number.isFinite(at) || !(SERVER_PROBLEM_KINDS as readonly unknown[]).includes(kind)) return undefined;
+  if ((user !== null && typeof user !== 'string') || typeof method !== 'string' || !isCount(status) || typeof detail !== 'string') {
+    return undefined;
+  }
+  return { at, kind: kind as ServerProblemKind, user, method, status, detail };
 }
 
 /** What the server process accepts; anything else is ignored (and logged) by the caller. */
@@ -99,6 +145,10 @@ export function parseServerToMain(v: unknown): ServerToMain | undefined {
     case 'status': {
       const activity = parseActivity(v.activity);
       return activity ? { type: 'status', activity } : undefined;
+    }
+    case 'problem': {
+      const problem = parseProblem(v.problem);
+      return problem ? { type: 'problem', problem } : undefined;
     }
     case 'stopped':
       return { type: 'stopped' };

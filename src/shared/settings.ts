@@ -7,7 +7,7 @@
  * a file of the previous version into the new one, and update the field rules below.
  */
 
-export const SETTINGS_VERSION = 1;
+export const SETTINGS_VERSION = 2;
 
 /** Who can reach the server: every device on the home network, or only this PC (for trying it out). */
 export type ListenScope = 'lan' | 'this-pc';
@@ -25,6 +25,8 @@ export interface Settings {
   readonly startHidden: boolean;
   /** Whether the sync server should run (the tray's on/off switch). */
   readonly serverEnabled: boolean;
+  /** The first-run guide was completed or skipped (the window shows it until then). */
+  readonly firstRunDone: boolean;
 }
 
 /** What the window may change; `version` belongs to the file. */
@@ -37,6 +39,7 @@ export const SETTINGS_FIELDS: readonly SettingsField[] = [
   'startAtLogin',
   'startHidden',
   'serverEnabled',
+  'firstRunDone',
 ];
 
 /** The official server's default port; Anki's documentation uses it too. */
@@ -55,6 +58,7 @@ export function defaultSettings(storageFolder: string): Settings {
     startAtLogin: true,
     startHidden: false,
     serverEnabled: true,
+    firstRunDone: false,
   };
 }
 
@@ -86,7 +90,13 @@ const FIELD_RULES: { readonly [F in SettingsField]: (value: unknown) => string |
   startAtLogin: (v) => (typeof v === 'boolean' ? undefined : '“Start at login” must be on or off.'),
   startHidden: (v) => (typeof v === 'boolean' ? undefined : '“Start in the tray” must be on or off.'),
   serverEnabled: (v) => (typeof v === 'boolean' ? undefined : 'The sync server must be on or off.'),
+  firstRunDone: (v) => (typeof v === 'boolean' ? undefined : 'Whether the first-run guide was done must be yes or no.'),
 };
+
+/** The sentence for one field's value, or undefined when it is fine (e.g. to check a port before applying it). */
+export function settingProblem(field: SettingsField, value: unknown): string | undefined {
+  return FIELD_RULES[field](value);
+}
 
 export type Validated =
   { readonly ok: true; readonly settings: Settings } | { readonly ok: false; readonly problems: readonly SettingsProblem[] };
@@ -113,6 +123,7 @@ export function validateSettings(value: unknown): Validated {
       startAtLogin: obj.startAtLogin as boolean,
       startHidden: obj.startHidden as boolean,
       serverEnabled: obj.serverEnabled as boolean,
+      firstRunDone: obj.firstRunDone as boolean,
     },
   };
 }
@@ -141,6 +152,9 @@ export const SETTINGS_MIGRATIONS: readonly Migration[] = [
   // no `version` key. Their field names are the current ones; fields they lack get defaults
   // when the result is repaired, so only the version is added here.
   (old) => ({ ...old, version: 1 }),
+  // 1 → 2: the first-run guide. Whoever already has a settings file has set Hearth up before
+  // (the guide did not exist yet), so it is not shown to them again.
+  (old) => ({ ...old, firstRunDone: true, version: 2 }),
 ];
 
 export type Migrated =

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { apiChannel } from '../../src/shared/api.ts';
 import type { ApiMethod, ApiResult } from '../../src/shared/api.ts';
 import { defaultSettings } from '../../src/shared/settings.ts';
+import { send, syncHeader } from '../helpers/sync-client.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILD_TIMEOUT_MS = 120_000;
@@ -127,7 +128,7 @@ describe('the desktop app’s main process, with a stand-in for Electron', { tim
   it('opens a sandboxed window on Hearth’s page', { timeout: TEST_TIMEOUT_MS }, async () => {
     const windows = (await command('windows')) as { options: { webPreferences: Record<string, unknown> }; loaded: string }[];
     assert.equal(windows.length, 1);
-    assert.equal(windows[0]!.loaded, join(ROOT, 'src', 'renderer', 'index.html'));
+    assert.equal(windows[0]!.loaded, join(ROOT, 'dist', 'renderer', 'index.html'));
     assert.equal(windows[0]!.options.webPreferences.sandbox, true);
     assert.ok(existsSync(windows[0]!.options.webPreferences.preload as string), 'the bundled preload exists');
   });
@@ -157,6 +158,74 @@ describe('the desktop app’s main process, with a stand-in for Electron', { tim
     assert.match(r.ok ? '' : r.problems[0]!.message, /1024/);
   });
 
+  it('manages people, the first-run guide, ports and recent problems through the API', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const status = await waitForServer('running');
+    assert.equal(status.firstRun, true);
+    assert.equal(status.canPickFolder, true);
+    assert.equal(status.port, port);
+    assert.equal(status.storageFolder, join(dir, 'home', '.syncserver'));
+    assert.deepEqual(await invoke('addPerson', 'alice', 'alices password'), { ok: true });
+    const bad = await invoke('addPerson', 'ALICE', 'alices password');
+    assert.match(bad.ok ? '' : bad.problem, /already a person/);
+    // The server process picks up the new account at once.
+    const login = await send(`http://127.0.0.1:${port}/`, '/sync/hostKey', {
+      header: syncHeader(''),
+      body: { u: 'alice', p: 'alices password' },
+    });
+    assert.equal(login.status, 200);
+    const people = await invoke('listPeople');
+    assert.deepEqual(
+      people.map((p) => [p.username, p.source]),
+      [['alice', 'hearth']],
+    );
+    assert.deepEqual(await invoke('checkPort', port), { ok: true }, 'its own port');
+    assert.equal(await invoke('chooseStorageFolder'), null, 'the picker was cancelled');
+    await invoke('finishFirstRun');
+    assert.equal((await invoke('getStatus')).firstRun, false);
+    const saved = JSON.parse(readFileSync(join(dir, 'userData', 'settings.json'), 'utf8')) as { firstRunDone: boolean; version: number };
+    assert.equal(saved.firstRunDone, true);
+    assert.equal(saved.version, 2);
+
+    // A wrong password reaches the window's recent problems from the server process.
+    assert.equal(
+      (await send(`http://127.0.0.1:${port}/`, '/sync/hostKey', { header: syncHeader(''), body: { u: 'alice', p: 'wrong' } })).status,
+      403,
+    );
+    const deadline = Date.now() + STATE_TIMEOUT_MS;
+    let errors = await invoke('getRecentErrors');
+    while (errors.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      errors = await invoke('getRecentErrors');
+    }
+    assert.match(errors[0]?.message ?? '', /could not log in/);
+  });
+
+  it('moves the data to another folder and serves it from there', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const from = join(dir, 'home', '.syncserver');
+    const target = join(dir, 'external drive', 'Hearth');
+    await new Promise((r) => setTimeout(r, 5_500)); // the last sync counts as finished after a quiet moment
+    assert.deepEqual(await invoke('checkStorageFolder', target), { ok: true });
+    assert.deepEqual(await invoke('moveStorage', target), { ok: true });
+    const deadline = Date.now() + STATE_TIMEOUT_MS;
+    let status = await invoke('getStatus');
+    while (!['done', 'failed'].includes(status.storageMove.state) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await invoke('getStatus');
+    }
+    assert.equal(status.storageMove.state, 'done', JSON.stringify(status.storageMove));
+    status = await waitForServer('running');
+    assert.equal(status.storageFolder, target);
+    const saved = JSON.parse(readFileSync(join(dir, 'userData', 'settings.json'), 'utf8')) as { storageFolder: string };
+    assert.equal(saved.storageFolder, target);
+    assert.ok(existsSync(join(target, '.hearth', 'accounts.json')));
+    assert.equal(existsSync(from), false, 'the old copy is removed');
+    const login = await send(`http://127.0.0.1:${port}/`, '/sync/hostKey', {
+      header: syncHeader(''),
+      body: { u: 'alice', p: 'alices password' },
+    });
+    assert.equal(login.status, 200, 'alice’s account moved with the data');
+  });
+
   it('quits after stopping the server, and the log file has the server’s lines', { timeout: TEST_TIMEOUT_MS }, async () => {
     const exited = new Promise<number | null>((resolve) => app!.once('exit', (code) => resolve(code)));
     await command('quit');
@@ -166,6 +235,6 @@ describe('the desktop app’s main process, with a stand-in for Electron', { tim
     assert.match(log, /\[server:process\] ready/);
     assert.match(log, /\[main:lifecycle\] quitting/);
     assert.match(log, /\[server:process\] stopping/);
-    assert.equal(existsSync(join(dir, 'home', '.syncserver', '.hearth', 'server.lock')), false);
+    assert.equal(existsSync(join(dir, 'external drive', 'Hearth', '.hearth', 'server.lock')), false);
   });
 });

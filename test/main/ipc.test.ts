@@ -22,6 +22,11 @@ const STATUS: AppStatus = {
   localUrl: null,
   otherHearths: [],
   logFile: '/logs/hearth.log',
+  port: 8080,
+  storageFolder: '/data',
+  storageMove: { state: 'idle', from: null, to: null, copiedBytes: 0, totalBytes: 0, problem: null },
+  firstRun: true,
+  canPickFolder: true,
 };
 
 class FakeIpcMain implements IpcMainLike {
@@ -50,6 +55,16 @@ function wire(overrides: Partial<ApiHandlers> = {}) {
     setServerEnabled: (on) => (calls.push(`server:${on}`), { ...STATUS, serverEnabled: on }),
     setOpenAtLogin: (on) => ({ ...SETTINGS, startAtLogin: on }),
     quit: () => void calls.push('quit'),
+    listPeople: () => [],
+    addPerson: (username) => (calls.push(`add:${username}`), { ok: true }),
+    changePassword: () => ({ ok: true }),
+    removePerson: () => ({ ok: true }),
+    chooseStorageFolder: () => null,
+    checkStorageFolder: () => ({ ok: true }),
+    moveStorage: () => ({ ok: true }),
+    checkPort: (port) => (calls.push(`port:${port}`), { ok: true }),
+    getRecentErrors: () => [],
+    finishFirstRun: () => void calls.push('finishFirstRun'),
     ...overrides,
   };
   const ipcMain = new FakeIpcMain();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { planServerChange, setupServerControl, startConfigFor } from '../../src/main/server-control.ts';
 import { createServerHost } from '../../src/main/server-host.ts';
 import { fileSettingsBackend, openSettingsStore } from '../../src/main/settings-store.ts';
-import { buildAppStatus, syncAddresses } from '../../src/main/status.ts';
+import { buildAppStatus, syncAddresses } from '../../src/host/app-status.ts';
 import { defaultSettings } from '../../src/shared/settings.ts';
 import { IDLE_ACTIVITY } from '../../src/shared/server-process.ts';
 import type { ServerState } from '../../src/shared/server-state.ts';
@@ -97,7 +97,15 @@ describe('app status', () => {
   });
 
   it('shows the .local URL only while running', () => {
-    const base = { settings: DEFAULTS, interfaces, localUrl: 'http://pc.local:8080/', otherHearths: [], logFile: '/l' };
+    const base = {
+      settings: DEFAULTS,
+      interfaces,
+      localUrl: 'http://pc.local:8080/',
+      otherHearths: [],
+      logFile: '/l',
+      storageMove: { state: 'idle', from: null, to: null, copiedBytes: 0, totalBytes: 0, problem: null } as const,
+      canPickFolder: true,
+    };
     assert.equal(buildAppStatus({ ...base, server: running }).localUrl, 'http://pc.local:8080/');
     assert.equal(buildAppStatus({ ...base, server: { kind: 'stopped' } }).localUrl, null);
   });

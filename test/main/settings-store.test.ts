@@ -33,7 +33,8 @@ describe('settings store', () => {
     const path = join(tempDir(t), 'settings.json');
     writeFileSync(path, JSON.stringify({ port: 9000, storageFolder: '/srv/anki', listen: 'this-pc' }));
     const store = openSettingsStore(fileSettingsBackend(path), DEFAULTS, silentLogger);
-    const expected: Settings = { ...DEFAULTS, port: 9000, storageFolder: '/srv/anki', listen: 'this-pc' };
+    // A file from before the first-run guide: that person set Hearth up already.
+    const expected: Settings = { ...DEFAULTS, port: 9000, storageFolder: '/srv/anki', listen: 'this-pc', firstRunDone: true };
     assert.deepEqual(store.get(), expected);
     assert.deepEqual(readJson(path), expected);
   });

@@ -38,6 +38,26 @@ describe('server-process messages', () => {
     assert.deepEqual(parseServerToMain({ type: 'stopped' }), { type: 'stopped' });
     assert.equal(parseServerToMain(null), undefined);
   });
+
+  it('accepts who is syncing in the status, and older statuses without it', () => {
+    const activity = { syncing: true, activeRequests: 1, users: [], syncingUsers: ['alice'] };
+    assert.deepEqual(parseServerToMain({ type: 'status', activity }), { type: 'status', activity });
+    assert.equal(parseServerToMain({ type: 'status', activity: { ...activity, syncingUsers: [1] } }), undefined);
+    assert.equal(parseServerToMain({ type: 'status', activity: { ...activity, syncingUsers: 'alice' } }), undefined);
+  });
+
+  it('accepts problems with their fields checked', () => {
+    const problem = { at: 5, kind: 'upload-refused', user: 'alice', method: 'upload', status: 200, detail: 'Your upload was corrupt.' };
+    assert.deepEqual(parseServerToMain({ type: 'problem', problem }), { type: 'problem', problem });
+    assert.deepEqual(parseServerToMain({ type: 'problem', problem: { ...problem, user: null } }), {
+      type: 'problem',
+      problem: { ...problem, user: null },
+    });
+    for (const bad of [{ kind: 'disk-on-fire' }, { at: 'now' }, { user: 5 }, { status: -1 }, { detail: undefined }, { method: null }]) {
+      assert.equal(parseServerToMain({ type: 'problem', problem: { ...problem, ...bad } }), undefined, JSON.stringify(bad));
+    }
+    assert.equal(parseServerToMain({ type: 'problem' }), undefined);
+  });
 });
 
 describe('error codes', () => {

@@ -76,16 +76,37 @@ describe('settings migrations', () => {
   it('migrates a version-0 file (no version key) to the current version', () => {
     const v0 = { port: 9000, storageFolder: '/srv/anki', listen: 'lan', startAtLogin: false, startHidden: true, serverEnabled: true };
     const m = migrateSettings(v0);
-    assert.deepEqual(m, { ok: true, data: { ...v0, version: 1 }, fromVersion: 0 });
+    assert.deepEqual(m, { ok: true, data: { ...v0, version: 2, firstRunDone: true }, fromVersion: 0 });
     const loaded = settingsFromStored(v0, DEFAULTS);
-    assert.deepEqual(loaded.settings, { ...v0, version: 1 });
+    assert.deepEqual(loaded.settings, { ...v0, version: 2, firstRunDone: true });
     assert.equal(loaded.fromVersion, 0);
     assert.equal(loaded.rewrite, true, 'a migrated file is written back');
   });
 
+  it('migrates a version-1 file: whoever had settings already set Hearth up, so no first-run guide', () => {
+    const v1 = {
+      version: 1,
+      port: 9000,
+      storageFolder: '/srv/anki',
+      listen: 'lan',
+      startAtLogin: true,
+      startHidden: false,
+      serverEnabled: true,
+    };
+    assert.deepEqual(migrateSettings(v1), { ok: true, data: { ...v1, version: 2, firstRunDone: true }, fromVersion: 1 });
+    const loaded = settingsFromStored(v1, DEFAULTS);
+    assert.deepEqual(loaded.settings, { ...v1, version: 2, firstRunDone: true });
+    assert.equal(loaded.rewrite, true);
+  });
+
+  it('a new install starts with the first-run guide', () => {
+    assert.equal(DEFAULTS.firstRunDone, false);
+    assert.equal(settingsFromStored(undefined, DEFAULTS).settings.firstRunDone, false);
+  });
+
   it('leaves a current file alone', () => {
     const loaded = settingsFromStored({ ...DEFAULTS, port: 9001 }, DEFAULTS);
-    assert.deepEqual(loaded, { settings: { ...DEFAULTS, port: 9001 }, problems: [], fromVersion: 1, rewrite: false });
+    assert.deepEqual(loaded, { settings: { ...DEFAULTS, port: 9001 }, problems: [], fromVersion: 2, rewrite: false });
   });
 
   it('keeps the good fields of a damaged file and reports the bad ones', () => {

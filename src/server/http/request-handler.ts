@@ -10,6 +10,7 @@ import type { ServerConfig } from '../config.ts';
 import { decodedBodyLimit } from '../config.ts';
 import { SyncHttpError, asSyncHttpError, badRequest } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { RequestObserver } from '../activity.ts';
 import type { MethodContext } from '../sync/context.ts';
 import { hostKey } from '../sync/host-key.ts';
 import { meta } from '../sync/meta.ts';
@@ -36,6 +37,8 @@ export interface HandlerDeps {
   readonly userState: (username: string) => UserState;
   /** The address people should paste into Anki (for the landing page). */
   readonly publicUrl: (req: IncomingMessage) => string;
+  /** Told when a person's request is authenticated and how each sync/media request ended. */
+  readonly observer?: RequestObserver;
 }
 
 /** Routing (spec http.md §1): unknown path 404, wrong HTTP verb 405, unknown method name 400. */
@@ -113,6 +116,7 @@ export function createRequestHandler(deps: HandlerDeps) {
   async function authenticate(header: SyncHeader, req: IncomingMessage, fields: Record<string, string>): Promise<MethodContext> {
     const username = await auth.userForHostKey(header.k, req.socket.remoteAddress ?? 'unknown');
     fields.user = username;
+    deps.observer?.authenticated(username);
     return { user: deps.userState(username), header, config, clock, logger };
   }
 
@@ -136,6 +140,7 @@ export function createRequestHandler(deps: HandlerDeps) {
       const received = await receiveUpload(req, ctx);
       if ('reply' in received) {
         log.info('upload refused', { user: username, why: received.why });
+        fields.refused = received.reply;
         sendZstd(res, received.reply);
         return;
       }
@@ -170,6 +175,26 @@ export function createRequestHandler(deps: HandlerDeps) {
     });
   }
 
+  /** Reports a sync or media request's end (not /health or the setup page) to the observer. */
+  const report = (fields: Record<string, string>, status: number, why?: string): void => {
+    const m = /^POST \/(m?sync)\/(.*)$/.exec(fields.method ?? '');
+    if (!m || !deps.observer) return;
+    try {
+      deps.observer.finished({
+        kind: m[1] === 'msync' ? 'media' : 'sync',
+        method: m[2]!.slice(0, 40),
+        user: fields.user,
+        client: fields.client,
+        status,
+        ...(fields.refused !== undefined ? { refused: fields.refused } : {}),
+        ...(why !== undefined ? { why } : {}),
+      });
+    } catch (err) {
+      // Only a record: the request itself is answered already.
+      log.error('the request observer failed', { why: err instanceof Error ? err.message : String(err) });
+    }
+  };
+
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = clock.nowMs();
     const fields: Record<string, string> = { method: `${req.method ?? '?'} ${(req.url ?? '').split('?', 1)[0]}` };
@@ -188,6 +213,7 @@ export function createRequestHandler(deps: HandlerDeps) {
           fields.client = header.c.slice(0, 60);
           await runMediaMethod(r.method, req, res, await authenticate(header, req, fields));
           log.info('ok', { ...fields, status: 200, ms: clock.nowMs() - started });
+          report(fields, 200);
           return;
         }
         case 'sync': {
@@ -195,6 +221,7 @@ export function createRequestHandler(deps: HandlerDeps) {
           fields.client = header.c.slice(0, 60);
           await runSyncMethod(r.method, header, req, res, fields);
           log.info('ok', { ...fields, status: 200, ms: clock.nowMs() - started });
+          report(fields, 200);
           return;
         }
       }
@@ -205,6 +232,7 @@ export function createRequestHandler(deps: HandlerDeps) {
       const line = { ...fields, status: e.status, ms: clock.nowMs() - started, why: e.message };
       if (e.status >= 500) log.error('failed', line);
       else log.info('refused', line);
+      report(fields, e.status, e.message);
     }
   };
 }

@@ -4,7 +4,7 @@
  * lock that runs this user's requests one at a time.
  */
 import type Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { Clock } from '../clock.ts';
 import { Mutex } from '../util/mutex.ts';
@@ -37,6 +37,15 @@ export function userPaths(base: string, username: string): UserPaths {
   };
 }
 
+function folderId(dir: string): string | undefined {
+  try {
+    const st = statSync(dir);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Something an active normal sync must do when it is cancelled (roll back, forget state). */
 export interface ActiveSession {
   readonly skey: string;
@@ -51,6 +60,7 @@ export class UserState {
   #clock: Clock;
   #col: Database.Database | undefined;
   #media: Database.Database | undefined;
+  #folderId: string | undefined;
 
   constructor(base: string, username: string, clock: Clock) {
     this.username = username;
@@ -63,6 +73,16 @@ export class UserState {
     mkdirSync(this.paths.mediaDir, { recursive: true });
     // Nothing of this run is in flight yet: any upload temporary here was left by a crash.
     sweepStaleTemps(this.mediaDb(), this.paths.mediaDir, this.#clock.nowMs());
+    this.#folderId = folderId(this.paths.dir);
+  }
+
+  /**
+   * False when the folder was deleted or replaced since prepareFolder() (the app removed the
+   * person with their data, and maybe added them again): the open databases then point at
+   * deleted files, and this state must be closed and made afresh.
+   */
+  folderIsCurrent(): boolean {
+    return this.#folderId === undefined || folderId(this.paths.dir) === this.#folderId;
   }
 
   /** The open collection, created on first use as the official server creates it. */

@@ -49,6 +49,13 @@ export const shell = {};
 export const clipboard = { text: '', writeText: (t: string) => void (clipboard.text = t) };
 export const nativeImage = { createFromPath: (path: string) => ({ path }) };
 export const Menu = { buildFromTemplate: (template: unknown[]) => ({ template }) };
+/** The folder picker answers with HEARTH_FAKE_PICKED_FOLDER, or as if cancelled. */
+export const dialog = {
+  showOpenDialog: async () => {
+    const picked = process.env.HEARTH_FAKE_PICKED_FOLDER;
+    return picked ? { canceled: false, filePaths: [picked] } : { canceled: true, filePaths: [] };
+  },
+};
 
 const trays: { image: unknown; tooltip: string; menu: unknown }[] = [];
 export class Tray extends EventEmitter {
@@ -113,7 +120,7 @@ export const utilityProcess = {
   },
 };
 
-const indexUrl = pathToFileURL(join(root, 'src', 'renderer', 'index.html')).href;
+const indexUrl = pathToFileURL(join(root, 'dist', 'renderer', 'index.html')).href;
 
 process.on('message', (raw) => {
   const command = raw as { id: number; cmd: string; channel?: string; args?: unknown[] };

@@ -2,8 +2,8 @@
 // lists shaped like os.networkInterfaces() on real Windows, macOS and Linux machines.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isPrivateIPv4, isVirtualAdapter, rankLanAddresses } from '../../src/main/lan-addresses.ts';
-import type { InterfaceAddress, NetworkInterfaces } from '../../src/main/lan-addresses.ts';
+import { isPrivateIPv4, isVirtualAdapter, rankLanAddresses } from '../../src/host/lan-addresses.ts';
+import type { InterfaceAddress, NetworkInterfaces } from '../../src/host/lan-addresses.ts';
 
 const v4 = (address: string, internal = false): InterfaceAddress => ({ address, family: 'IPv4', internal });
 const v6 = (address: string, internal = false): InterfaceAddress => ({ address, family: 'IPv6', internal });

@@ -1,8 +1,9 @@
 /**
- * The app's status as the window and the tray see it, computed from the parts that own it (the
- * supervisor's state, the settings, the network interfaces, mDNS). Pure.
+ * The status the window and the tray see, computed from the parts that own it (the server's
+ * state, the settings, the network interfaces, mDNS, a data move in progress). Pure; used by the
+ * desktop app (src/main/index.ts) and the headless admin (src/host/headless.ts) alike.
  */
-import type { AppStatus, OtherHearth, SyncAddress } from '../shared/api.ts';
+import type { AppStatus, OtherHearth, StorageMove, SyncAddress } from '../shared/api.ts';
 import type { ServerState } from '../shared/server-state.ts';
 import type { Settings } from '../shared/settings.ts';
 import { rankLanAddresses, syncUrl } from './lan-addresses.ts';
@@ -15,6 +16,9 @@ export interface StatusInputs {
   readonly localUrl: string | null;
   readonly otherHearths: readonly OtherHearth[];
   readonly logFile: string;
+  readonly storageMove: StorageMove;
+  /** The app can open the system's folder picker; a browser on the headless admin page cannot. */
+  readonly canPickFolder: boolean;
 }
 
 /** Where Anki can reach the running server, best first. */
@@ -36,5 +40,10 @@ export function buildAppStatus(inputs: StatusInputs): AppStatus {
     localUrl: inputs.server.kind === 'running' ? inputs.localUrl : null,
     otherHearths: inputs.otherHearths,
     logFile: inputs.logFile,
+    port: inputs.settings.port,
+    storageFolder: inputs.settings.storageFolder,
+    storageMove: inputs.storageMove,
+    firstRun: !inputs.settings.firstRunDone,
+    canPickFolder: inputs.canPickFolder,
   };
 }

@@ -1,0 +1,213 @@
+/**
+ * The people who can sync, as the window shows and edits them; shared by the desktop app
+ * (src/main) and the headless admin (src/server/admin). Accounts are Hearth's own store
+ * (`<base>/.hearth/accounts.json`, argon2id): the running server reloads it when it changes, so
+ * adding a person, changing a password or removing someone works at once, without a restart.
+ *
+ * Every action answers with an ActionResult: ok, or one sentence saying what is wrong, and then
+ * nothing was changed. SYNC_USERn people of the headless server are listed too (source
+ * 'environment') but are not editable here: they come from the server's environment.
+ */
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ActionResult, PersonSummary } from '../shared/api.ts';
+import { clientDisplayName } from '../shared/client-names.ts';
+import { passwordProblem, sameFolderName, usernameProblem } from '../shared/usernames.ts';
+import { AccountError, openAccountStore } from '../server/accounts/account-store.ts';
+import type { AccountStore } from '../server/accounts/account-store.ts';
+import { readActivity } from '../server/activity.ts';
+import type { ActivityRecords } from '../server/activity.ts';
+import { userPaths } from '../server/sync/user-state.ts';
+import type { Logger } from '../server/logger.ts';
+
+export interface PeopleDeps {
+  /** The data folder now (it changes when the data is moved). */
+  readonly base: () => string;
+  /** SYNC_USERn usernames (headless only; the app has none). */
+  readonly envUsernames: () => readonly string[];
+  /** People whose devices are syncing right now. */
+  readonly syncingUsers: () => readonly string[];
+  readonly logger: Logger;
+  readonly openStore?: (base: string) => AccountStore;
+  readonly readActivity?: (base: string) => ActivityRecords;
+}
+
+export interface People {
+  list(): Promise<PersonSummary[]>;
+  add(username: string, password: string): Promise<ActionResult>;
+  changePassword(username: string, password: string): Promise<ActionResult>;
+  remove(username: string, deleteData: boolean): Promise<ActionResult>;
+}
+
+const OK: ActionResult = { ok: true };
+const problem = (sentence: string): ActionResult => ({ ok: false, problem: sentence });
+
+/** Size of a file, 0 when it does not exist. */
+async function fileSize(path: string): Promise<number> {
+  try {
+    const st = await stat(path);
+    return st.isFile() ? st.size : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Files and bytes directly in the media folder (Anki's media folder is flat). */
+export async function mediaUsage(mediaDir: string): Promise<{ files: number; bytes: number }> {
+  let names: string[];
+  try {
+    names = await readdir(mediaDir);
+  } catch {
+    return { files: 0, bytes: 0 };
+  }
+  let files = 0;
+  let bytes = 0;
+  // Bounded parallelism: a media folder can hold tens of thousands of files.
+  for (let i = 0; i < names.length; i += 256) {
+    const sizes = await Promise.all(
+      names.slice(i, i + 256).map(async (name) => {
+        try {
+          const st = await stat(join(mediaDir, name));
+          return st.isFile() ? st.size : -1;
+        } catch {
+          return -1;
+        }
+      }),
+    );
+    for (const size of sizes) {
+      if (size < 0) continue;
+      files++;
+      bytes += size;
+    }
+  }
+  return { files, bytes };
+}
+
+export function createPeople(deps: PeopleDeps): People {
+  const log = deps.logger.child('people');
+  const open = deps.openStore ?? openAccountStore;
+  const activityOf = deps.readActivity ?? readActivity;
+  // One store per folder: it caches the file and reloads it when it changes.
+  const stores = new Map<string, AccountStore>();
+  const store = (): AccountStore => {
+    const base = deps.base();
+    let s = stores.get(base);
+    if (!s) {
+      s = open(base);
+      stores.set(base, s);
+    }
+    return s;
+  };
+  const envName = (username: string): string | undefined => deps.envUsernames().find((n) => sameFolderName(n, username));
+  const notEditable = (name: string): ActionResult =>
+    problem(`“${name}” is set by a SYNC_USER variable when the server starts; change or remove it there.`);
+  const isSyncing = (username: string): boolean => deps.syncingUsers().some((n) => n === username);
+
+  const summary = async (base: string, username: string, source: PersonSummary['source'], activity: ActivityRecords) => {
+    let paths;
+    try {
+      paths = userPaths(base, username);
+    } catch {
+      paths = undefined;
+    }
+    const record = Object.hasOwn(activity, username) ? activity[username] : undefined;
+    const collectionBytes = paths ? (await fileSize(paths.collection)) + (await fileSize(`${paths.collection}-wal`)) : 0;
+    const media = paths ? await mediaUsage(paths.mediaDir) : { files: 0, bytes: 0 };
+    return {
+      username,
+      source,
+      lastSyncAt: record?.lastSyncAt ?? null,
+      lastClient: record ? clientDisplayName(record.client) : null,
+      collectionBytes,
+      mediaFiles: media.files,
+      mediaBytes: media.bytes,
+    } satisfies PersonSummary;
+  };
+
+  return {
+    async list() {
+      const base = deps.base();
+      const activity = activityOf(base);
+      const env = deps.envUsernames();
+      const names: { username: string; source: PersonSummary['source'] }[] = env.map((username) => ({ username, source: 'environment' }));
+      for (const account of store().list()) {
+        // The SYNC_USERn entry wins over an account of the same name (as when logging in).
+        if (!env.some((n) => sameFolderName(n, account.username))) names.push({ username: account.username, source: 'hearth' });
+      }
+      names.sort((a, b) => a.username.localeCompare(b.username, undefined, { sensitivity: 'base' }));
+      return Promise.all(names.map((n) => summary(base, n.username, n.source, activity)));
+    },
+
+    async add(username, password) {
+      const bad = usernameProblem(username) ?? passwordProblem(password);
+      if (bad) return problem(bad);
+      const env = envName(username);
+      if (env !== undefined) return problem(`There is already a person called “${env}”.`);
+      try {
+        await store().add(username, password);
+      } catch (err) {
+        if (err instanceof AccountError) return problem(err.message.replace(/"([^"]*)"/g, '“$1”'));
+        throw err;
+      }
+      log.info('person added', { user: username });
+      return OK;
+    },
+
+    async changePassword(username, password) {
+      const env = envName(username);
+      if (env !== undefined) return notEditable(env);
+      const bad = passwordProblem(password);
+      if (bad) return problem(bad);
+      if (
+        !store()
+          .list()
+          .some((a) => a.username === username)
+      )
+        return problem(`There is no person called “${username}”.`);
+      try {
+        await store().setPassword(username, password);
+      } catch (err) {
+        if (err instanceof AccountError) return problem(err.message.replace(/"([^"]*)"/g, '“$1”'));
+        throw err;
+      }
+      log.info('password changed', { user: username });
+      return OK;
+    },
+
+    async remove(username, deleteData) {
+      const env = envName(username);
+      if (env !== undefined) return notEditable(env);
+      if (
+        !store()
+          .list()
+          .some((a) => a.username === username)
+      )
+        return problem(`There is no person called “${username}”.`);
+      if (isSyncing(username)) return problem(`${username} is syncing right now. Try again in a minute, when the sync has finished.`);
+      const base = deps.base();
+      // Proves the folder is directly inside the data folder before anything is changed.
+      let dir: string;
+      try {
+        dir = userPaths(base, username).dir;
+      } catch {
+        return problem(`“${username}” does not name a folder inside the data folder; nothing was changed.`);
+      }
+      try {
+        store().remove(username);
+      } catch (err) {
+        if (err instanceof AccountError) return problem(err.message.replace(/"([^"]*)"/g, '“$1”'));
+        throw err;
+      }
+      log.info('person removed', { user: username, deleteData });
+      if (!deleteData) return OK;
+      // Only now that the account is gone (nobody can sync into it any more) is the folder deleted.
+      try {
+        await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+      } catch (err) {
+        log.warn('cannot delete the person’s folder', { user: username, why: err instanceof Error ? err.message : String(err) });
+        return problem(`${username} was removed, but their cards and media could not be deleted from ${dir}. Delete that folder yourself.`);
+      }
+      return OK;
+    },
+  };
+}

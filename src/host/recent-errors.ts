@@ -1,0 +1,87 @@
+/**
+ * The window's "recent problems": the last problems in words a family member understands, newest
+ * first, with their time. Fed by the supervisor (the server could not start, crashed) and by the
+ * server itself (a sync that failed, a refused upload, a throttled login), in the app and in the
+ * headless server alike. Kept in memory: it is about what happened since Hearth started.
+ */
+import type { RecentError } from '../shared/api.ts';
+import { errorSentence } from '../shared/errors.ts';
+import type { HearthError } from '../shared/errors.ts';
+import type { ServerProblem } from '../shared/server-process.ts';
+
+export const RECENT_ERRORS_MAX = 20;
+/** The same sentence again within this time updates the last entry ("3 times") instead of adding one. */
+export const REPEAT_WINDOW_MS = 10 * 60_000;
+
+const by = (user: string | null): string => (user ? ` by ${user}` : '');
+
+/** One sentence (or two) for a problem the server reported. */
+export function problemSentence(p: ServerProblem): string {
+  switch (p.kind) {
+    case 'login-failed':
+      return `A device could not log in${p.user ? ` as ${p.user}` : ''}: the username or password was wrong.`;
+    case 'login-throttled':
+      return `Too many wrong passwords${p.user ? ` for ${p.user}` : ''}: Hearth makes that device wait a few minutes before it may try again.`;
+    case 'login-expired':
+      return p.user
+        ? `A device of ${p.user} is no longer logged in (the password was changed). Log in again in Anki on that device.`
+        : 'A device tried to sync with a login Hearth no longer knows (a changed password or a removed person). Log in again in Anki on that device.';
+    case 'upload-refused':
+      return `Hearth refused a full upload${by(p.user)}. The device was told: “${p.detail}”`;
+    case 'client-too-old':
+      return 'A device with a very old Anki (older than 2.1.57) tried to sync. Update Anki on that device.';
+    case 'sync-failed':
+      switch (p.status) {
+        case 409:
+          return `A sync${by(p.user)} stopped because another device of the same person started syncing at the same time. Sync again.`;
+        case 413:
+          return `A sync${by(p.user)} sent more than the server accepts at once (error 413).`;
+        case 400:
+          return `A sync${by(p.user)} failed: Anki sent something Hearth did not expect (error 400). Syncing again usually helps.`;
+        default:
+          return p.status >= 500
+            ? `A sync${by(p.user)} failed because of a problem in Hearth (error ${p.status}). The log file has the details.`
+            : `A sync${by(p.user)} failed (error ${p.status}).`;
+      }
+  }
+}
+
+/** The supervisor's error in words; the port or folder is added when the detail names it. */
+export function serverErrorSentence(error: HearthError): string {
+  const sentence = errorSentence(error.code);
+  const showDetail =
+    error.code === 'port-in-use' ||
+    error.code === 'folder-missing' ||
+    error.code === 'folder-not-writable' ||
+    error.code === 'folder-in-use';
+  return showDetail && error.detail ? `${sentence} (${error.detail})` : sentence;
+}
+
+export interface RecentErrors {
+  add(message: string, at?: number): void;
+  /** Newest first. */
+  list(): RecentError[];
+}
+
+export function createRecentErrors(deps: { readonly now: () => number; readonly max?: number }): RecentErrors {
+  const max = deps.max ?? RECENT_ERRORS_MAX;
+  // Oldest first; each with how often it happened in a row.
+  const entries: { at: number; message: string; count: number }[] = [];
+  return {
+    add(message, at = deps.now()) {
+      const last = entries.at(-1);
+      if (last && last.message === message && at - last.at < REPEAT_WINDOW_MS) {
+        last.at = at;
+        last.count++;
+        return;
+      }
+      entries.push({ at, message, count: 1 });
+      if (entries.length > max) entries.splice(0, entries.length - max);
+    },
+    list() {
+      return entries
+        .map((e) => ({ at: new Date(e.at).toISOString(), message: e.count > 1 ? `${e.message} (${e.count} times)` : e.message }))
+        .reverse();
+    },
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Pure wording for the window: times, sizes, counts and the server's state in plain words.
+ * Data in, text out, so the words are unit-tested (test/ui/format.test.ts) without a browser.
+ */
+import { errorSentence } from '../shared/errors.ts';
+import type { ServerState } from '../shared/server-state.ts';
+import type { PersonSummary } from '../shared/api.ts';
+
+export function plural(n: number, one: string, many: string = `${one}s`): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** "just now", "5 minutes ago", "2 hours ago", "yesterday", "4 days ago", then the date. */
+export function timeAgo(iso: string | null, now: number): string {
+  if (iso === null) return 'never';
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return 'never';
+  const ago = Math.max(0, now - at);
+  if (ago < MINUTE) return 'just now';
+  if (ago < HOUR) return `${plural(Math.floor(ago / MINUTE), 'minute')} ago`;
+  if (ago < DAY) return `${plural(Math.floor(ago / HOUR), 'hour')} ago`;
+  if (ago < 2 * DAY) return 'yesterday';
+  if (ago < 14 * DAY) return `${Math.floor(ago / DAY)} days ago`;
+  return `on ${new Date(at).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric' })}`;
+}
+
+/** "in 8 seconds", "in 2 minutes". */
+export function timeUntil(at: number, now: number): string {
+  const s = Math.max(1, Math.round((at - now) / 1000));
+  if (s < 90) return `in ${plural(s, 'second')}`;
+  return `in ${plural(Math.round(s / 60), 'minute')}`;
+}
+
+/** Sizes as Windows' Explorer shows them (1 KB = 1024 bytes), one decimal below 10. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes <= 0) return 'nothing yet';
+  if (bytes < 1024) return plural(Math.round(bytes), 'byte');
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value).toString()} ${units[unit]}`;
+}
+
+export function personBytes(p: PersonSummary): number {
+  return p.collectionBytes + p.mediaBytes;
+}
+
+export function mediaCount(n: number): string {
+  return n === 0 ? 'no pictures or sounds' : plural(n, 'picture or sound', 'pictures and sounds');
+}
+
+/** "Last synced 2 hours ago with AnkiDroid 2.20.1" / "Has not synced yet". */
+export function lastSyncLine(p: PersonSummary, now: number): string {
+  if (p.lastSyncAt === null) return 'Has not synced yet';
+  const when = timeAgo(p.lastSyncAt, now);
+  return p.lastClient ? `Last synced ${when} with ${p.lastClient}` : `Last synced ${when}`;
+}
+
+/** "anna", "anna and ben", "anna, ben and carla". */
+export function listInWords(names: readonly string[]): string {
+  if (names.length <= 1) return names[0] ?? '';
+  return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+export type Tone = 'ok' | 'busy' | 'off' | 'problem';
+
+export interface StateWords {
+  /** A few words for the header badge. */
+  readonly short: string;
+  readonly headline: string;
+  readonly detail: string;
+  readonly tone: Tone;
+}
+
+/** The server's state as a family member reads it. */
+export function serverStateWords(state: ServerState, enabled: boolean, now: number): StateWords {
+  switch (state.kind) {
+    case 'running': {
+      if (state.activity.syncing) {
+        const who = state.activity.syncingUsers ?? [];
+        return {
+          short: 'Syncing',
+          headline: 'Syncing now',
+          detail:
+            who.length > 0 ? `${listInWords(who)} ${who.length === 1 ? 'is' : 'are'} syncing right now.` : 'A device is syncing right now.',
+          tone: 'busy',
+        };
+      }
+      return { short: 'On', headline: 'Hearth is on', detail: 'Anki on your phones and computers can sync with this PC.', tone: 'ok' };
+    }
+    case 'starting':
+      return {
+        short: 'Starting',
+        headline: 'Starting the sync server…',
+        detail: state.attempt > 1 ? `Trying again (attempt ${state.attempt}).` : 'This takes a few seconds.',
+        tone: 'busy',
+      };
+    case 'stopping':
+      return {
+        short: 'Stopping',
+        headline: 'Stopping the sync server…',
+        detail: state.activity.syncing ? 'Waiting for the sync in progress to finish first.' : 'This takes a moment.',
+        tone: 'busy',
+      };
+    case 'stopped':
+      return enabled
+        ? { short: 'Stopped', headline: 'The sync server is stopped', detail: 'It will start in a moment.', tone: 'off' }
+        : {
+            short: 'Off',
+            headline: 'Hearth is off',
+            detail: 'Anki cannot sync with this PC until you switch the sync server on.',
+            tone: 'off',
+          };
+    case 'crashed': {
+      const retry =
+        state.retryAt === null
+          ? ' Fix this, then switch the sync server off and on again.'
+          : ` Hearth will try again ${timeUntil(state.retryAt, now)}.`;
+      const detail = state.error.detail ? ` Details: ${state.error.detail.replace(/\.$/, '')}.` : '';
+      return {
+        short: 'Problem',
+        headline: 'Hearth has a problem',
+        detail: `${errorSentence(state.error.code)}${retry}${detail}`,
+        tone: 'problem',
+      };
+    }
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * "Connect a device": the sync address (best first, exactly as Anki needs it), a Copy button and
+ * a QR code for each, the steps for each Anki app (the same words as the phone setup page, from
+ * src/shared/client-setup.ts), and what to check when Anki says it cannot connect.
+ * Also the last step of the first-run guide.
+ */
+import type { AppStatus, SyncAddress } from '../../shared/api.ts';
+import { CLIENT_SETUPS, SETUP_TIPS } from '../../shared/client-setup.ts';
+import { button, copyButton } from '../components.ts';
+import type { Ctx, Model, View } from '../context.ts';
+import { h, replaceContent, uid } from '../dom.ts';
+import { serverStateWords } from '../format.ts';
+import { qrCode, qrPayload } from '../qr.ts';
+
+/** Which network an address is on, as one sentence. */
+function kindNote(a: SyncAddress): string {
+  switch (a.kind) {
+    case 'lan':
+      return `This PC on your home network (${a.interfaceName}).`;
+    case 'this-pc':
+      return 'Works only for Anki on this PC.';
+    case 'virtual':
+      return `${a.interfaceName}: a VPN or virtual network, rarely the right one.`;
+    case 'other':
+      return `Another network of this PC (${a.interfaceName}).`;
+  }
+}
+
+function addressRow(ctx: Ctx, a: SyncAddress, index: number, big: boolean, hint: string = kindNote(a)): HTMLElement {
+  const url = h('code', { class: 'sync-url', 'data-sync-url': a.url }, a.url);
+  const copy = copyButton(a.url, `the address ${a.url}`, ctx.notify, { 'data-focus-key': `copy-${a.url}` });
+  const qr = qrCode(qrPayload(a), `QR code for ${a.url}`);
+  if (big) {
+    return h(
+      'div',
+      { class: 'address address-best', 'data-address-index': index },
+      h(
+        'div',
+        { class: 'address-text' },
+        h('p', { class: 'address-label' }, 'Sync address'),
+        h('div', { class: 'url-row' }, url, copy),
+        h('p', { class: 'hint' }, hint),
+      ),
+      h('figure', { class: 'qr-figure' }, qr, h('figcaption', {}, 'Scan with the phone’s camera to open the setup page on the phone.')),
+    );
+  }
+  return h(
+    'li',
+    { class: 'address', 'data-address-index': index },
+    h('div', { class: 'url-row' }, url, copy),
+    h('p', { class: 'hint' }, hint),
+    h('details', {}, h('summary', { 'data-focus-key': `qr-${a.url}` }, 'Show QR code'), h('figure', { class: 'qr-figure small' }, qr)),
+  );
+}
+
+function appTabs(): HTMLElement {
+  const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Anki app' });
+  const panels: HTMLElement[] = [];
+  const tabs: HTMLButtonElement[] = [];
+  const select = (i: number, focus: boolean): void => {
+    tabs.forEach((t, j) => {
+      t.setAttribute('aria-selected', String(i === j));
+      t.tabIndex = i === j ? 0 : -1;
+      panels[j]!.hidden = i !== j;
+    });
+    if (focus) tabs[i]!.focus();
+  };
+  CLIENT_SETUPS.forEach((c, i) => {
+    const tabId = uid('tab');
+    const panelId = uid('panel');
+    const tab = h(
+      'button',
+      { type: 'button', role: 'tab', id: tabId, 'aria-controls': panelId, class: 'tab', onclick: () => select(i, false) },
+      h('span', { class: 'tab-name' }, c.name),
+      h('span', { class: 'tab-device' }, c.device),
+    );
+    tab.addEventListener('keydown', (e: KeyboardEvent) => {
+      const last = CLIENT_SETUPS.length - 1;
+      const to =
+        e.key === 'ArrowRight'
+          ? i === last
+            ? 0
+            : i + 1
+          : e.key === 'ArrowLeft'
+            ? i === 0
+              ? last
+              : i - 1
+            : e.key === 'Home'
+              ? 0
+              : e.key === 'End'
+                ? last
+                : -1;
+      if (to >= 0) {
+        e.preventDefault();
+        select(to, true);
+      }
+    });
+    tabs.push(tab);
+    tablist.append(tab);
+    panels.push(
+      h(
+        'div',
+        { role: 'tabpanel', id: panelId, 'aria-labelledby': tabId, class: 'tabpanel', 'data-app': c.app },
+        h('ol', { class: 'steps' }, ...c.steps.map((s) => h('li', {}, s))),
+      ),
+    );
+  });
+  select(0, false);
+  return h('div', { class: 'app-tabs' }, tablist, ...panels);
+}
+
+/** headingLevel: 2 on its own screen, 3 inside the first-run guide (under the step's heading). */
+export function connectPanel(ctx: Ctx, options: { readonly headingLevel: 2 | 3 }): View {
+  const H = options.headingLevel === 2 ? 'h2' : 'h3';
+  const addresses = h('div', { class: 'addresses' });
+  const addressCard = h(
+    'section',
+    { class: 'card', 'aria-label': 'Sync address' },
+    h(H, {}, 'The address for Anki'),
+    h('p', {}, 'Anki needs this address in its sync settings: type it or paste it exactly, with the “/” at the end.'),
+    addresses,
+  );
+
+  const serverLine = h('li', {});
+  const troubleshooting = h(
+    'section',
+    { class: 'card' },
+    h(H, {}, 'If Anki says it cannot connect to AnkiWeb'),
+    h('p', {}, 'Anki still says “AnkiWeb” when it means Hearth. It means the phone cannot reach this PC. Check these:'),
+    h(
+      'ul',
+      { class: 'checklist' },
+      h(
+        'li',
+        {},
+        h('strong', {}, 'Same Wi-Fi. '),
+        'The phone must be on the same Wi-Fi as this PC: not on mobile data, and not on a guest network.',
+      ),
+      h(
+        'li',
+        {},
+        h('strong', {}, 'Firewall. '),
+        'When Windows asks whether to allow Hearth, allow it on private networks. Later: Windows Security → Firewall & network protection → Allow an app through firewall → tick Hearth for Private. On a Mac: System Settings → Network → Firewall → Options.',
+      ),
+      h(
+        'li',
+        {},
+        h('strong', {}, 'Awake. '),
+        'A PC that is asleep cannot answer. Wake it up, or set it to stay awake while it is plugged in.',
+      ),
+      serverLine,
+      h(
+        'li',
+        {},
+        h('strong', {}, 'Test in the browser. '),
+        'Open the address in the phone’s web browser. If it shows “Hearth is running”, the phone reaches this PC and the address in Anki is mistyped: paste it again.',
+      ),
+    ),
+  );
+
+  const steps = h(
+    'section',
+    { class: 'card' },
+    h(H, {}, 'Set up Anki'),
+    h('p', {}, 'Choose the Anki app, then follow its steps.'),
+    appTabs(),
+    h(
+      'div',
+      { class: 'callout' },
+      h('p', { class: 'callout-title' }, 'Good to know'),
+      h('ul', {}, ...SETUP_TIPS.map((t) => h('li', {}, t))),
+    ),
+    h(
+      'p',
+      { class: 'callout email-note' },
+      h('strong', {}, 'Email = Hearth username. '),
+      'Where Anki asks for your AnkiWeb “Email”, type the username you made in Hearth (it does not need to be an email address), then that person’s Hearth password.',
+    ),
+  );
+
+  const el = h('div', { class: 'connect' }, addressCard, steps, troubleshooting);
+  let shown = '';
+
+  const update = (model: Model): void => {
+    const status = model.status;
+    if (!status) return;
+    const key = JSON.stringify([status.addresses, status.localUrl, status.listen, status.server.kind, status.serverEnabled]);
+    const words = serverStateWords(status.server, status.serverEnabled, model.now);
+    replaceContent(
+      serverLine,
+      h('strong', {}, 'Hearth is on. '),
+      status.server.kind === 'running'
+        ? 'The sync server is running now, so this one is fine.'
+        : h('span', {}, `Right now: ${words.headline}. ${words.detail}`, ' ', offButton(ctx, status)),
+    );
+    if (key === shown) return;
+    shown = key;
+    replaceContent(addresses, ...addressBlock(ctx, status));
+  };
+  return { el, update };
+}
+
+function offButton(ctx: Ctx, status: AppStatus): HTMLElement | null {
+  if (status.serverEnabled) return null;
+  return button(
+    'Switch the sync server on',
+    () => {
+      void ctx.api
+        .setServerEnabled(true)
+        .then(() => ctx.refresh())
+        .catch(() => ctx.notify('Could not switch the sync server on.', 'problem'));
+    },
+    { class: 'secondary small', 'data-focus-key': 'connect-switch-on' },
+  );
+}
+
+function addressBlock(ctx: Ctx, status: AppStatus): (Node | null)[] {
+  const [best, ...others] = status.addresses;
+  if (!best) {
+    return [
+      h(
+        'div',
+        { class: 'notice notice-off' },
+        h(
+          'p',
+          {},
+          status.serverEnabled
+            ? 'The address appears here once the sync server is running.'
+            : 'The sync server is off, so there is no address to use yet.',
+        ),
+        offButton(ctx, status),
+      ),
+    ];
+  }
+  const extra: HTMLElement[] = others.map((a, i) => addressRow(ctx, a, i + 1, false));
+  if (status.localUrl) {
+    const byName: SyncAddress = { address: status.localUrl, interfaceName: 'name', kind: 'other', url: status.localUrl };
+    extra.unshift(
+      addressRow(ctx, byName, -1, false, 'This PC’s name: works on most phones and keeps working if the PC’s number address changes.'),
+    );
+  }
+  return [
+    status.listen === 'this-pc'
+      ? h(
+          'div',
+          { class: 'notice notice-warn' },
+          h(
+            'p',
+            {},
+            'Hearth accepts only Anki on this PC right now. To sync phones and other computers, allow the home network in Settings.',
+          ),
+          button('Open Settings', () => ctx.go('settings', '#listen-lan'), { class: 'secondary small' }),
+        )
+      : null,
+    addressRow(ctx, best, 0, true),
+    extra.length > 0
+      ? h(
+          'div',
+          { class: 'other-addresses' },
+          h('p', {}, 'If the address above does not work, try these (this PC has more than one way to reach it):'),
+          h('ul', { class: 'address-list' }, ...extra),
+        )
+      : null,
+  ];
+}

@@ -1,0 +1,184 @@
+/**
+ * The home screen: is Hearth on (with the switch), what it is doing in words, each person's last
+ * sync, recent problems in plain language, and a warning when another Hearth is on the network.
+ */
+import { toggleSwitch } from '../components.ts';
+import type { Ctx, Model, View } from '../context.ts';
+import { h, replaceContent } from '../dom.ts';
+import { formatBytes, serverStateWords, timeAgo } from '../format.ts';
+import { problemSentence } from '../api-client.ts';
+
+export function homeView(ctx: Ctx): View {
+  let busy = false;
+  const toggle = toggleSwitch('Sync server', (on) => {
+    busy = true;
+    toggle.set(on, true);
+    void ctx.api
+      .setServerEnabled(on)
+      .then(() =>
+        ctx.notify(on ? 'The sync server is switching on.' : 'The sync server is switching off. A sync in progress finishes first.', 'ok'),
+      )
+      .catch((error: unknown) => ctx.notify(problemSentence(error), 'problem'))
+      .finally(() => {
+        busy = false;
+        void ctx.refresh();
+      });
+  });
+  const headline = h('p', { class: 'state-headline' });
+  const detail = h('p', { class: 'state-detail' });
+  const address = h('p', { class: 'state-address' });
+  const stateCard = h(
+    'section',
+    { class: 'card state-card', 'aria-labelledby': 'state-title' },
+    h('div', { class: 'state-top' }, h('h2', { id: 'state-title' }, 'Sync server'), toggle.el),
+    h('div', { class: 'state-words', 'aria-live': 'polite' }, headline, detail),
+    address,
+  );
+  const others = h('div', { class: 'other-hearths' });
+  const peopleBody = h('div', {});
+  const errorsBody = h('div', { 'aria-live': 'polite' });
+  const logLine = h('p', { class: 'hint log-line' });
+  const el = h(
+    'div',
+    { class: 'view' },
+    h('h1', {}, 'Home'),
+    others,
+    stateCard,
+    h('section', { class: 'card', 'aria-labelledby': 'home-people' }, h('h2', { id: 'home-people' }, 'Who synced'), peopleBody),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'home-errors' },
+      h('h2', { id: 'home-errors' }, 'Recent problems'),
+      errorsBody,
+      logLine,
+    ),
+  );
+
+  let shownPeople = '';
+  let shownErrors = '';
+  let shownOthers = '';
+  return {
+    el,
+    update(model: Model) {
+      const s = model.status;
+      if (s) {
+        const words = serverStateWords(s.server, s.serverEnabled, model.now);
+        if (!busy) toggle.set(s.serverEnabled, s.server.kind === 'stopping');
+        stateCard.dataset.tone = words.tone;
+        headline.textContent = words.headline;
+        detail.textContent = words.detail;
+        const best = s.addresses[0];
+        replaceContent(
+          address,
+          best
+            ? [
+                'Sync address: ',
+                h('code', { class: 'sync-url' }, best.url),
+                ' ',
+                h(
+                  'a',
+                  {
+                    href: '#',
+                    class: 'link',
+                    'data-focus-key': 'home-connect',
+                    onclick: (e: Event) => (e.preventDefault(), ctx.go('connect')),
+                  },
+                  'Connect a device',
+                ),
+              ]
+            : null,
+        );
+        const othersKey = JSON.stringify(s.otherHearths);
+        if (othersKey !== shownOthers) {
+          shownOthers = othersKey;
+          replaceContent(
+            others,
+            s.otherHearths.length > 0
+              ? h(
+                  'div',
+                  { class: 'notice notice-warn', role: 'alert' },
+                  h('p', { class: 'notice-title' }, 'Another Hearth is running on this network'),
+                  h('p', {}, `Found: ${s.otherHearths.map((o) => `${o.name} (${o.host}, port ${o.port})`).join(', ')}.`),
+                  h(
+                    'p',
+                    {},
+                    'A family usually needs only one. With two, some cards end up on one computer and some on the other: make sure every device uses the same address.',
+                  ),
+                )
+              : null,
+          );
+        }
+        logLine.textContent = `If you ask someone for help, they may want Hearth’s log: ${s.logFile}.`;
+      }
+      const people = model.people;
+      if (people) {
+        const key = JSON.stringify([people, Math.floor(model.now / 60_000)]);
+        if (key !== shownPeople) {
+          shownPeople = key;
+          replaceContent(
+            peopleBody,
+            people.length === 0
+              ? h(
+                  'p',
+                  {},
+                  'Nobody can sync yet. ',
+                  h('a', { href: '#', class: 'link', onclick: (e: Event) => (e.preventDefault(), ctx.go('people')) }, 'Add a person'),
+                  '.',
+                )
+              : h(
+                  'table',
+                  { class: 'table' },
+                  h(
+                    'thead',
+                    {},
+                    h(
+                      'tr',
+                      {},
+                      h('th', { scope: 'col' }, 'Person'),
+                      h('th', { scope: 'col' }, 'Last sync'),
+                      h('th', { scope: 'col' }, 'Anki app'),
+                      h('th', { scope: 'col' }, 'Space used'),
+                      h('th', { scope: 'col' }, 'Pictures and sounds'),
+                    ),
+                  ),
+                  h(
+                    'tbody',
+                    {},
+                    people.map((p) =>
+                      h(
+                        'tr',
+                        {},
+                        h('th', { scope: 'row' }, p.username),
+                        h('td', {}, timeAgo(p.lastSyncAt, model.now)),
+                        h('td', {}, p.lastClient ?? '—'),
+                        h('td', {}, formatBytes(p.collectionBytes + p.mediaBytes)),
+                        h('td', {}, p.mediaFiles === 0 ? 'none' : p.mediaFiles.toLocaleString('en')),
+                      ),
+                    ),
+                  ),
+                ),
+          );
+        }
+      }
+      const errors = model.errors;
+      if (errors) {
+        const key = JSON.stringify([errors, Math.floor(model.now / 60_000)]);
+        if (key !== shownErrors) {
+          shownErrors = key;
+          replaceContent(
+            errorsBody,
+            errors.length === 0
+              ? h('p', { class: 'all-good' }, 'No problems lately.')
+              : h(
+                  'ul',
+                  { class: 'errors' },
+                  errors.map((e) =>
+                    h('li', {}, h('span', { class: 'error-when' }, timeAgo(e.at, model.now)), ' ', h('span', {}, e.message)),
+                  ),
+                ),
+          );
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * Starts the headless server (`node src/server/cli.ts`, exactly as `npm run serve` does) with its
+ * admin page on a free port, for tests that drive the window in a browser (test/ui) or call the
+ * admin API directly. The page served is whatever is in dist/renderer (build it first with
+ * `npm run build`), unless `staticDir` says otherwise.
+ *
+ *   const ui = await startUiServer({ users: ['alice:correct-horse'] });
+ *   await page.goto(ui.adminUrl);           // http://127.0.0.1:PORT/#token=…
+ *   // Anki syncs with ui.syncEndpoint      // http://127.0.0.1:PORT/
+ *   await ui.stop();
+ *
+ * `users` become SYNC_USER1…n (shown as "environment" people, not editable); people added in the
+ * window are Hearth accounts in `<base>/.hearth/accounts.json`. With no users the server starts
+ * anyway (the first-run guide adds the first person).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHttpApi } from '../../src/shared/api-http.ts';
+import type { HearthApi } from '../../src/shared/api.ts';
+
+/** Longest the server may take to print the admin address after spawning. */
+export const UI_SERVER_START_TIMEOUT_MS = 30_000;
+/** Longest stop() waits after SIGTERM before SIGKILL. */
+export const UI_SERVER_STOP_TIMEOUT_MS = 10_000;
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface UiServerOptions {
+  /** `username:password` entries, passed as SYNC_USER1…n. Default: none. */
+  readonly users?: readonly string[];
+  /** Data folder (SYNC_BASE). Default: a new temp folder, removed by stop(). */
+  readonly base?: string;
+  /** Folder with the window's files. Default: dist/renderer. */
+  readonly staticDir?: string;
+  /** Extra environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Copy the server's output to this process's stderr. */
+  readonly echoOutput?: boolean;
+}
+
+export interface UiServer {
+  /** The admin page with its token: `http://127.0.0.1:PORT/#token=…`. */
+  readonly adminUrl: string;
+  /** `http://127.0.0.1:PORT` (no token). */
+  readonly adminOrigin: string;
+  readonly token: string;
+  /** The sync address for Anki, with the trailing slash. */
+  readonly syncEndpoint: string;
+  readonly base: string;
+  /** The HearthApi over HTTP, as the window uses it. */
+  readonly api: HearthApi;
+  /** Everything the server printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const ADMIN_LINE = /http:\/\/127\.0\.0\.1:(\d+)\/#token=([A-Za-z0-9_-]+)/;
+const SYNC_LINE = /running on http:\/\/[^:]+:(\d+)\//;
+
+export async function startUiServer(options: UiServerOptions = {}): Promise<UiServer> {
+  const ownBase = options.base === undefined;
+  const base = options.base ?? mkdtempSync(join(tmpdir(), 'hearth-ui-'));
+  const syncPort = await freeLoopbackPort();
+  const adminPort = await freeLoopbackPort();
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(SYNC_USER\d+|HEARTH_ADMIN)$/.test(k)) env[k] = v;
+  Object.assign(env, {
+    SYNC_BASE: base,
+    SYNC_HOST: '127.0.0.1',
+    SYNC_PORT: String(syncPort),
+    HEARTH_ADMIN_PORT: String(adminPort),
+    ...(options.staticDir ? { HEARTH_ADMIN_STATIC_DIR: options.staticDir } : {}),
+    ...options.env,
+  });
+  (options.users ?? []).forEach((u, i) => (env[`SYNC_USER${i + 1}`] = u));
+
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'src', 'server', 'cli.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const found = await new Promise<{ adminPort: number; token: string; syncPort: number }>((resolve, reject) => {
+    let admin: RegExpExecArray | null = null;
+    let sync: RegExpExecArray | null = null;
+    const timer = setTimeout(
+      () => fail(`no admin address within ${UI_SERVER_START_TIMEOUT_MS} ms (UI_SERVER_START_TIMEOUT_MS)`),
+      UI_SERVER_START_TIMEOUT_MS,
+    );
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${why}\n--- server output ---\n${output}`));
+    };
+    const onData = (chunk: string): void => {
+      output += chunk;
+      if (options.echoOutput) process.stderr.write(chunk);
+      admin ??= ADMIN_LINE.exec(output);
+      sync ??= SYNC_LINE.exec(output);
+      if (admin && sync) {
+        clearTimeout(timer);
+        resolve({ adminPort: Number(admin[1]), token: admin[2]!, syncPort: Number(sync[1]) });
+      }
+    };
+    for (const s of [child.stdout, child.stderr]) {
+      s?.setEncoding('utf8');
+      s?.on('data', onData);
+    }
+    child.once('exit', (code) => fail(`the server exited (code ${code}) before it was ready`));
+  });
+
+  const adminOrigin = `http://127.0.0.1:${found.adminPort}`;
+  return {
+    adminUrl: `${adminOrigin}/#token=${found.token}`,
+    adminOrigin,
+    token: found.token,
+    syncEndpoint: `http://127.0.0.1:${found.syncPort}/`,
+    base,
+    api: createHttpApi({ baseUrl: adminOrigin, token: found.token, fetch: (url, init) => fetch(url, init) }),
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), UI_SERVER_STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (ownBase) rmSync(base, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,81 @@
+// The window's "recent problems" (src/host/recent-errors.ts) and the app's feed (src/main/recent-errors.ts).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { REPEAT_WINDOW_MS, createRecentErrors, problemSentence, serverErrorSentence } from '../../src/host/recent-errors.ts';
+import { setupRecentErrors } from '../../src/main/recent-errors.ts';
+import { SERVER_PROBLEM_KINDS } from '../../src/shared/server-process.ts';
+import type { ServerProblem } from '../../src/shared/server-process.ts';
+
+const problem = (p: Partial<ServerProblem>): ServerProblem => ({
+  at: 0,
+  kind: 'sync-failed',
+  user: 'alice',
+  method: 'meta',
+  status: 500,
+  detail: '',
+  ...p,
+});
+
+describe('recent problems', () => {
+  it('keeps the last 20, newest first, with their time', () => {
+    let now = Date.parse('2026-03-01T10:00:00Z');
+    const recent = createRecentErrors({ now: () => now });
+    for (let i = 0; i < 25; i++) {
+      recent.add(`problem ${i}`);
+      now += 1000;
+    }
+    const list = recent.list();
+    assert.equal(list.length, 20);
+    assert.deepEqual(list[0], { at: '2026-03-01T10:00:24.000Z', message: 'problem 24' });
+    assert.equal(list.at(-1)!.message, 'problem 5');
+  });
+
+  it('counts a problem that repeats instead of filling the list with it', () => {
+    let now = 0;
+    const recent = createRecentErrors({ now: () => now });
+    recent.add('A device could not log in.');
+    now += 1000;
+    recent.add('A device could not log in.');
+    now += 1000;
+    recent.add('A device could not log in.');
+    assert.deepEqual(recent.list(), [{ at: new Date(2000).toISOString(), message: 'A device could not log in. (3 times)' }]);
+    now += REPEAT_WINDOW_MS + 1;
+    recent.add('A device could not log in.');
+    assert.equal(recent.list().length, 2);
+  });
+
+  it('says every kind of server problem in plain words, without internals', () => {
+    for (const kind of SERVER_PROBLEM_KINDS) {
+      const sentence = problemSentence(problem({ kind, detail: kind === 'upload-refused' ? 'Your upload was corrupt.' : '' }));
+      assert.match(sentence, /^[A-Z].*[.”]$/, kind);
+      assert.doesNotMatch(sentence, /undefined|null|Error:/, kind);
+    }
+    assert.match(problemSentence(problem({ status: 500 })), /by alice failed because of a problem in Hearth \(error 500\)/);
+    assert.match(problemSentence(problem({ status: 400, user: null })), /^A sync failed: Anki sent something/);
+    assert.match(
+      problemSentence(problem({ kind: 'upload-refused', detail: 'Your upload was corrupt.' })),
+      /refused a full upload by alice/,
+    );
+    assert.match(problemSentence(problem({ kind: 'login-throttled', user: 'bob' })), /Too many wrong passwords for bob/);
+  });
+
+  it('names the port or folder of a start failure', () => {
+    assert.match(
+      serverErrorSentence({ code: 'port-in-use', detail: 'port 8080 on 0.0.0.0' }),
+      /using this port.*\(port 8080 on 0\.0\.0\.0\)$/,
+    );
+    assert.doesNotMatch(serverErrorSentence({ code: 'internal', detail: 'TypeError: x is undefined' }), /TypeError/);
+  });
+
+  it('in the app, hears the supervisor: a failed start once, and the server’s problems', () => {
+    const feed = setupRecentErrors({ now: () => 5000 });
+    feed.onServerState({ kind: 'starting', attempt: 1 });
+    feed.onServerState({ kind: 'crashed', error: { code: 'port-in-use', detail: 'port 8080 on 0.0.0.0' }, retryAt: null });
+    feed.onServerState({ kind: 'crashed', error: { code: 'port-in-use', detail: 'port 8080 on 0.0.0.0' }, retryAt: null });
+    feed.onServerProblem(problem({ kind: 'login-failed', user: null, method: 'hostKey', status: 403, at: 6000 }));
+    const list = feed.list();
+    assert.equal(list.length, 2);
+    assert.match(list[0]!.message, /could not log in/);
+    assert.match(list[1]!.message, /^The sync server could not start\. Another program is already using this port/);
+  });
+});

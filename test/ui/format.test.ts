@@ -1,0 +1,79 @@
+// The window's wording (src/renderer/format.ts): pure, so tested without a browser.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatBytes, lastSyncLine, mediaCount, serverStateWords, timeAgo, timeUntil } from '../../src/renderer/format.ts';
+import { IDLE_ACTIVITY } from '../../src/shared/server-process.ts';
+import { errorSentence } from '../../src/shared/errors.ts';
+import type { PersonSummary } from '../../src/shared/api.ts';
+
+const NOW = Date.parse('2026-03-10T12:00:00Z');
+const ago = (ms: number): string => new Date(NOW - ms).toISOString();
+
+describe('format', () => {
+  it('says when, in words', () => {
+    assert.equal(timeAgo(null, NOW), 'never');
+    assert.equal(timeAgo(ago(10_000), NOW), 'just now');
+    assert.equal(timeAgo(ago(60_000), NOW), '1 minute ago');
+    assert.equal(timeAgo(ago(5 * 60_000), NOW), '5 minutes ago');
+    assert.equal(timeAgo(ago(2 * 3600_000 + 5 * 60_000), NOW), '2 hours ago');
+    assert.equal(timeAgo(ago(30 * 3600_000), NOW), 'yesterday');
+    assert.equal(timeAgo(ago(4 * 86400_000), NOW), '4 days ago');
+    assert.equal(timeAgo(ago(40 * 86400_000), NOW), 'on 29 January 2026');
+    assert.equal(timeAgo('not a date', NOW), 'never');
+    // A clock a little ahead on the server is "just now", not the future.
+    assert.equal(timeAgo(new Date(NOW + 5000).toISOString(), NOW), 'just now');
+    assert.equal(timeUntil(NOW + 8000, NOW), 'in 8 seconds');
+    assert.equal(timeUntil(NOW + 240_000, NOW), 'in 4 minutes');
+  });
+
+  it('says sizes and counts', () => {
+    assert.equal(formatBytes(0), 'nothing yet');
+    assert.equal(formatBytes(1), '1 byte');
+    assert.equal(formatBytes(900), '900 bytes');
+    assert.equal(formatBytes(1536), '1.5 KB');
+    assert.equal(formatBytes(12 * 1024 * 1024), '12 MB');
+    assert.equal(formatBytes(1.25 * 1024 ** 3), '1.3 GB');
+    assert.equal(mediaCount(0), 'no pictures or sounds');
+    assert.equal(mediaCount(1), '1 picture or sound');
+    assert.equal(mediaCount(1200), '1,200 pictures and sounds');
+  });
+
+  it('says who synced with what', () => {
+    const p: PersonSummary = {
+      username: 'anna',
+      source: 'hearth',
+      lastSyncAt: null,
+      lastClient: null,
+      collectionBytes: 0,
+      mediaFiles: 0,
+      mediaBytes: 0,
+    };
+    assert.equal(lastSyncLine(p, NOW), 'Has not synced yet');
+    assert.equal(
+      lastSyncLine({ ...p, lastSyncAt: ago(2 * 3600_000), lastClient: 'AnkiDroid 2.20.1' }, NOW),
+      'Last synced 2 hours ago with AnkiDroid 2.20.1',
+    );
+    assert.equal(lastSyncLine({ ...p, lastSyncAt: ago(120_000) }, NOW), 'Last synced 2 minutes ago');
+  });
+
+  it('says what the server is doing', () => {
+    const running = { kind: 'running', host: '0.0.0.0', port: 8080, activity: IDLE_ACTIVITY } as const;
+    assert.equal(serverStateWords(running, true, NOW).headline, 'Hearth is on');
+    assert.equal(serverStateWords(running, true, NOW).tone, 'ok');
+    const syncing = { ...running, activity: { syncing: true, activeRequests: 1, users: [], syncingUsers: ['anna'] } };
+    assert.equal(serverStateWords(syncing, true, NOW).detail, 'anna is syncing right now.');
+    const two = { ...running, activity: { ...syncing.activity, syncingUsers: ['anna', 'ben'] } };
+    assert.equal(serverStateWords(two, true, NOW).detail, 'anna and ben are syncing right now.');
+    const unknown = { ...running, activity: { syncing: true, activeRequests: 1, users: [] } };
+    assert.equal(serverStateWords(unknown, true, NOW).detail, 'A device is syncing right now.');
+    assert.equal(serverStateWords({ kind: 'stopped' }, false, NOW).headline, 'Hearth is off');
+    assert.match(serverStateWords({ kind: 'starting', attempt: 3 }, true, NOW).detail, /attempt 3/);
+    assert.match(serverStateWords({ kind: 'stopping', activity: syncing.activity }, true, NOW).detail, /sync in progress/);
+    const crashed = serverStateWords({ kind: 'crashed', error: { code: 'port-in-use' }, retryAt: null }, true, NOW);
+    assert.equal(crashed.tone, 'problem');
+    assert.ok(crashed.detail.startsWith(errorSentence('port-in-use')));
+    assert.match(crashed.detail, /switch the sync server off and on/);
+    const retrying = serverStateWords({ kind: 'crashed', error: { code: 'server-crashed' }, retryAt: NOW + 4000 }, true, NOW);
+    assert.match(retrying.detail, /try again in 4 seconds/);
+  });
+});

@@ -1,0 +1,227 @@
+/**
+ * Takes the screenshots in docs/screenshots/ (shown in the README): every screen of the window,
+ * light and dark, in real Chromium. The window runs against the stand-in Hearth of
+ * test/ui/fake-hearth.ts, with lifelike data a test machine cannot have (a home-network
+ * address, people who synced hours ago, a move half done, a problem to show).
+ *
+ *   node test/ui/screenshots.ts            # all, into docs/screenshots/
+ *   node test/ui/screenshots.ts home        # only the scenes whose name contains "home"
+ */
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { launchBrowser, UI_STEP_TIMEOUT_MS } from './browser.ts';
+import { initialFakeState, startFakeHearth } from './fake-hearth.ts';
+import type { FakePerson, FakeState } from './fake-hearth.ts';
+import { ensureRendererBuilt, goTo } from './support.ts';
+
+const OUT = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const WIDTH = 900;
+const HEIGHT = 720;
+const HOUR = 3600_000;
+
+const iso = (msAgo: number): string => new Date(Date.now() - msAgo).toISOString();
+
+function family(): FakePerson[] {
+  return [
+    {
+      username: 'anna',
+      password: 'anna-password',
+      source: 'hearth',
+      lastSyncAt: iso(2 * HOUR + 5 * 60_000),
+      lastClient: 'AnkiDroid 2.20.1',
+      collectionBytes: 38_400_000,
+      mediaFiles: 1_214,
+      mediaBytes: 212_000_000,
+    },
+    {
+      username: 'ben',
+      password: 'ben-password',
+      source: 'hearth',
+      lastSyncAt: iso(26 * HOUR),
+      lastClient: 'AnkiMobile 25.09',
+      collectionBytes: 9_100_000,
+      mediaFiles: 86,
+      mediaBytes: 14_500_000,
+    },
+    {
+      username: 'grandpa',
+      password: 'x',
+      source: 'hearth',
+      lastSyncAt: null,
+      lastClient: null,
+      collectionBytes: 0,
+      mediaFiles: 0,
+      mediaBytes: 0,
+    },
+  ];
+}
+
+function lifelike(): FakeState {
+  const s = initialFakeState();
+  s.people = family();
+  s.localName = 'family-pc';
+  s.hosts = [
+    { address: '192.168.1.20', interfaceName: 'Wi-Fi', kind: 'lan' },
+    { address: '172.22.16.1', interfaceName: 'vEthernet (WSL)', kind: 'virtual' },
+  ];
+  return s;
+}
+
+interface Scene {
+  readonly name: string;
+  readonly state: () => FakeState;
+  /** Brings the window to the screen to show. */
+  readonly go: (page: Page) => Promise<void>;
+  /** Only the window's size (dialogs), not the whole page. */
+  readonly viewportOnly?: boolean;
+}
+
+const SCENES: readonly Scene[] = [
+  {
+    name: 'first-run-1-person',
+    state: () => ({ ...initialFakeState(), firstRun: true }),
+    go: async (page) => {
+      await page.getByRole('heading', { name: /Step 1 of 3/ }).waitFor();
+    },
+  },
+  {
+    name: 'first-run-2-folder',
+    state: () => ({ ...initialFakeState(), firstRun: true }),
+    go: async (page) => {
+      await page.locator('[data-field="username"]').fill('anna');
+      await page.locator('[data-field="password"]').fill('anna-password');
+      await page.locator('[data-field="confirm"]').fill('anna-password');
+      await page.getByRole('button', { name: 'Next', exact: true }).click();
+      await page.getByRole('heading', { name: /Step 2 of 3/ }).waitFor();
+    },
+  },
+  {
+    name: 'first-run-3-phone',
+    state: () => ({ ...initialFakeState(), firstRun: true, people: family().slice(0, 1), localName: 'family-pc' }),
+    go: async (page) => {
+      await page.getByRole('button', { name: 'Next', exact: true }).first().click();
+      await page.getByRole('button', { name: 'Next: use this folder' }).click();
+      await page.getByRole('heading', { name: /Step 3 of 3/ }).waitFor();
+    },
+  },
+  {
+    name: 'home',
+    state: () => {
+      const s = lifelike();
+      s.errors = [{ at: iso(3 * HOUR), message: 'ben’s phone tried to sync with a wrong password.' }];
+      return s;
+    },
+    go: async (page) => {
+      await page.locator('.table').waitFor();
+    },
+  },
+  {
+    name: 'home-problem',
+    state: () => {
+      const s = lifelike();
+      s.server = { kind: 'crashed', error: { code: 'port-in-use', detail: 'port 8080' }, retryAt: null };
+      s.otherHearths = [{ name: 'Hearth on LIVING-ROOM-PC', host: '192.168.1.31', port: 8080 }];
+      s.errors = [{ at: iso(60_000), message: 'The sync server could not start: another program is already using port 8080.' }];
+      return s;
+    },
+    go: async (page) => {
+      await page.locator('.other-hearths .notice').waitFor();
+    },
+  },
+  {
+    name: 'people',
+    state: lifelike,
+    go: async (page) => {
+      await goTo(page, 'people');
+      await page.locator('.person').first().waitFor();
+    },
+  },
+  {
+    name: 'people-remove',
+    state: lifelike,
+    viewportOnly: true,
+    go: async (page) => {
+      await goTo(page, 'people');
+      await page.getByRole('button', { name: 'Remove ben' }).click();
+      await page.getByRole('dialog').waitFor();
+      await page.getByLabel('Keep them').focus();
+    },
+  },
+  {
+    name: 'people-password',
+    state: lifelike,
+    viewportOnly: true,
+    go: async (page) => {
+      await goTo(page, 'people');
+      await page.getByRole('button', { name: 'Change ben’s password' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.locator('[data-field="password"]').fill('short');
+      await dialog.getByRole('button', { name: 'Change password' }).click();
+      await dialog.locator('.field-problem').filter({ hasText: /./ }).waitFor();
+    },
+  },
+  {
+    name: 'connect',
+    state: lifelike,
+    go: async (page) => {
+      await goTo(page, 'connect');
+      await page.locator('.address-best svg.qr').waitFor();
+    },
+  },
+  {
+    name: 'settings',
+    state: () => {
+      const s = lifelike();
+      s.storageMove = {
+        state: 'copying',
+        from: s.settings.storageFolder,
+        to: '/media/anna/Backup/Hearth',
+        copiedBytes: 131_000_000,
+        totalBytes: 274_000_000,
+        problem: null,
+      };
+      s.takenPorts = [8081];
+      return s;
+    },
+    go: async (page) => {
+      await goTo(page, 'settings');
+      await page.locator('.move[data-state="copying"]').waitFor();
+      const port = page.locator('form.port-form');
+      await port.locator('[data-field="port"]').fill('8081');
+      await port.getByRole('button', { name: 'Change port' }).click();
+      await port.locator('.field-problem').filter({ hasText: /./ }).waitFor();
+    },
+  },
+];
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  const staticDir = await ensureRendererBuilt();
+  mkdirSync(OUT, { recursive: true });
+  const browser = await launchBrowser();
+  try {
+    for (const scene of SCENES.filter((s) => !only || s.name.includes(only))) {
+      for (const scheme of ['light', 'dark'] as const) {
+        const fake = await startFakeHearth(scene.state(), staticDir);
+        const page = await browser.newPage({ colorScheme: scheme, width: WIDTH, height: HEIGHT });
+        try {
+          await page.goto(fake.adminUrl, { timeout: UI_STEP_TIMEOUT_MS });
+          await page.waitForSelector('#app[data-ready="true"]', { timeout: UI_STEP_TIMEOUT_MS });
+          await scene.go(page);
+          const path = `${OUT}${scene.name}-${scheme}.png`;
+          // No blinking caret or half-drawn transition in the picture.
+          await page.screenshot({ path, fullPage: !scene.viewportOnly, caret: 'hide', animations: 'disabled' });
+          console.log(`wrote ${path}`);
+        } finally {
+          await page.close();
+          await fake.stop();
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+await main();
