@@ -148,6 +148,13 @@ describe('HTTP transport', () => {
     assert.equal(r.status, 200);
   });
 
+  test('a large JSON body (over 1 MiB on the wire) is decoded by the streaming path and accepted', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const cv = randomBytes(1_200_000).toString('base64');
+    const r = await send(t.endpoint, '/sync/meta', { header: syncHeader(t.hkey()), body: { v: 11, cv } });
+    assert.equal(r.status, 200);
+  });
+
   test('meta on a new account reports an empty, never-modified collection and media usn 0', async () => {
     const before = Math.floor(Date.now() / 1000);
     const r = await send(t.endpoint, '/sync/meta', { header: syncHeader(t.hkey()), body: { v: 11, cv: 'anki,26.9.3 (x),linux' } });

@@ -5,6 +5,7 @@
  * and one `meta` row holding the media usn and the totals.
  */
 import Database from 'better-sqlite3';
+import { prepared } from '../util/prepared.ts';
 import { existsSync } from 'node:fs';
 import type { MediaChange } from './protocol.ts';
 
@@ -77,22 +78,8 @@ export interface MediaEntry {
   readonly mtime: number;
 }
 
-const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
 /** Prepared once per connection; the media methods run the same few statements all the time. */
-function stmt(db: Database.Database, sql: string): Database.Statement {
-  let byText = statements.get(db);
-  if (!byText) {
-    byText = new Map();
-    statements.set(db, byText);
-  }
-  let s = byText.get(sql);
-  if (!s) {
-    s = db.prepare(sql);
-    byText.set(sql, s);
-  }
-  return s;
-}
+const stmt = (db: Database.Database, sql: string): Database.Statement => prepared(db, sql);
 
 export function readMeta(db: Database.Database): MediaMeta {
   const row = stmt(db, 'SELECT last_usn, total_bytes, total_nonempty_files FROM meta').get() as

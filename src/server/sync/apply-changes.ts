@@ -9,6 +9,7 @@
  * plain 400 that leaves the session alone (spec D37); problems found while storing (a changed
  * notetype schema, id 0) fail the step and roll the sync back.
  */
+import { prepared } from '../util/prepared.ts';
 import { badRequest } from '../errors.ts';
 import type { Clock } from '../clock.ts';
 import { RawJson } from '../http/respond.ts';
@@ -99,32 +100,32 @@ const nowSecs = (clock: Clock): number => Math.floor(clock.nowMs() / 1000);
 /** The server's side of the exchange: everything changed since the client's last sync. */
 function serverChanges(session: NormalSyncSession): JsonObject {
   const { db, clientUsn } = session;
-  const fieldsOf = db.prepare('SELECT ord, name, config FROM fields WHERE ntid = ? ORDER BY ord');
-  const templatesOf = db.prepare('SELECT ord, name, mtime_secs, usn, config FROM templates WHERE ntid = ? ORDER BY ord');
-  const models = (db.prepare('SELECT id, name, mtime_secs, usn, config FROM notetypes WHERE usn >= ?').all(clientUsn) as NotetypeRow[]).map(
-    (nt) => notetypeToLegacy(nt, fieldsOf.all(nt.id) as FieldRow[], templatesOf.all(nt.id) as TemplateRow[]),
-  );
-  const decks = (db.prepare('SELECT id, name, mtime_secs, usn, common, kind FROM decks WHERE usn >= ?').all(clientUsn) as DeckRow[]).map(
+  const fieldsOf = prepared(db, 'SELECT ord, name, config FROM fields WHERE ntid = ? ORDER BY ord');
+  const templatesOf = prepared(db, 'SELECT ord, name, mtime_secs, usn, config FROM templates WHERE ntid = ? ORDER BY ord');
+  const models = (
+    prepared(db, 'SELECT id, name, mtime_secs, usn, config FROM notetypes WHERE usn >= ?').all(clientUsn) as NotetypeRow[]
+  ).map((nt) => notetypeToLegacy(nt, fieldsOf.all(nt.id) as FieldRow[], templatesOf.all(nt.id) as TemplateRow[]));
+  const decks = (prepared(db, 'SELECT id, name, mtime_secs, usn, common, kind FROM decks WHERE usn >= ?').all(clientUsn) as DeckRow[]).map(
     deckToLegacy,
   );
   const configs = (
-    db.prepare('SELECT id, name, mtime_secs, usn, config FROM deck_config WHERE usn >= ?').all(clientUsn) as DeckConfigRow[]
+    prepared(db, 'SELECT id, name, mtime_secs, usn, config FROM deck_config WHERE usn >= ?').all(clientUsn) as DeckConfigRow[]
   ).map((r) => deckConfigToLegacy(r));
   const reply: JsonObject = { models, decks: [decks, configs], tags: tagsChangedSince(db, clientUsn) };
   if (!session.clientIsNewer) {
     const conf: JsonObject = {};
-    for (const { KEY, val } of db.prepare('SELECT KEY, val FROM config').all() as { KEY: string; val: Uint8Array }[]) {
+    for (const { KEY, val } of prepared(db, 'SELECT KEY, val FROM config').all() as { KEY: string; val: Uint8Array }[]) {
       conf[KEY] = parseJsonBytes(val);
     }
     reply.conf = conf;
-    reply.crt = db.prepare('SELECT crt FROM col').pluck().get() as number;
+    reply.crt = prepared(db, 'SELECT crt FROM col', 'pluck').get() as number;
   }
   return reply;
 }
 
 /** Appends "+" until no other row (by unicase comparison) has the name (spec §8.1, §8.2). */
 function uniqueName(session: NormalSyncSession, table: 'notetypes' | 'decks', id: number | bigint, name: string): string | undefined {
-  const clash = session.db.prepare(`SELECT 1 FROM ${table} WHERE name = ? AND id != ?`);
+  const clash = prepared(session.db, `SELECT 1 FROM ${table} WHERE name = ? AND id != ?`);
   let candidate = name;
   while (clash.get(candidate, id) !== undefined) candidate += '+';
   return candidate === name ? undefined : candidate;
@@ -132,14 +133,15 @@ function uniqueName(session: NormalSyncSession, table: 'notetypes' | 'decks', id
 
 function applyNotetypes(session: NormalSyncSession, incoming: NotetypeRows[], clock: Clock): void {
   const { db } = session;
-  const existing = db.prepare(
+  const existing = prepared(
+    db,
     'SELECT mtime_secs, (SELECT count() FROM fields WHERE ntid = n.id) AS fields, (SELECT count() FROM templates WHERE ntid = n.id) AS templates FROM notetypes n WHERE id = ?',
   );
-  const put = db.prepare('INSERT OR REPLACE INTO notetypes (id, name, mtime_secs, usn, config) VALUES (?, ?, ?, ?, ?)');
-  const delFields = db.prepare('DELETE FROM fields WHERE ntid = ?');
-  const delTemplates = db.prepare('DELETE FROM templates WHERE ntid = ?');
-  const putField = db.prepare('INSERT INTO fields (ntid, ord, name, config) VALUES (?, ?, ?, ?)');
-  const putTemplate = db.prepare('INSERT INTO templates (ntid, ord, name, mtime_secs, usn, config) VALUES (?, ?, ?, ?, ?, ?)');
+  const put = prepared(db, 'INSERT OR REPLACE INTO notetypes (id, name, mtime_secs, usn, config) VALUES (?, ?, ?, ?, ?)');
+  const delFields = prepared(db, 'DELETE FROM fields WHERE ntid = ?');
+  const delTemplates = prepared(db, 'DELETE FROM templates WHERE ntid = ?');
+  const putField = prepared(db, 'INSERT INTO fields (ntid, ord, name, config) VALUES (?, ?, ?, ?)');
+  const putTemplate = prepared(db, 'INSERT INTO templates (ntid, ord, name, mtime_secs, usn, config) VALUES (?, ?, ?, ?, ?, ?)');
   for (const { notetype, fields, templates } of incoming) {
     const old = existing.get(notetype.id) as { mtime_secs: number; fields: number; templates: number } | undefined;
     if (old) {
@@ -161,8 +163,8 @@ function applyNotetypes(session: NormalSyncSession, incoming: NotetypeRows[], cl
 
 function applyDecks(session: NormalSyncSession, incoming: DeckRow[], clock: Clock): void {
   const { db } = session;
-  const mtime = db.prepare('SELECT mtime_secs FROM decks WHERE id = ?').pluck();
-  const put = db.prepare('INSERT OR REPLACE INTO decks (id, name, mtime_secs, usn, common, kind) VALUES (?, ?, ?, ?, ?, ?)');
+  const mtime = prepared(db, 'SELECT mtime_secs FROM decks WHERE id = ?', 'pluck');
+  const put = prepared(db, 'INSERT OR REPLACE INTO decks (id, name, mtime_secs, usn, common, kind) VALUES (?, ?, ?, ?, ?, ?)');
   for (const deck of incoming) {
     if (Number(deck.id) === 0) throw new Error('a deck with id 0');
     const old = mtime.get(deck.id) as number | undefined;
@@ -176,8 +178,8 @@ function applyDecks(session: NormalSyncSession, incoming: DeckRow[], clock: Cloc
 
 function applyDeckConfigs(session: NormalSyncSession, incoming: DeckConfigRow[]): void {
   const { db } = session;
-  const mtime = db.prepare('SELECT mtime_secs FROM deck_config WHERE id = ?').pluck();
-  const put = db.prepare('INSERT OR REPLACE INTO deck_config (id, name, mtime_secs, usn, config) VALUES (?, ?, ?, ?, ?)');
+  const mtime = prepared(db, 'SELECT mtime_secs FROM deck_config WHERE id = ?', 'pluck');
+  const put = prepared(db, 'INSERT OR REPLACE INTO deck_config (id, name, mtime_secs, usn, config) VALUES (?, ?, ?, ?, ?)');
   for (const conf of incoming) {
     if (Number(conf.id) === 0) throw new Error('a deck config with id 0');
     const old = mtime.get(conf.id) as number | undefined;
@@ -188,8 +190,8 @@ function applyDeckConfigs(session: NormalSyncSession, incoming: DeckConfigRow[])
 
 function applyConfig(session: NormalSyncSession, conf: JsonObject, clock: Clock): void {
   const { db } = session;
-  db.prepare('DELETE FROM config').run();
-  const put = db.prepare('INSERT INTO config (KEY, usn, mtime_secs, val) VALUES (?, ?, ?, ?)');
+  prepared(db, 'DELETE FROM config').run();
+  const put = prepared(db, 'INSERT INTO config (KEY, usn, mtime_secs, val) VALUES (?, ?, ?, ?)');
   const now = nowSecs(clock);
   for (const [key, value] of Object.entries(conf)) put.run(key, session.serverUsn, now, jsonBytes(value as JsonValue));
 }
@@ -200,7 +202,7 @@ export function applyChanges(session: NormalSyncSession, changes: ClientChanges,
   applyDecks(session, changes.decks, clock);
   applyDeckConfigs(session, changes.deckConfigs);
   registerTags(session.db, changes.tags, session.serverUsn);
-  if (changes.crt !== undefined) session.db.prepare('UPDATE col SET crt = ?').run(changes.crt);
+  if (changes.crt !== undefined) prepared(session.db, 'UPDATE col SET crt = ?').run(changes.crt);
   if (changes.conf !== undefined) applyConfig(session, changes.conf, clock);
   return new RawJson(stringifyJson(reply));
 }

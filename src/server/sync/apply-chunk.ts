@@ -5,6 +5,7 @@
  * reference an existing notetype with the same number of fields — otherwise the whole sync
  * fails (400) and rolls back, which the client reports as "please use Check Database".
  */
+import { prepared } from '../util/prepared.ts';
 import { fromBinary } from '@bufbuild/protobuf';
 import { badRequest } from '../errors.ts';
 import { expectObject, parseJsonBody } from '../http/json-body.ts';
@@ -49,7 +50,8 @@ interface NotetypeShape {
 export function applyChunk(session: NormalSyncSession, chunk: ClientChunk): null {
   const { db, clientUsn } = session;
 
-  const addRevlog = db.prepare(
+  const addRevlog = prepared(
+    db,
     'INSERT OR IGNORE INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   for (const r of chunk.revlog) addRevlog.run(...r);
@@ -58,8 +60,9 @@ export function applyChunk(session: NormalSyncSession, chunk: ClientChunk): null
   const incomingWins = (existing: { usn: number; mod: number } | undefined, mod: number): boolean =>
     existing === undefined || existing.usn < clientUsn || existing.mod < mod;
 
-  const cardState = db.prepare('SELECT usn, mod FROM cards WHERE id = ?');
-  const putCard = db.prepare(
+  const cardState = prepared(db, 'SELECT usn, mod FROM cards WHERE id = ?');
+  const putCard = prepared(
+    db,
     'INSERT OR REPLACE INTO cards (id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   for (const c of chunk.cards) {
@@ -67,8 +70,8 @@ export function applyChunk(session: NormalSyncSession, chunk: ClientChunk): null
   }
 
   const shapes = new Map<number, NotetypeShape | undefined>();
-  const notetypeConfig = db.prepare('SELECT config FROM notetypes WHERE id = ?').pluck();
-  const fieldCount = db.prepare('SELECT count(*) FROM fields WHERE ntid = ?').pluck();
+  const notetypeConfig = prepared(db, 'SELECT config FROM notetypes WHERE id = ?', 'pluck');
+  const fieldCount = prepared(db, 'SELECT count(*) FROM fields WHERE ntid = ?', 'pluck');
   const shapeOf = (mid: number): NotetypeShape | undefined => {
     if (!shapes.has(mid)) {
       const blob = notetypeConfig.get(mid) as Buffer | undefined;
@@ -81,8 +84,9 @@ export function applyChunk(session: NormalSyncSession, chunk: ClientChunk): null
     }
     return shapes.get(mid);
   };
-  const noteState = db.prepare('SELECT usn, mod FROM notes WHERE id = ?');
-  const putNote = db.prepare(
+  const noteState = prepared(db, 'SELECT usn, mod FROM notes WHERE id = ?');
+  const putNote = prepared(
+    db,
     'INSERT OR REPLACE INTO notes (id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)',
   );
   for (const n of chunk.notes) {

@@ -3,6 +3,7 @@
  * Notes, then cards, then decks; each deletion is recorded as a grave with the session's usn.
  * Deleting a note does not delete its cards: the client sends their graves too.
  */
+import { prepared } from '../util/prepared.ts';
 import { expectObject, parseJsonBody } from '../http/json-body.ts';
 import type { Graves } from './rows.ts';
 import { parseGraves } from './rows.ts';
@@ -15,9 +16,9 @@ export function parseApplyGravesRequest(body: Buffer): Graves {
 
 export function applyGravesToCollection(session: NormalSyncSession, graves: Graves): void {
   const { db, serverUsn } = session;
-  const delNote = db.prepare('DELETE FROM notes WHERE id = ?');
-  const delCard = db.prepare('DELETE FROM cards WHERE id = ?');
-  const delDeck = db.prepare('DELETE FROM decks WHERE id = ?');
+  const delNote = prepared(db, 'DELETE FROM notes WHERE id = ?');
+  const delCard = prepared(db, 'DELETE FROM cards WHERE id = ?');
+  const delDeck = prepared(db, 'DELETE FROM decks WHERE id = ?');
   for (const id of graves.notes) {
     delNote.run(id);
     addGrave(db, id, GRAVE_NOTE, serverUsn);

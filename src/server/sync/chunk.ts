@@ -3,6 +3,7 @@
  * round-robin from revlog, notes and cards; `done` once a reply was not full. The id lists are
  * snapshotted on the first call; rows are read when sent, with their stored usn.
  */
+import { prepared } from '../util/prepared.ts';
 import type { CardRow, NoteRow, RevlogRow } from './rows.ts';
 import type { NormalSyncSession } from './session.ts';
 import { joinTagsForWire } from '../collection/tags.ts';
@@ -20,7 +21,7 @@ export function chunk(session: NormalSyncSession): ChunkReply {
   const { db } = session;
   if (!session.pending) {
     const ids = (table: string): number[] =>
-      db.prepare(`SELECT id FROM ${table} WHERE usn >= ?`).pluck().all(session.clientUsn) as number[];
+      prepared(db, `SELECT id FROM ${table} WHERE usn >= ?`, 'pluck').all(session.clientUsn) as number[];
     session.pending = { revlog: ids('revlog'), notes: ids('notes'), cards: ids('cards') };
   }
   const pending = session.pending;
@@ -39,11 +40,11 @@ export function chunk(session: NormalSyncSession): ChunkReply {
   }
   const reply: ChunkReply = { done: limit > 0 };
   if (take.revlog.length > 0) {
-    const get = db.prepare('SELECT id, cid, usn, ease, ivl, lastIvl, factor, time, type FROM revlog WHERE id = ?').raw();
+    const get = prepared(db, 'SELECT id, cid, usn, ease, ivl, lastIvl, factor, time, type FROM revlog WHERE id = ?', 'raw');
     reply.revlog = take.revlog.map((id) => get.get(id) as RevlogRow | undefined).filter((r) => r !== undefined);
   }
   if (take.notes.length > 0) {
-    const get = db.prepare('SELECT id, guid, mid, mod, usn, tags, flds FROM notes WHERE id = ?').raw();
+    const get = prepared(db, 'SELECT id, guid, mid, mod, usn, tags, flds FROM notes WHERE id = ?', 'raw');
     reply.notes = take.notes.flatMap((id) => {
       const r = get.get(id) as [number, string, number, number, number, string, string] | undefined;
       // The last four elements are fixed on the wire; the receiver recomputes sfld/csum (§6.3).
@@ -51,11 +52,11 @@ export function chunk(session: NormalSyncSession): ChunkReply {
     });
   }
   if (take.cards.length > 0) {
-    const get = db
-      .prepare(
-        'SELECT id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data FROM cards WHERE id = ?',
-      )
-      .raw();
+    const get = prepared(
+      db,
+      'SELECT id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data FROM cards WHERE id = ?',
+      'raw',
+    );
     reply.cards = take.cards.map((id) => get.get(id) as CardRow | undefined).filter((r) => r !== undefined);
   }
   return reply;

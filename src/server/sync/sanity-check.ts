@@ -3,6 +3,7 @@
  * number of cards, notes, revlog entries, notetypes, decks and deck configs. On "bad" the
  * server rolls back at once; the client then aborts and forces a full sync next time.
  */
+import { prepared } from '../util/prepared.ts';
 import { badRequest } from '../errors.ts';
 import { expectObject, parseJsonBody } from '../http/json-body.ts';
 import type { NormalSyncSession } from './session.ts';
@@ -33,12 +34,12 @@ const USN_TABLES = ['cards', 'notes', 'revlog', 'graves', 'decks', 'deck_config'
 
 export function sanityCheck(session: NormalSyncSession, client: SanityCounts): SanityReply {
   const { db } = session;
-  const pendingRows = USN_TABLES.some((t) => db.prepare(`SELECT 1 FROM ${t} WHERE usn = -1 LIMIT 1`).get() !== undefined);
+  const pendingRows = USN_TABLES.some((t) => prepared(db, `SELECT 1 FROM ${t} WHERE usn = -1 LIMIT 1`).get() !== undefined);
   if (pendingRows) {
     session.rollBackKeepingSession();
     return { status: 'bad', c: client, s: null };
   }
-  const count = (t: string): number => db.prepare(`SELECT count() FROM ${t}`).pluck().get() as number;
+  const count = (t: string): number => prepared(db, `SELECT count() FROM ${t}`, 'pluck').get() as number;
   // Due counts and graves are not compared (§5.8 step 3).
   const c: SanityCounts = [[0, 0, 0], client[1], client[2], client[3], 0, client[5], client[6], client[7]];
   const s: SanityCounts = [

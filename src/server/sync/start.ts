@@ -3,6 +3,7 @@
  * the server's deletions the client has not seen — computed before anything from the client
  * is applied. Old AnkiMobile/AnkiDroid send their own deletions here instead of applyGraves.
  */
+import { prepared } from '../util/prepared.ts';
 import { badRequest } from '../errors.ts';
 import { expectObject, parseJsonBody } from '../http/json-body.ts';
 import type { Graves } from './rows.ts';
@@ -29,7 +30,7 @@ export function parseStartRequest(body: Buffer): StartRequest {
 
 export function start(user: UserState, skey: string, req: StartRequest): { session: NormalSyncSession; reply: Graves } {
   const session = NormalSyncSession.begin(user, skey, req.minUsn, req.lnewer);
-  const rows = session.db.prepare('SELECT oid, type FROM graves WHERE usn >= ?').raw().all(session.clientUsn) as [number, number][];
+  const rows = prepared(session.db, 'SELECT oid, type FROM graves WHERE usn >= ?', 'raw').all(session.clientUsn) as [number, number][];
   const reply: Graves = { cards: [], notes: [], decks: [] };
   for (const [oid, type] of rows) {
     if (type === GRAVE_CARD) reply.cards.push(oid);

@@ -1,4 +1,5 @@
 /** Shared by the stateful steps: body parsing helpers and the grave writer. */
+import { prepared } from '../util/prepared.ts';
 import type Database from 'better-sqlite3';
 import { badRequest } from '../errors.ts';
 import { expectObject, parseJsonBody } from '../http/json-body.ts';
@@ -19,5 +20,5 @@ export function requireKey(obj: Record<string, unknown>, key: string, what: stri
 
 /** Records a deletion; an existing grave keeps its usn (schema-18 primary key, spec §5.4). */
 export function addGrave(db: Database.Database, oid: number, type: number, usn: number): void {
-  db.prepare('INSERT OR IGNORE INTO graves (oid, type, usn) VALUES (?, ?, ?)').run(oid, type, usn);
+  prepared(db, 'INSERT OR IGNORE INTO graves (oid, type, usn) VALUES (?, ?, ?)').run(oid, type, usn);
 }
