@@ -11,7 +11,7 @@
  * Only the media folder and media.db are ever written.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Database from 'better-sqlite3';
@@ -69,6 +69,8 @@ export interface UploadOutcome {
 
 /** Moves an existing file out of the way (to be restored or deleted later); undefined if there was none. */
 function moveAside(path: string, mediaDir: string): string | undefined {
+  // Most uploaded names are new: checking first avoids a failing rename (and its exception) per file.
+  if (!existsSync(path)) return undefined;
   const aside = newTempPath(mediaDir, 'old');
   try {
     renameSync(path, aside);
@@ -132,6 +134,7 @@ export function applyUploadedChanges(
       moveFilesIntoPlace(mediaDir, finalFiles, undo, oldFiles);
       return meta.lastUsn;
     });
+    updateCaseFoldIndex(db, finalFiles);
     for (const p of oldFiles) rmSync(p, { force: true, recursive: true });
     if (finalFiles.size > 0) fsyncDir(mediaDir);
     return {
@@ -164,20 +167,59 @@ export function applyUploadedChanges(
 function refuseCaseCollisions(db: Database.Database, presentBefore: ReadonlyMap<string, boolean>): void {
   const arriving = [...presentBefore].filter(([fname, before]) => !before && getNonEmptyEntry(db, fname)).map(([f]) => f);
   if (arriving.length === 0) return;
-  const byKey = new Map<string, string[]>();
-  for (const fname of nonEmptyNames(db)) {
+  const index = caseFoldIndex(db);
+  const batchByKey = new Map<string, string[]>();
+  for (const fname of presentBefore.keys()) {
     const key = caseFoldKey(fname);
-    const names = byKey.get(key);
-    if (names) names.push(fname);
-    else byKey.set(key, [fname]);
+    batchByKey.set(key, [...(batchByKey.get(key) ?? []), fname]);
   }
   for (const fname of arriving) {
-    const other = byKey.get(caseFoldKey(fname))?.find((n) => n !== fname);
-    if (other !== undefined) {
-      throw badRequest(
-        `uploadChanges: ${JSON.stringify(fname.slice(0, 80))} differs only in letter case from ${JSON.stringify(other.slice(0, 80))}`,
-      );
+    const key = caseFoldKey(fname);
+    // Candidates: files that existed before this batch, and names in this batch, with the same
+    // key; each is checked against the database as this batch leaves it.
+    const candidates = new Set([...(index.get(key) ?? []), ...(batchByKey.get(key) ?? [])]);
+    for (const other of candidates) {
+      if (other !== fname && getNonEmptyEntry(db, other)) {
+        throw badRequest(
+          `uploadChanges: ${JSON.stringify(fname.slice(0, 80))} differs only in letter case from ${JSON.stringify(other.slice(0, 80))}`,
+        );
+      }
     }
+  }
+}
+
+/**
+ * Case-fold key → names of existing files, per media database connection. Built once from the
+ * database and kept in step after each committed upload, so checking a batch costs the batch,
+ * not the whole library (53,000-file collections exist). Entries that went stale (a file
+ * dropped by downloadFiles) only cost a lookup: every candidate is re-checked in the database.
+ */
+const caseFoldIndexes = new WeakMap<Database.Database, Map<string, Set<string>>>();
+
+function caseFoldIndex(db: Database.Database): Map<string, Set<string>> {
+  let index = caseFoldIndexes.get(db);
+  if (!index) {
+    index = new Map();
+    for (const fname of nonEmptyNames(db)) addToIndex(index, fname);
+    caseFoldIndexes.set(db, index);
+  }
+  return index;
+}
+
+function addToIndex(index: Map<string, Set<string>>, fname: string): void {
+  const key = caseFoldKey(fname);
+  const names = index.get(key);
+  if (names) names.add(fname);
+  else index.set(key, new Set([fname]));
+}
+
+/** After a commit: the index follows what the batch added and removed. */
+function updateCaseFoldIndex(db: Database.Database, finalFiles: ReadonlyMap<string, string | null>): void {
+  const index = caseFoldIndexes.get(db);
+  if (!index) return;
+  for (const [fname, temp] of finalFiles) {
+    if (temp !== null) addToIndex(index, fname);
+    else index.get(caseFoldKey(fname))?.delete(fname);
   }
 }
 

@@ -154,6 +154,8 @@ export function treeSnapshot(root: string): Record<string, string> {
       const path = join(dir, name);
       const rel = relative(root, path);
       if (/(^|\/)media\.db(-wal|-shm|-journal)?$/.test(rel)) continue;
+      // Hearth's own bookkeeping (activity.json is written a moment after requests) is not media.
+      if (rel === '.hearth' || rel.startsWith('.hearth/')) continue;
       if (statSync(path).isDirectory()) {
         out[`${rel}/`] = 'dir';
         walk(path);
