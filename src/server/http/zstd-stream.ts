@@ -11,7 +11,7 @@ import { createZstdCompress } from 'node:zlib';
 export async function sendZstdStream(res: ServerResponse, source: Readable, originalSize: number): Promise<void> {
   res.writeHead(200, { 'anki-original-size': String(originalSize) });
   try {
-    await pipeline(source, createZstdCompress(), res);
+    await pipeline(source, createZstdCompress({ chunkSize: 128 * 1024 }), res);
   } catch (err) {
     // The client stops reading at the end of the zstd frame (http.md §3) and may drop the
     // connection before the chunked-encoding terminator goes out. Once `end()` has been called
