@@ -15,8 +15,8 @@
 
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, statSync, rmSync, utimesSync } from 'node:fs';
-import { dirname, join, resolve, basename } from 'node:path';
+import { existsSync, mkdirSync, renameSync, statSync, rmSync, utimesSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_OUTPUT as TABLE_HEADER, casefoldSourceFiles, generateCasefoldTable } from './gen-casefold.mjs';
 
@@ -132,18 +132,21 @@ function main() {
     return;
   }
 
+  // Build next to the library, then rename it into place: a running server that has the old
+  // library mapped keeps its copy, and nobody ever loads a half-written file.
+  const partial = `${output}.${process.pid}.partial${extname(output)}`;
   const tried = [];
-  for (const { command, args } of compileCommands(output, includeDir)) {
+  for (const { command, args } of compileCommands(partial, includeDir)) {
     const status = run(command, args);
     if (status === null) {
       tried.push(command);
       continue;
     }
     if (status !== 0) {
-      // Don't leave a half-written library that would look up to date next time.
-      rmSync(output, { force: true });
+      rmSync(partial, { force: true });
       fail(`${basename(command)} failed (exit status ${status}) compiling ${source}`);
     }
+    renameSync(partial, output);
     console.log(`build-native: built ${output}`);
     return;
   }

@@ -19,4 +19,4 @@ elif [ "$(hearth_node_major)" -lt 24 ]; then
   hearth_node_bin="$hearth_root/.tools/node_modules/$pkg/bin"
   export PATH="$hearth_node_bin:$PATH"
 fi
-export ELECTRON_SKIP_BINARY_DOWNLOAD="${ELECTRON_SKIP_BINARY_DOWNLOAD:-1}"
+# Electron's binary is fetched by `npm start` when first needed (scripts/start.mjs), never at install.

@@ -8,7 +8,7 @@ source scripts/node-env.sh
 
 stamp=node_modules/.hearth-installed
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
   touch "$stamp"
 fi
 node scripts/build-native.mjs
