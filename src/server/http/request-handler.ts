@@ -45,20 +45,21 @@ export interface HandlerDeps {
 export function route(method: string, url: string): Route {
   const path = url.split('?', 1)[0] ?? '/';
   const isGet = method === 'GET' || method === 'HEAD';
-  const notAllowed = new SyncHttpError('method-not-allowed', `${method} ${path}`);
+  // Made only when needed: building an Error (and its stack) on every request is measurable.
+  const notAllowed = (): SyncHttpError => new SyncHttpError('method-not-allowed', `${method} ${path}`);
   if (path === '/health') {
-    if (!isGet) throw notAllowed;
+    if (!isGet) throw notAllowed();
     return { kind: 'health' };
   }
   if (path === '/' || path === '/setup' || path === '/setup/') {
-    if (!isGet) throw notAllowed;
+    if (!isGet) throw notAllowed();
     return { kind: 'landing' };
   }
   const m = /^\/(sync|msync)\/([^/]*)$/.exec(path);
   if (!m) throw new SyncHttpError('not-found', `no route for ${path}`);
   const name = m[2]!;
   if (m[1] === 'sync') {
-    if (method !== 'POST') throw notAllowed;
+    if (method !== 'POST') throw notAllowed();
     if (!isSyncMethod(name)) throw badRequest(`unknown sync method "${name.slice(0, 40)}"`);
     return { kind: 'sync', method: name };
   }
@@ -66,7 +67,7 @@ export function route(method: string, url: string): Route {
   if (method !== 'POST') {
     // GET /msync/begin?k=…&v=… is the legacy (protocol ≤ 10) form, see parseSyncHeader.
     if (isGet && name === 'begin') rejectLegacyRequest();
-    throw notAllowed;
+    throw notAllowed();
   }
   return { kind: 'media', method: name };
 }
