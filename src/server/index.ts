@@ -19,6 +19,8 @@ import { createRequestHandler } from './http/request-handler.ts';
 import { createActivityRecorder } from './activity.ts';
 import type { RequestObserver } from './activity.ts';
 
+const IDLE_CONNECTION_MS = 120_000;
+
 export interface SyncServerDeps {
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -104,6 +106,10 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         const s = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
           void handler(req, res);
         });
+        // A connection on which nothing moves for 2 minutes is dead (a phone that left the Wi-Fi
+        // mid-download): close it, so the person's lock, held while a download streams, is freed.
+        // Clients give up after 30-60 s of silence themselves (spec http.md §4).
+        s.setTimeout(IDLE_CONNECTION_MS);
         s.on('connection', (sock) => {
           sockets.add(sock);
           sock.once('close', () => sockets.delete(sock));
