@@ -3,6 +3,7 @@
  * round-robin from revlog, notes and cards; `done` once a reply was not full. The id lists are
  * snapshotted on the first call; rows are read when sent, with their stored usn.
  */
+import type Database from 'better-sqlite3';
 import { prepared } from '../util/prepared.ts';
 import type { CardRow, NoteRow, RevlogRow } from './rows.ts';
 import type { NormalSyncSession } from './session.ts';
@@ -40,24 +41,44 @@ export function chunk(session: NormalSyncSession): ChunkReply {
   }
   const reply: ChunkReply = { done: limit > 0 };
   if (take.revlog.length > 0) {
-    const get = prepared(db, 'SELECT id, cid, usn, ease, ivl, lastIvl, factor, time, type FROM revlog WHERE id = ?', 'raw');
-    reply.revlog = take.revlog.map((id) => get.get(id) as RevlogRow | undefined).filter((r) => r !== undefined);
+    const rows = rowsById(db, 'SELECT id, cid, usn, ease, ivl, lastIvl, factor, time, type FROM revlog', take.revlog);
+    reply.revlog = inOrder(take.revlog, rows) as RevlogRow[];
   }
   if (take.notes.length > 0) {
-    const get = prepared(db, 'SELECT id, guid, mid, mod, usn, tags, flds FROM notes WHERE id = ?', 'raw');
-    reply.notes = take.notes.flatMap((id) => {
-      const r = get.get(id) as [number, string, number, number, number, string, string] | undefined;
+    const rows = rowsById(db, 'SELECT id, guid, mid, mod, usn, tags, flds FROM notes', take.notes);
+    reply.notes = (inOrder(take.notes, rows) as [number, string, number, number, number, string, string][]).map(
       // The last four elements are fixed on the wire; the receiver recomputes sfld/csum (§6.3).
-      return r ? [[r[0], r[1], r[2], r[3], r[4], joinTagsForWire(r[5]), r[6], '', '', 0, ''] satisfies NoteRow] : [];
-    });
+      (r) => [r[0], r[1], r[2], r[3], r[4], joinTagsForWire(r[5]), r[6], '', '', 0, ''] satisfies NoteRow,
+    );
   }
   if (take.cards.length > 0) {
-    const get = prepared(
+    const rows = rowsById(
       db,
-      'SELECT id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data FROM cards WHERE id = ?',
-      'raw',
+      'SELECT id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data FROM cards',
+      take.cards,
     );
-    reply.cards = take.cards.map((id) => get.get(id) as CardRow | undefined).filter((r) => r !== undefined);
+    reply.cards = inOrder(take.cards, rows) as CardRow[];
   }
   return reply;
+}
+
+/**
+ * Reads the rows with these ids in one query (`WHERE id IN (…)`, one prepared statement per
+ * list length) instead of one query per row; the first column of each raw row is its id.
+ */
+function rowsById(db: Database.Database, select: string, ids: readonly number[]): Map<number, unknown[]> {
+  const rows = prepared(db, `${select} WHERE id IN (${'?,'.repeat(ids.length - 1)}?)`, 'raw').all(...ids) as unknown[][];
+  const byId = new Map<number, unknown[]>();
+  for (const r of rows) byId.set(r[0] as number, r);
+  return byId;
+}
+
+/** The rows in the order their ids were taken; ids whose row is gone are skipped. */
+function inOrder(ids: readonly number[], rows: Map<number, unknown[]>): unknown[][] {
+  const out: unknown[][] = [];
+  for (const id of ids) {
+    const r = rows.get(id);
+    if (r !== undefined) out.push(r);
+  }
+  return out;
 }
