@@ -6,7 +6,6 @@
  */
 import Database from 'better-sqlite3';
 import { prepared } from '../util/prepared.ts';
-import { existsSync } from 'node:fs';
 import type { MediaChange } from './protocol.ts';
 
 const SCHEMA_V4 = `
@@ -52,10 +51,6 @@ export function openMediaDb(path: string): Database.Database {
 export function readMediaUsn(db: Database.Database): number {
   const row = db.prepare('SELECT last_usn AS usn FROM meta').get() as { usn: number } | undefined;
   return row?.usn ?? 0;
-}
-
-export function mediaDbExists(path: string): boolean {
-  return existsSync(path);
 }
 
 /** The `meta` row. */
