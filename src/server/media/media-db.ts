@@ -49,7 +49,7 @@ export function openMediaDb(path: string): Database.Database {
 
 /** The media usn reported by `meta` (`media_usn`); 0 when the user has no media database yet. */
 export function readMediaUsn(db: Database.Database): number {
-  const row = db.prepare('SELECT last_usn AS usn FROM meta').get() as { usn: number } | undefined;
+  const row = prepared(db, 'SELECT last_usn AS usn FROM meta').get() as { usn: number } | undefined;
   return row?.usn ?? 0;
 }
 

@@ -3,6 +3,7 @@
  * numbers with its own to choose no-changes / normal / full sync (§3), so every field matters,
  * `media_usn` included (clients since 23.10 cannot parse a reply without it).
  */
+import { prepared } from '../util/prepared.ts';
 import { statSync } from 'node:fs';
 import { badRequest, clientTooOld } from '../errors.ts';
 import { expectObject, parseJsonBody } from '../http/json-body.ts';
@@ -39,8 +40,8 @@ export function meta(body: Buffer, ctx: MethodContext): MetaReply {
   if (v < MIN_PROTOCOL_VERSION || v > CURRENT_PROTOCOL_VERSION) throw clientTooOld(`meta: client protocol ${v}`);
   if (v < CURRENT_PROTOCOL_VERSION) throw clientTooOld(`meta: protocol ${v} is served by Anki before 2.1.57 only`);
 
-  const row = col.prepare('SELECT mod, scm, usn FROM col').get() as { mod: number; scm: number; usn: number };
-  const empty = col.prepare('SELECT 1 FROM cards LIMIT 1').get() === undefined;
+  const row = prepared(col, 'SELECT mod, scm, usn FROM col').get() as { mod: number; scm: number; usn: number };
+  const empty = prepared(col, 'SELECT 1 FROM cards LIMIT 1').get() === undefined;
   const now = ctx.clock.nowMs();
   // A collection too big to upload again gets a new scm every time, forcing a full sync (§3).
   const oversize = statSync(user.paths.collection).size > decodedBodyLimit(ctx.config);

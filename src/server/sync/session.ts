@@ -4,6 +4,7 @@
  * Anything that cancels it (a new meta/start/upload/download, abort, or a failing step)
  * rolls the transaction back, so a failed sync leaves the collection exactly as it was.
  */
+import { prepared } from '../util/prepared.ts';
 import type Database from 'better-sqlite3';
 import type { ActiveSession, UserState } from './user-state.ts';
 
@@ -39,7 +40,7 @@ export class NormalSyncSession implements ActiveSession {
     user.abortSession();
     const db = user.collection();
     db.exec('BEGIN');
-    const { usn } = db.prepare('SELECT usn FROM col').get() as { usn: number };
+    const { usn } = prepared(db, 'SELECT usn FROM col').get() as { usn: number };
     const session = new NormalSyncSession(user, skey, usn, clientUsn, clientIsNewer);
     user.session = session;
     return session;
