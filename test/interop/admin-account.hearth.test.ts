@@ -3,6 +3,7 @@
 // and syncs; the admin page then shows when and with which app. Changing the password or
 // removing the person takes effect at once.
 // Run: source scripts/node-env.sh && node --test test/interop/admin-account.hearth.test.ts
+import { runAll } from './teardown.ts';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -56,17 +57,12 @@ describe('an account added on the headless admin page, used by the real Anki cli
   );
 
   after(
-    async () => {
-      try {
-        await client?.stop();
-      } finally {
-        try {
-          await ui?.stop();
-        } finally {
-          if (tmp !== '') await rm(tmp, { recursive: true, force: true });
-        }
-      }
-    },
+    async () =>
+      runAll(
+        () => client?.stop(),
+        () => ui?.stop(),
+        () => (tmp !== '' ? rm(tmp, { recursive: true, force: true }) : undefined),
+      ),
     { timeout: SETUP_TIMEOUT_MS },
   );
 

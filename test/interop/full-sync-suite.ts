@@ -7,6 +7,7 @@
  *
  * The tests run in order and share state (device A uploads what device B downloads).
  */
+import { runAll } from './teardown.ts';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -87,17 +88,12 @@ export function fullSyncSuite(kind: ServerKind): void {
     );
 
     after(
-      async () => {
-        try {
-          await client?.stop();
-        } finally {
-          try {
-            await server?.stop();
-          } finally {
-            if (tmp !== '') await rm(tmp, { recursive: true, force: true });
-          }
-        }
-      },
+      async () =>
+        runAll(
+          () => client?.stop(),
+          () => server?.stop(),
+          () => (tmp !== '' ? rm(tmp, { recursive: true, force: true }) : undefined),
+        ),
       { timeout: SETUP_TIMEOUT_MS },
     );
 

@@ -10,6 +10,7 @@
  * syncs are started on their own with the driver's `sync_media` (the client then calls
  * msync/begin itself for the server usn). The tests run in order and share state.
  */
+import { runAll } from './teardown.ts';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -135,17 +136,12 @@ export function mediaSyncSuite(kind: ServerKind): void {
     );
 
     after(
-      async () => {
-        try {
-          await client?.stop();
-        } finally {
-          try {
-            await server?.stop();
-          } finally {
-            if (tmp !== '') await rm(tmp, { recursive: true, force: true });
-          }
-        }
-      },
+      async () =>
+        runAll(
+          () => client?.stop(),
+          () => server?.stop(),
+          () => (tmp !== '' ? rm(tmp, { recursive: true, force: true }) : undefined),
+        ),
       { timeout: SETUP_TIMEOUT_MS },
     );
 

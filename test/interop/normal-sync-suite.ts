@@ -18,6 +18,7 @@
  * device's extra normal sync changes nothing; then it too has nothing to do; and neither device
  * has anything pending.
  */
+import { runAll } from './teardown.ts';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -200,17 +201,12 @@ export function normalSyncSuite(kind: ServerKind): void {
     );
 
     after(
-      async () => {
-        try {
-          await Promise.all([client?.stop(), client2?.stop()]);
-        } finally {
-          try {
-            await server?.stop();
-          } finally {
-            if (tmp !== '') await rm(tmp, { recursive: true, force: true });
-          }
-        }
-      },
+      async () =>
+        runAll(
+          () => Promise.all([client?.stop(), client2?.stop()]),
+          () => server?.stop(),
+          () => (tmp !== '' ? rm(tmp, { recursive: true, force: true }) : undefined),
+        ),
       { timeout: SETUP_TIMEOUT_MS },
     );
 
