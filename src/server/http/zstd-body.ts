@@ -53,38 +53,84 @@ function asRequestError(err: unknown): unknown {
 const SYNC_DECODE_MAX_COMPRESSED = 1024 * 1024;
 
 /**
+ * Reads the compressed body until it ends or passes `inMemoryMax` wire bytes. `rest` is set when
+ * it did not end: the chunks read so far followed by the remainder of the request.
+ */
+async function gather(
+  source: Readable,
+  maxCompressed: number,
+  inMemoryMax: number,
+): Promise<{ readonly compressed: Buffer; readonly rest?: undefined } | { readonly rest: Readable }> {
+  const compressed: Buffer[] = [];
+  let size = 0;
+  // A manual iterator: leaving a for-await loop early would destroy the request stream.
+  const chunks = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+    const chunk = next.value;
+    size += chunk.length;
+    if (size > maxCompressed) throw new BodyTooLargeError('compressed', maxCompressed);
+    compressed.push(chunk);
+    if (size > inMemoryMax) return { rest: Readable.from(concatThen(compressed, chunks)) };
+  }
+  return { compressed: Buffer.concat(compressed) };
+}
+
+/** One-call decode; `undefined` when the output would pass `max` bytes. */
+function decodeAtMost(compressed: Buffer, max: number): Buffer | undefined {
+  try {
+    return zstdDecompressSync(compressed, { maxOutputLength: max });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+    throw err;
+  }
+}
+
+/**
  * Decodes a JSON body into memory. Small bodies — nearly every normal-sync and media request —
  * are gathered and decoded in one call, which saves the thread-pool round trips of a stream
  * (a few ms on each of a sync's many requests); larger ones stream through the decoder.
  * Either way both caps hold.
  */
 export async function readZstdBody(source: Readable, limits: BodyLimits): Promise<Buffer> {
-  const compressed: Buffer[] = [];
-  let size = 0;
-  let streaming: Promise<Buffer> | undefined;
   try {
-    // A manual iterator: leaving a for-await loop early would destroy the request stream.
-    const chunks = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-      const chunk = next.value;
-      size += chunk.length;
-      if (size > limits.maxCompressed) throw new BodyTooLargeError('compressed', limits.maxCompressed);
-      compressed.push(chunk);
-      if (size > SYNC_DECODE_MAX_COMPRESSED) {
-        streaming = decodeStreaming(Readable.from(concatThen(compressed, chunks)), limits);
-        break;
-      }
-    }
-    if (streaming) return await streaming;
-    try {
-      return zstdDecompressSync(Buffer.concat(compressed), { maxOutputLength: limits.maxDecoded });
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new BodyTooLargeError('decoded', limits.maxDecoded);
-      throw err;
+    const gathered = await gather(source, limits.maxCompressed, SYNC_DECODE_MAX_COMPRESSED);
+    if (gathered.rest) return await decodeStreaming(gathered.rest, limits);
+    const decoded = decodeAtMost(gathered.compressed, limits.maxDecoded);
+    if (!decoded) throw new BodyTooLargeError('decoded', limits.maxDecoded);
+    return decoded;
+  } catch (err) {
+    throw asRequestError(err);
+  }
+}
+
+/**
+ * A body that is usually small but may be large (a media upload zip): decoded in memory when it
+ * is at most `inMemoryMax` bytes both on the wire and decoded, else streamed into a new file at
+ * `spillPath` (which the caller removes). Both caps hold either way.
+ */
+export async function readZstdBodyInMemoryOrFile(
+  source: Readable,
+  limits: BodyLimits,
+  inMemoryMax: number,
+  spillPath: string,
+): Promise<{ readonly data: Buffer } | { readonly path: string }> {
+  let rest: Readable;
+  try {
+    const gathered = await gather(source, limits.maxCompressed, inMemoryMax);
+    if (gathered.rest) {
+      rest = gathered.rest;
+    } else {
+      const decoded = decodeAtMost(gathered.compressed, Math.min(inMemoryMax, limits.maxDecoded));
+      if (decoded) return { data: decoded };
+      if (inMemoryMax >= limits.maxDecoded) throw new BodyTooLargeError('decoded', limits.maxDecoded);
+      // Small on the wire but large decoded: decode it again, into the file.
+      rest = Readable.from([gathered.compressed]);
     }
   } catch (err) {
     throw asRequestError(err);
   }
+  await writeZstdBodyToFile(rest, spillPath, limits);
+  return { path: spillPath };
 }
 
 /** The chunks already read, then the rest of the source. */

@@ -3,8 +3,8 @@
  * a download's is an object `{"0": name}`, an upload's an array of `[name, "0" | null]`.
  * Files are streamed between disk and zip, never held in memory as a batch.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { createHash, hash } from 'node:crypto';
+import { createReadStream, createWriteStream, readFileSync, rmSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
@@ -12,32 +12,25 @@ import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { SyncHttpError, badRequest, internal } from '../errors.ts';
 import { uploadFilenameProblem } from './filenames.ts';
+import { storedZip } from './stored-zip.ts';
 import { MAX_FILE_BYTES, MAX_UPLOAD_META_BYTES, parseUploadMeta } from './protocol.ts';
 
-/** A file received in an upload, already on disk under a temporary name in the media folder. */
-
-/** Entries up to this size are written in one synchronous call. */
+/** Entries up to this size are kept in memory until they are written in place; larger ones stream to a temp file. */
 const SMALL_FILE_BYTES = 1024 * 1024;
-
-/** Creates the file (never overwrites), writes it whole and syncs it to disk before returning. */
-function writeDurably(path: string, data: Buffer): void {
-  const fd = openSync(path, 'wx', 0o644);
-  try {
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
+/** Most bytes of small entries one upload keeps in memory; the rest stream to temp files too. */
+const IN_MEMORY_FILES_MAX = 16 * 1024 * 1024;
 
 export interface ReceivedFile {
   readonly kind: 'add';
   readonly fname: string;
-  readonly tempPath: string;
   readonly size: number;
   /** Raw 20-byte SHA-1 of the received bytes. */
   readonly sha1: Buffer;
+  /**
+   * Where the checked bytes wait until the upload is applied: in memory (most media files are
+   * small), or, for big files, in a temp file in the media folder, already synced to disk.
+   */
+  readonly content: { readonly data: Buffer } | { readonly tempPath: string };
 }
 
 export interface ReceivedDeletion {
@@ -61,31 +54,74 @@ function asZipError(err: unknown): unknown {
   return badRequest(`uploadChanges: bad zip (${err instanceof Error ? err.message : String(err)})`);
 }
 
-/** Reads a whole (small, size-checked) entry into memory. */
-async function readSmallEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, limit: number): Promise<Buffer> {
+/**
+ * A whole entry in memory, at most its declared size. A STORED entry of a zip held in memory is
+ * a slice of it (what the real client sends: no copy, no stream); anything else is read through
+ * yauzl's stream, which fails on more bytes than declared (the zip-bomb guard), as does this.
+ */
+async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, zipBytes: Buffer | undefined): Promise<Buffer> {
+  if (zipBytes && entry.compressionMethod === 0) {
+    if (entry.compressedSize !== entry.uncompressedSize) throw badRequest('uploadChanges: stored entry with two sizes');
+    // yauzl checks that the data lies within the zip.
+    const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
+    return zipBytes.subarray(fileDataStart, fileDataStart + entry.compressedSize);
+  }
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const chunk of await zip.openReadStreamPromise(entry)) {
     n += (chunk as Buffer).length;
-    if (n > limit) throw badRequest('uploadChanges: _meta larger than it says');
+    if (n > entry.uncompressedSize) throw badRequest('uploadChanges: entry expands past its declared size');
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
 }
 
+/** Streams a big entry into a new temp file (synced), checking size, CRC-32 and computing SHA-1 on the way. */
+async function streamEntryToFile(
+  zip: yauzl.ZipFile,
+  entry: yauzl.Entry,
+  tempPath: string,
+): Promise<{ size: number; crc: number; sha1: Buffer }> {
+  const hash = createHash('sha1');
+  let crc = 0;
+  let size = 0;
+  const declared = entry.uncompressedSize;
+  const measure = async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      size += chunk.length;
+      // yauzl fails a stream that overruns its declared size too; this guard does not rely on it.
+      if (size > declared) throw badRequest('uploadChanges: entry expands past its declared size');
+      hash.update(chunk);
+      crc = crc32(chunk, crc);
+      yield chunk;
+    }
+  };
+  await pipeline(await zip.openReadStreamPromise(entry), measure, createWriteStream(tempPath, { flags: 'wx', flush: true }));
+  return { size, crc, sha1: hash.digest() };
+}
+
+/** Where an upload zip is: decoded in memory (the usual case), or in a file for a big upload. */
+export type UploadZipSource = { readonly data: Buffer } | { readonly path: string };
+
 /**
- * Checks an upload zip and extracts its files to temporary names (spec §3.4). Everything is
- * validated before the caller applies anything: `_meta` present, ≤ 50 KiB and well-formed,
- * ≤ 25 changes, every filename acceptable, every named entry present, non-empty, at most
- * 100 MiB, not expanding past its declared size (yauzl checks actual against declared bytes:
- * the zip-bomb guard), matching its CRC-32, and all files together within `maxTotalBytes`.
- * The upload format carries no SHA-1; it is computed here while the bytes stream to disk.
- * On any failure the temporary files are removed and the error is thrown.
+ * Checks an upload zip and gathers its files (spec §3.4). Everything is validated before the
+ * caller applies anything: `_meta` present, ≤ 50 KiB and well-formed, ≤ 25 changes, every
+ * filename acceptable, every named entry present, non-empty, at most 100 MiB, not expanding past
+ * its declared size (the zip-bomb guard), matching its CRC-32, and all files together within
+ * `maxTotalBytes`. The upload format carries no SHA-1; it is computed here. Small files stay in
+ * memory; big ones are streamed to temp files from `newTempPath`. On any failure the temp files
+ * are removed and the error is thrown.
  */
-export async function extractUploadZip(zipPath: string, limits: UploadZipLimits, newTempPath: () => string): Promise<ReceivedChange[]> {
+export async function extractUploadZip(
+  source: UploadZipSource,
+  limits: UploadZipLimits,
+  newTempPath: () => string,
+): Promise<ReceivedChange[]> {
+  const zipBytes = 'data' in source ? source.data : undefined;
+  const options: yauzl.Options = { autoClose: false, strictFileNames: true, validateEntrySizes: true };
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.openPromise(zipPath, { autoClose: false, strictFileNames: true, validateEntrySizes: true });
+    zip = zipBytes ? await yauzl.fromBufferPromise(zipBytes, options) : await yauzl.openPromise((source as { path: string }).path, options);
   } catch (err) {
     throw asZipError(err);
   }
@@ -102,7 +138,8 @@ export async function extractUploadZip(zipPath: string, limits: UploadZipLimits,
     if (!metaEntry) throw badRequest('uploadChanges: zip has no _meta');
     // The reference reads only the first 50 KiB, so a longer _meta fails there as truncated JSON.
     if (metaEntry.uncompressedSize > MAX_UPLOAD_META_BYTES) throw badRequest('uploadChanges: _meta over 50 KiB');
-    const metaBytes = await readSmallEntry(zip, metaEntry, MAX_UPLOAD_META_BYTES);
+    const metaBytes = await readEntry(zip, metaEntry, zipBytes);
+    if (crc32(metaBytes) >>> 0 !== metaEntry.crc32 >>> 0) throw badRequest('uploadChanges: _meta fails its CRC-32 check');
     let metaText: string;
     try {
       metaText = new TextDecoder('utf-8', { fatal: true }).decode(metaBytes);
@@ -111,7 +148,7 @@ export async function extractUploadZip(zipPath: string, limits: UploadZipLimits,
     }
     const items = parseUploadMeta(metaText);
 
-    // Every check that needs no file data comes first, so a bad zip costs no disk writes.
+    // Every check that needs no file data comes first, so a bad zip costs no reading or writing.
     let declaredTotal = 0;
     const plan = items.map((item) => {
       const problem = uploadFilenameProblem(item.fname);
@@ -129,39 +166,27 @@ export async function extractUploadZip(zipPath: string, limits: UploadZipLimits,
     });
 
     const out: ReceivedChange[] = [];
+    let inMemory = 0;
     for (const { fname, entry } of plan) {
       if (entry === undefined) {
         out.push({ kind: 'delete', fname });
         continue;
       }
+      const declared = entry.uncompressedSize;
+      if (declared <= SMALL_FILE_BYTES && inMemory + declared <= IN_MEMORY_FILES_MAX) {
+        const data = await readEntry(zip, entry, zipBytes);
+        if (data.length !== declared) throw badRequest('uploadChanges: entry shorter than declared');
+        if (crc32(data) >>> 0 !== entry.crc32 >>> 0) throw badRequest('uploadChanges: entry fails its CRC-32 check');
+        inMemory += declared;
+        out.push({ kind: 'add', fname, size: declared, sha1: hash('sha1', data, 'buffer'), content: { data } });
+        continue;
+      }
       const tempPath = newTempPath();
       temps.push(tempPath);
-      const hash = createHash('sha1');
-      let crc = 0;
-      let size = 0;
-      const declared = entry.uncompressedSize;
-      const measure = async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-        for await (const chunk of source) {
-          size += chunk.length;
-          // yauzl fails a stream that overruns its declared size too; this guard does not rely on it.
-          if (size > declared) throw badRequest('uploadChanges: entry expands past its declared size');
-          hash.update(chunk);
-          crc = crc32(chunk, crc);
-          yield chunk;
-        }
-      };
-      if (declared <= SMALL_FILE_BYTES) {
-        // Most media files are small: gathering one in memory and writing it with one synchronous
-        // open/write/fsync costs a fraction of a write stream's thread-pool round trips.
-        const parts: Buffer[] = [];
-        for await (const chunk of measure(await zip.openReadStreamPromise(entry))) parts.push(chunk);
-        writeDurably(tempPath, Buffer.concat(parts));
-      } else {
-        await pipeline(await zip.openReadStreamPromise(entry), measure, createWriteStream(tempPath, { flags: 'wx', flush: true }));
-      }
-      if (size !== declared) throw badRequest('uploadChanges: entry shorter than declared');
-      if (crc >>> 0 !== entry.crc32 >>> 0) throw badRequest('uploadChanges: entry fails its CRC-32 check');
-      out.push({ kind: 'add', fname, tempPath, size, sha1: hash.digest() });
+      const got = await streamEntryToFile(zip, entry, tempPath);
+      if (got.size !== declared) throw badRequest('uploadChanges: entry shorter than declared');
+      if (got.crc >>> 0 !== entry.crc32 >>> 0) throw badRequest('uploadChanges: entry fails its CRC-32 check');
+      out.push({ kind: 'add', fname, size: got.size, sha1: got.sha1, content: { tempPath } });
     }
     return out;
   } catch (err) {
@@ -179,32 +204,41 @@ export interface DownloadFile {
   readonly size: number;
 }
 
+/** The download reply: a whole zip in memory, or a stream of known length. */
+export type DownloadZip = { readonly data: Buffer } | { readonly stream: Readable; readonly size: number };
+
 /**
- * Builds the download zip as a stream (spec §3.3): entries "0", "1", … in request order, STORED
- * like the reference, then `_meta` mapping entry name → filename. Resolves once the zip's exact
- * length is known (it is, because nothing is compressed), before any file is read.
+ * Builds the download zip (spec §3.3): entries "0", "1", … in request order, STORED like the
+ * reference, then `_meta` mapping entry name → filename. A reply holds ~2.5 MiB of files, so
+ * when every file is small the zip is built in memory in one go (stored-zip.ts); a reply with a
+ * big file (up to 100 MiB) is streamed from disk through yazl instead, and resolves once its
+ * exact length is known (it is, because nothing is compressed), before any file is read.
  */
-export function downloadZip(files: readonly DownloadFile[], mtime: Date): Promise<{ stream: Readable; size: number }> {
+export async function downloadZip(files: readonly DownloadFile[], mtime: Date): Promise<DownloadZip> {
+  const names: Record<string, string> = {};
+  files.forEach((file, i) => (names[String(i)] = file.fname));
+  const meta = Buffer.from(JSON.stringify(names), 'utf8');
+  if (files.every((f) => f.size <= SMALL_FILE_BYTES)) {
+    const entries = files.map((file, i) => ({ name: String(i), data: readFileSync(file.path) }));
+    entries.push({ name: '_meta', data: meta });
+    return { data: storedZip(entries, mtime) };
+  }
+  return streamedZip(files, meta, mtime);
+}
+
+function streamedZip(files: readonly DownloadFile[], meta: Buffer, mtime: Date): Promise<{ stream: Readable; size: number }> {
   const zip = new yazl.ZipFile();
   const output = zip.outputStream as Readable;
   // yazl leaves read-stream errors unhandled and emits its own on the ZipFile; both end the reply.
   zip.on('error', (err: Error) => output.destroy(err));
-  const names: Record<string, string> = {};
   files.forEach((file, i) => {
-    names[String(i)] = file.fname;
-    if (file.size <= SMALL_FILE_BYTES) {
-      // A reply holds at most ~2.5 MiB of files; small ones are read whole, which spares a
-      // read stream (and its 64 KiB buffer) per file — most of the time of a small-file download.
-      zip.addBuffer(readFileSync(file.path), String(i), { compress: false, mtime });
-      return;
-    }
     zip.addReadStreamLazy(String(i), { compress: false, size: file.size, mtime }, (cb) => {
       const rs = createReadStream(file.path);
       rs.once('error', (err) => output.destroy(err));
       cb(null, rs);
     });
   });
-  zip.addBuffer(Buffer.from(JSON.stringify(names), 'utf8'), '_meta', { compress: false, mtime });
+  zip.addBuffer(meta, '_meta', { compress: false, mtime });
   return new Promise((resolve, reject) => {
     // @types/yazl declares the callback without its argument.
     const end = zip.end.bind(zip) as (options: undefined, cb: (size: number) => void) => void;

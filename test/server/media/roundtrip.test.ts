@@ -6,9 +6,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer } from '../../helpers/test-server.ts';
 import type { TestServer } from '../../helpers/test-server.ts';
-import { MediaClient, sha1Hex, uploadZip } from './support.ts';
+import { zstdCompressSync } from 'node:zlib';
+import { MediaClient, bytes, sha1Hex, uploadZip } from './support.ts';
+import type { UploadItem } from './support.ts';
 
-const USERS = ['b4:pass', 'b5:pass', 'b6:pass', 'd29:pass'];
+const MiB = 1024 * 1024;
+
+const USERS = ['b4:pass', 'b5:pass', 'b6:pass', 'd29:pass', 'sizes:pass'];
 
 describe('media round trips', () => {
   let t: TestServer;
@@ -170,5 +174,52 @@ describe('media round trips', () => {
     assert.equal(r.status, 200);
     assert.deepEqual((r.json() as { data: unknown }).data, [1, before + 1]);
     assert.equal(readFileSync(join(mediaDir('b4'), 'deflated.txt'), 'utf8'), 'z'.repeat(10_000));
+  });
+
+  test('uploads of every size arrive byte-identical, and downloads of every size carry them back', async () => {
+    const c = client('sizes');
+    const small = (i: number): UploadItem => [`small-${i}.bin`, bytes(1500 + i, i)];
+    // 1. The usual upload: small files, the zip decoded and checked in memory.
+    const smalls = Array.from({ length: 25 }, (_, i) => small(i));
+    // 2. A big file in an in-memory zip: streamed to a temp file, then moved into place.
+    const bigInMemoryZip: UploadItem[] = [['big-3mib.bin', bytes(3 * MiB, 100)], small(30)];
+    // 3. A body over 8 MiB: the zip itself is decoded into a temp file first.
+    const bodyOnDisk: UploadItem[] = [['big-6mib.bin', bytes(6 * MiB, 101)], ['big-3mib-b.bin', bytes(3 * MiB, 102)], small(31)];
+    // 4. Tiny on the wire, 9 MiB decoded (zeros): decoded a second time, into a file.
+    const compressible: UploadItem[] = [['zeros.bin', Buffer.alloc(9 * MiB)], small(32)];
+    const all = [...smalls, ...bigInMemoryZip, ...bodyOnDisk, ...compressible];
+    let usn = 0;
+    for (const batch of [smalls, bigInMemoryZip, bodyOnDisk, compressible]) {
+      const zip = await uploadZip(batch);
+      if (batch === compressible) assert.ok(zstdCompressSync(zip).length < MiB, 'small on the wire');
+      usn += batch.length;
+      assert.deepEqual(await c.upload(batch), [batch.length, usn]);
+    }
+    for (const [fname, data] of all) {
+      assert.equal(sha1Hex(readFileSync(join(mediaDir('sizes'), fname))), sha1Hex(data as Buffer), `${fname} on disk`);
+    }
+    assert.deepEqual(
+      readdirSync(mediaDir('sizes')).filter((n) => n.startsWith('.hearth-tmp-')),
+      [],
+      'no temporaries left',
+    );
+    const changes = await c.allChanges();
+    assert.deepEqual(
+      changes.map(([fname, , sha1]) => [fname, sha1]),
+      all.map(([fname, data]) => [fname, sha1Hex(data as Buffer)]),
+    );
+    // Downloads: only small files (built in memory), then a mix with a big one (streamed; it crosses 2.5 MiB, so it is last).
+    for (const names of [smalls.map((f) => f[0]), ['small-30.bin', 'small-31.bin', 'big-3mib.bin']]) {
+      const zip = await c.download(names);
+      names.forEach((fname, i) => {
+        assert.equal(zip.meta[String(i)], fname);
+        assert.equal(sha1Hex(zip.entries.get(String(i))!), sha1Hex(all.find((f) => f[0] === fname)![1] as Buffer), `${fname} downloaded`);
+      });
+      assert.deepEqual(zip.order, [...names.map((_, i) => String(i)), '_meta']);
+      assert.ok(
+        [...zip.methods.values()].every((m) => m === 0),
+        'every entry STORED',
+      );
+    }
   });
 });

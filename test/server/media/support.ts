@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { send, syncHeader } from '../../helpers/sync-client.ts';
@@ -69,7 +70,10 @@ export async function readZip(bytes: Buffer): Promise<DownloadedZip> {
   for await (const entry of zip.eachEntry()) {
     order.push(entry.fileName);
     methods.set(entry.fileName, entry.compressionMethod);
-    entries.set(entry.fileName, await buffer(await zip.openReadStreamPromise(entry)));
+    const data = await buffer(await zip.openReadStreamPromise(entry));
+    // yauzl does not check CRC-32; the real client's zip reader does.
+    assert.equal(crc32(data) >>> 0, entry.crc32 >>> 0, `CRC-32 of entry ${entry.fileName}`);
+    entries.set(entry.fileName, data);
   }
   const metaBytes = entries.get('_meta');
   assert.ok(metaBytes, 'download zip has no _meta');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { changesAfter, openMediaDb, readMeta } from '../../../src/server/media/media-db.ts';
 import { applyUploadedChanges, newTempPath, sweepStaleTemps } from '../../../src/server/media/upload-changes.ts';
-import type { ReceivedChange } from '../../../src/server/media/zip.ts';
+import type { ReceivedChange, ReceivedFile } from '../../../src/server/media/zip.ts';
 
 const sha1 = (s: string): Buffer => createHash('sha1').update(s).digest();
 
@@ -23,17 +23,21 @@ function setup(t: TestContext) {
     db.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  /** A received file as zip.ts hands it over: content in a temp file in the media folder. */
-  const received = (fname: string, content: string, opts: { writeTemp?: boolean } = {}): ReceivedChange => {
+  /** A received file as zip.ts hands it over: a small one in memory, a big one in a temp file in the media folder. */
+  const received = (fname: string, content: string): ReceivedFile => {
+    const data = Buffer.from(content);
+    return { kind: 'add', fname, size: data.length, sha1: sha1(content), content: { data } };
+  };
+  const receivedInTemp = (fname: string, content: string, opts: { writeTemp?: boolean } = {}): ReceivedFile => {
     const tempPath = newTempPath(mediaDir, 'part');
     if (opts.writeTemp !== false) writeFileSync(tempPath, content);
-    return { kind: 'add', fname, tempPath, size: Buffer.byteLength(content), sha1: sha1(content) };
+    return { kind: 'add', fname, size: Buffer.byteLength(content), sha1: sha1(content), content: { tempPath } };
   };
-  return { dir, mediaDir, db, received };
+  return { dir, mediaDir, db, received, receivedInTemp };
 }
 
 test('a failure while moving files into place rolls back the DB and restores every file', (t) => {
-  const { mediaDir, db, received } = setup(t);
+  const { mediaDir, db, received, receivedInTemp } = setup(t);
   applyUploadedChanges(db, mediaDir, [received('keep.txt', 'original'), received('drop.txt', 'to delete')], 1000);
   const metaBefore = readMeta(db);
   const rowsBefore = changesAfter(db, -1, 1000);
@@ -41,9 +45,10 @@ test('a failure while moving files into place rolls back the DB and restores eve
   const changes: ReceivedChange[] = [
     { kind: 'delete', fname: 'drop.txt' },
     received('new.txt', 'new'),
+    receivedInTemp('big.bin', 'a big file streamed to a temp file'),
     received('keep.txt', 'replacement'),
     // Its temp file was never written: the rename fails after the others succeeded.
-    received('broken.txt', 'never arrives', { writeTemp: false }),
+    receivedInTemp('broken.txt', 'never arrives', { writeTemp: false }),
   ];
   assert.throws(() => applyUploadedChanges(db, mediaDir, changes, 2000), /ENOENT/);
 
@@ -51,10 +56,30 @@ test('a failure while moving files into place rolls back the DB and restores eve
   assert.deepEqual(changesAfter(db, -1, 1000), rowsBefore, 'rows unchanged');
   assert.equal(readFileSync(join(mediaDir, 'keep.txt'), 'utf8'), 'original', 'replaced file restored');
   assert.equal(readFileSync(join(mediaDir, 'drop.txt'), 'utf8'), 'to delete', 'deleted file restored');
-  assert.ok(!existsSync(join(mediaDir, 'new.txt')), 'added file taken out again');
-  // The received files are back under their temporary names, for the caller to remove.
+  assert.ok(!existsSync(join(mediaDir, 'new.txt')), 'file written from memory taken out again');
+  assert.ok(!existsSync(join(mediaDir, 'big.bin')), 'file moved in from a temp file taken out again');
+  // The big file is back under its temporary name, for the caller to remove.
   const temps = readdirSync(mediaDir).filter((n) => n.startsWith('.hearth-tmp-'));
-  assert.equal(temps.length, 2);
+  assert.equal(temps.length, 1);
+  assert.deepEqual(
+    readdirSync(mediaDir)
+      .filter((n) => !n.startsWith('.hearth-tmp-'))
+      .sort(),
+    ['drop.txt', 'keep.txt'],
+  );
+});
+
+test('a file that cannot be written from memory rolls back the files written before it', (t) => {
+  const { mediaDir, db, received } = setup(t);
+  applyUploadedChanges(db, mediaDir, [received('keep.txt', 'original')], 1000);
+  const metaBefore = readMeta(db);
+  // Longer than any file system allows: creating it fails after two files were written.
+  const tooLong = 'x'.repeat(300) + '.txt';
+  const changes: ReceivedChange[] = [received('one.txt', '1'), received('keep.txt', 'replacement'), received(tooLong, 'fails')];
+  assert.throws(() => applyUploadedChanges(db, mediaDir, changes, 2000), /ENAMETOOLONG/);
+  assert.deepEqual(readMeta(db), metaBefore, 'meta unchanged');
+  assert.deepEqual(readdirSync(mediaDir), ['keep.txt'], 'only the file that was there before');
+  assert.equal(readFileSync(join(mediaDir, 'keep.txt'), 'utf8'), 'original');
 });
 
 test('a case collision is found before any file moves', (t) => {
@@ -63,11 +88,7 @@ test('a case collision is found before any file moves', (t) => {
   const change = received('photo.JPG', 'b');
   assert.throws(() => applyUploadedChanges(db, mediaDir, [change], 2000), /differs only in letter case/);
   assert.equal(readMeta(db).lastUsn, 1);
-  assert.ok(change.kind === 'add' && existsSync(change.tempPath), 'nothing moved');
-  assert.deepEqual(
-    readdirSync(mediaDir).filter((n) => !n.startsWith('.hearth-tmp-')),
-    ['Photo.jpg'],
-  );
+  assert.deepEqual(readdirSync(mediaDir), ['Photo.jpg'], 'nothing written');
 });
 
 test('rows and meta are written in the official format: raw 20-byte csum, size, usn, mtime in seconds', (t) => {
