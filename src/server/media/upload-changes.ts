@@ -265,11 +265,15 @@ function moveFilesIntoPlace(
   for (const [fname, file] of entries) {
     if (file === null) continue;
     const path = mediaFilePath(mediaDir, fname);
-    setAside(path);
     if ('data' in file.content) {
-      writeNewFile(path, file.content.data);
+      // Most names are new: try to create the file first, and set an old one aside only if it is there.
+      if (!writeNewFile(path, file.content.data)) {
+        setAside(path);
+        if (!writeNewFile(path, file.content.data)) throw new Error(`uploadChanges: ${fname} reappeared while it was being replaced`);
+      }
       undo.push(() => rmSync(path, { force: true }));
     } else {
+      setAside(path);
       const temp = file.content.tempPath;
       renameSync(temp, path);
       undo.push(() => renameSync(path, temp));
@@ -277,9 +281,18 @@ function moveFilesIntoPlace(
   }
 }
 
-/** Creates `path` (it must not exist) with `data`; a half-written file (disk full) is removed again. */
-function writeNewFile(path: string, data: Buffer): void {
-  const fd = openSync(path, 'wx', 0o644);
+/**
+ * Creates `path` with `data`; false (and nothing written) if something exists there already.
+ * A half-written file (disk full) is removed again before the error is thrown.
+ */
+function writeNewFile(path: string, data: Buffer): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
   try {
     for (let off = 0; off < data.length;) off += writeSync(fd, data, off, data.length - off);
   } catch (err) {
@@ -288,6 +301,7 @@ function writeNewFile(path: string, data: Buffer): void {
     throw err;
   }
   closeSync(fd);
+  return true;
 }
 
 /** The whole method: receive, validate, apply. */
