@@ -239,6 +239,42 @@ describe('normal sync (HTTP level)', () => {
     await ok('abort', {}, 'dev3');
   });
 
+  test("D16: an incoming card wins when the server copy is unchanged since the client's last sync (even if newer) or older; a tie keeps the server's", async () => {
+    const first = await meta();
+    const c = ((await ok('start', { minUsn: 0, lnewer: false }, 'w0')) && (await ok('chunk', {}, 'w0'))) as { cards: unknown[][] };
+    await ok('abort', {}, 'w0');
+    const card = [...c.cards[1]!];
+    const now = Math.floor(Date.now() / 1000);
+    const push = async (skey: string, minUsn: number, mod: number, due: number): Promise<void> => {
+      const row = [...card];
+      row[4] = mod;
+      row[5] = minUsn;
+      row[8] = due;
+      await ok('start', { minUsn, lnewer: true }, skey);
+      await ok('applyChunk', { chunk: { done: true, cards: [row] } }, skey);
+      await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 3, 0, 6, 1, 1] }, skey);
+      await ok('finish', {}, skey);
+    };
+    const serverDue = async (): Promise<unknown> => {
+      await ok('start', { minUsn: 0, lnewer: false }, 'peek-card');
+      const all = (await ok('chunk', {}, 'peek-card')) as { cards: unknown[][] };
+      await ok('abort', {}, 'peek-card');
+      return all.cards.find((x) => x[0] === card[0])![8];
+    };
+    await push('w1', first.usn, now, 101);
+    assert.equal(await serverDue(), 101, 'a new edit is stored');
+    // A device that synced after that edit (its minUsn is past the card's usn) sends an older mod: it wins.
+    const second = await meta();
+    await push('w2', second.usn, now - 500, 202);
+    assert.equal(await serverDue(), 202, "unchanged since the client's last sync: incoming wins even though older");
+    // A device that last synced before w2's edit sends the same mod: a tie keeps the server's row.
+    await push('w3', second.usn - 1, now - 500, 303);
+    assert.equal(await serverDue(), 202, 'same mod: the server keeps its row');
+    // And a newer mod from that device wins.
+    await push('w4', second.usn - 1, now + 10, 404);
+    assert.equal(await serverDue(), 404, 'changed on the server but older: incoming wins');
+  });
+
   /** The server's notetypes/decks/configs as legacy JSON, read through a throwaway session. */
   const serverObjects = async (): Promise<{
     models: Record<string, unknown>[];

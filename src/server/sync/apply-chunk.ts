@@ -54,20 +54,26 @@ export function applyChunk(session: NormalSyncSession, chunk: ClientChunk): null
     db,
     'INSERT OR IGNORE INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  for (const r of chunk.revlog) addRevlog.run(...r);
+  for (const r of chunk.revlog) addRevlog.run(r);
 
   // Incoming wins unless the server's row changed since the client's last sync and is not older (§8.6).
   const incomingWins = (existing: { usn: number; mod: number } | undefined, mod: number): boolean =>
     existing === undefined || existing.usn < clientUsn || existing.mod < mod;
 
-  const cardState = prepared(db, 'SELECT usn, mod FROM cards WHERE id = ?');
+  // Cards need no checks beyond their row, so the merge rule runs inside SQLite: one statement per
+  // card instead of a read and a replace, and an update in place touches only the indexes whose
+  // columns changed (a replace deletes and re-inserts the row in every index).
   const putCard = prepared(
     db,
-    'INSERT OR REPLACE INTO cards (id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    `INSERT INTO cards (id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET nid = excluded.nid, did = excluded.did, ord = excluded.ord, mod = excluded.mod,
+       usn = excluded.usn, type = excluded.type, queue = excluded.queue, due = excluded.due, ivl = excluded.ivl,
+       factor = excluded.factor, reps = excluded.reps, lapses = excluded.lapses, left = excluded.left,
+       odue = excluded.odue, odid = excluded.odid, flags = excluded.flags, data = excluded.data
+     WHERE cards.usn < ? OR cards.mod < excluded.mod`,
   );
-  for (const c of chunk.cards) {
-    if (incomingWins(cardState.get(c[0]) as { usn: number; mod: number } | undefined, c[4])) putCard.run(...c);
-  }
+  for (const c of chunk.cards) putCard.run(c, clientUsn);
 
   const shapes = new Map<number, NotetypeShape | undefined>();
   const notetypeConfig = prepared(db, 'SELECT config FROM notetypes WHERE id = ?', 'pluck');
