@@ -147,7 +147,10 @@ export function createHeadless(deps: HeadlessDeps): Headless {
         throw new StartProblem({ code: 'folder-in-use', detail: `${locked.path} is held by ${who}` });
       }
       lock = locked.lock;
-      server = await createSyncServer({ ...config, base: folder, host, port: settings.port }, { logger: deps.logger, clock, observer });
+      server = await createSyncServer(
+        { ...config, base: folder, host, port: settings.port },
+        { logger: deps.logger, clock, observer, warmUp: true },
+      );
       let address;
       try {
         address = await server.listen();

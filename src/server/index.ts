@@ -15,6 +15,7 @@ import { createLogger } from './logger.ts';
 import { createAuthenticator, loadEnvUsers } from './accounts/authenticator.ts';
 import { openAccountStore } from './accounts/account-store.ts';
 import { UserState } from './sync/user-state.ts';
+import { warmUpSyncCodecs } from './sync/warm-up.ts';
 import { createRequestHandler } from './http/request-handler.ts';
 import { createActivityRecorder } from './activity.ts';
 import type { RequestObserver } from './activity.ts';
@@ -26,6 +27,12 @@ export interface SyncServerDeps {
   readonly logger?: Logger;
   /** Told about each person's requests too (after the server's own activity record, src/server/activity.ts). */
   readonly observer?: RequestObserver;
+  /**
+   * Warm the normal-sync codecs once after listening (sync/warm-up.ts), so the first sync after a
+   * start is not slowed by JIT compilation. On for the server processes the app and the command
+   * line run; off by default for tests, which start hundreds of servers.
+   */
+  readonly warmUp?: boolean;
 }
 
 export interface SyncServer {
@@ -124,6 +131,13 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
           const addr = s.address() as AddressInfo;
           logger.info('listening', { host: addr.address, port: addr.port, base: config.base });
           resolve({ host: addr.address, port: addr.port });
+          if (deps.warmUp) {
+            warmUpSyncCodecs(clock).catch((err: unknown) => {
+              logger.warn('warm-up failed (syncs work, the first one is only slower)', {
+                why: err instanceof Error ? err.message : String(err),
+              });
+            });
+          }
         });
       });
     },

@@ -290,7 +290,7 @@ async function main(): Promise<void> {
           envUsers: [],
           passwordsHashed: false,
         },
-        { logger, observer },
+        { logger, observer, warmUp: true },
       );
       let address;
       try {

@@ -207,7 +207,7 @@ function addStockNotetype(db: Database.Database, nt: StockNotetype, nowMs: numbe
  * schema 11 + `col` row, upgrades 14/15 (+ANALYZE)/17/18, then default deck options, default
  * deck, stock notetypes and `curModel`.
  */
-function buildCollection(db: Database.Database, clock: Clock, tz: TimeZone): void {
+export function buildCollection(db: Database.Database, clock: Clock, tz: TimeZone): void {
   db.exec('BEGIN EXCLUSIVE');
   try {
     const nowMs = clock.nowMs();
