@@ -5,20 +5,24 @@
  */
 import type Database from 'better-sqlite3';
 import { prepared } from '../util/prepared.ts';
-import type { CardRow, NoteRow, RevlogRow } from './rows.ts';
+import type { NoteRow } from './rows.ts';
+import { RawJson } from '../http/respond.ts';
 import type { NormalSyncSession } from './session.ts';
 import { joinTagsForWire } from '../collection/tags.ts';
 
 export const CHUNK_SIZE = 250;
 
-export interface ChunkReply {
-  done: boolean;
-  revlog?: RevlogRow[];
-  cards?: CardRow[];
-  notes?: NoteRow[];
-}
+const CARD_COLUMNS = ['id', 'nid', 'did', 'ord', 'mod', 'usn', 'type', 'queue', 'due', 'ivl', 'factor', 'reps', 'lapses', 'left', 'odue', 'odid', 'flags', 'data'];
+const REVLOG_COLUMNS = ['id', 'cid', 'usn', 'ease', 'ivl', 'lastIvl', 'factor', 'time', 'type'];
 
-export function chunk(session: NormalSyncSession): ChunkReply {
+/**
+ * The reply as JSON text: `{"done": …, "revlog": […], "notes": […], "cards": […]}`, lists only
+ * when not empty. Revlog and card rows are written as JSON by SQLite itself (`json_array`), in
+ * the order their ids were taken: for the few hundred rows of a reply that is several times
+ * faster than reading each row into JavaScript arrays and stringifying them, and a pull is
+ * mostly chunks. Notes go through JavaScript, because their tags are normalised on the way out.
+ */
+export function chunk(session: NormalSyncSession): RawJson {
   const { db } = session;
   if (!session.pending) {
     const ids = (table: string): number[] =>
@@ -39,46 +43,29 @@ export function chunk(session: NormalSyncSession): ChunkReply {
     }
     if (limit === before) break;
   }
-  const reply: ChunkReply = { done: limit > 0 };
-  if (take.revlog.length > 0) {
-    const rows = rowsById(db, 'SELECT id, cid, usn, ease, ivl, lastIvl, factor, time, type FROM revlog', take.revlog);
-    reply.revlog = inOrder(take.revlog, rows) as RevlogRow[];
-  }
+  let json = `{"done":${String(limit > 0)}`;
+  if (take.revlog.length > 0) json += `,"revlog":${rowsJson(db, 'revlog', REVLOG_COLUMNS, take.revlog)}`;
   if (take.notes.length > 0) {
-    const rows = rowsById(db, 'SELECT id, guid, mid, mod, usn, tags, flds FROM notes', take.notes);
-    reply.notes = (inOrder(take.notes, rows) as [number, string, number, number, number, string, string][]).map(
-      // The last four elements are fixed on the wire; the receiver recomputes sfld/csum (§6.3).
-      (r) => [r[0], r[1], r[2], r[3], r[4], joinTagsForWire(r[5]), r[6], '', '', 0, ''] satisfies NoteRow,
-    );
-  }
-  if (take.cards.length > 0) {
-    const rows = rowsById(
+    const rows = prepared(
       db,
-      'SELECT id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data FROM cards',
-      take.cards,
-    );
-    reply.cards = inOrder(take.cards, rows) as CardRow[];
+      'SELECT t.id, t.guid, t.mid, t.mod, t.usn, t.tags, t.flds FROM json_each(?) AS j JOIN notes AS t ON t.id = j.value ORDER BY j.key',
+      'raw',
+    ).all(JSON.stringify(take.notes)) as [number, string, number, number, number, string, string][];
+    // The last four elements are fixed on the wire; the receiver recomputes sfld/csum (§6.3).
+    const notes = rows.map((r) => [r[0], r[1], r[2], r[3], r[4], joinTagsForWire(r[5]), r[6], '', '', 0, ''] satisfies NoteRow);
+    json += `,"notes":${JSON.stringify(notes)}`;
   }
-  return reply;
+  if (take.cards.length > 0) json += `,"cards":${rowsJson(db, 'cards', CARD_COLUMNS, take.cards)}`;
+  return new RawJson(`${json}}`);
 }
 
 /**
- * Reads the rows with these ids in one query (`WHERE id IN (…)`, one prepared statement per
- * list length) instead of one query per row; the first column of each raw row is its id.
+ * The rows with these ids as a JSON array of positional arrays, in the order of `ids`; ids whose
+ * row is gone are skipped. One statement per table, the ids passed as one JSON parameter.
  */
-function rowsById(db: Database.Database, select: string, ids: readonly number[]): Map<number, unknown[]> {
-  const rows = prepared(db, `${select} WHERE id IN (${'?,'.repeat(ids.length - 1)}?)`, 'raw').all(...ids) as unknown[][];
-  const byId = new Map<number, unknown[]>();
-  for (const r of rows) byId.set(r[0] as number, r);
-  return byId;
-}
-
-/** The rows in the order their ids were taken; ids whose row is gone are skipped. */
-function inOrder(ids: readonly number[], rows: Map<number, unknown[]>): unknown[][] {
-  const out: unknown[][] = [];
-  for (const id of ids) {
-    const r = rows.get(id);
-    if (r !== undefined) out.push(r);
-  }
-  return out;
+function rowsJson(db: Database.Database, table: 'revlog' | 'cards', columns: readonly string[], ids: readonly number[]): string {
+  const sql =
+    `SELECT json_group_array(json_array(${columns.map((c) => `t.${c}`).join(', ')}) ORDER BY j.key) ` +
+    `FROM json_each(?) AS j JOIN ${table} AS t ON t.id = j.value`;
+  return prepared(db, sql, 'pluck').get(JSON.stringify(ids)) as string;
 }
