@@ -126,6 +126,47 @@ describe('normal sync (HTTP level)', () => {
     assert.deepEqual(await ok('chunk', {}), { done: true });
   });
 
+  test('chunks built ahead while the client works give the same replies, every row once; a new sync never gets them', async () => {
+    assert.equal((await call('upload', fixture('n400', 400, 200))).text(), 'OK');
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const allChunks = async (skey: string, waitMs: number): Promise<Record<string, unknown[][] | boolean>[]> => {
+      await ok('start', { minUsn: 0, lnewer: false }, skey);
+      const out: Record<string, unknown[][] | boolean>[] = [];
+      for (;;) {
+        const c = (await ok('chunk', {}, skey)) as Record<string, unknown[][] | boolean>;
+        out.push(c);
+        if (c.done === true) break;
+        if (out.length > 20) assert.fail('chunk never says done');
+        // Like a real client applying the chunk: the server builds the next one meanwhile.
+        await pause(waitMs);
+      }
+      await ok('abort', {}, skey);
+      return out;
+    };
+    const eager = await allChunks('eager', 0);
+    const patient = await allChunks('patient', 40);
+    assert.deepEqual(patient, eager);
+    for (const kind of ['revlog', 'notes', 'cards']) {
+      const ids = eager.flatMap((c) => ((c[kind] as unknown[][] | undefined) ?? []).map((r) => r[0]));
+      assert.equal(new Set(ids).size, ids.length, `${kind}: no row twice`);
+      if (kind !== 'revlog') assert.equal(ids.length, 400, `${kind}: every row`);
+    }
+    assert.ok(eager.length >= 4, 'several chunks, so several were built ahead');
+    assert.deepEqual(
+      eager.map((c) => c.done),
+      eager.map((_, i) => i === eager.length - 1),
+      'only the last reply is done',
+    );
+    // A chunk is built ahead after the first reply; a new sync cancels that session and starts afresh.
+    await ok('start', { minUsn: 0, lnewer: false }, 'first');
+    await ok('chunk', {}, 'first');
+    await pause(40);
+    const m = await meta();
+    await ok('start', { minUsn: m.usn + 1, lnewer: false }, 'second');
+    assert.deepEqual(await ok('chunk', {}, 'second'), { done: true }, 'nothing is pending for the new sync');
+    await ok('abort', {}, 'second');
+  });
+
   test('D11: start returns only graves with usn >= minUsn; graves written by applyGraves get the server usn', async () => {
     const before = await meta();
     await ok('start', { minUsn: before.usn, lnewer: false });

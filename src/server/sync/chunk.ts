@@ -12,7 +12,26 @@ import { joinTagsForWire } from '../collection/tags.ts';
 
 export const CHUNK_SIZE = 250;
 
-const CARD_COLUMNS = ['id', 'nid', 'did', 'ord', 'mod', 'usn', 'type', 'queue', 'due', 'ivl', 'factor', 'reps', 'lapses', 'left', 'odue', 'odid', 'flags', 'data'];
+const CARD_COLUMNS = [
+  'id',
+  'nid',
+  'did',
+  'ord',
+  'mod',
+  'usn',
+  'type',
+  'queue',
+  'due',
+  'ivl',
+  'factor',
+  'reps',
+  'lapses',
+  'left',
+  'odue',
+  'odid',
+  'flags',
+  'data',
+];
 const REVLOG_COLUMNS = ['id', 'cid', 'usn', 'ease', 'ivl', 'lastIvl', 'factor', 'time', 'type'];
 
 /**
@@ -23,6 +42,26 @@ const REVLOG_COLUMNS = ['id', 'cid', 'usn', 'ease', 'ivl', 'lastIvl', 'factor', 
  * mostly chunks. Notes go through JavaScript, because their tags are normalised on the way out.
  */
 export function chunk(session: NormalSyncSession): RawJson {
+  const ready = session.nextChunk;
+  session.nextChunk = undefined;
+  const { reply, done } = ready ?? buildChunk(session);
+  session.chunksDone = done;
+  return reply;
+}
+
+/**
+ * Builds the next reply ahead of the client's request: a client applies each chunk to its own
+ * database before it asks for the next, so building (and reading) the next one meanwhile takes
+ * it off the client's wait. Nothing can change the rows in between — the session holds the
+ * transaction and every other step drops the built reply (normal-sync.ts). Call under the
+ * user's lock, with the session still active.
+ */
+export function buildNextChunk(session: NormalSyncSession): void {
+  if (session.nextChunk || session.chunksDone || !session.pending) return;
+  session.nextChunk = buildChunk(session);
+}
+
+function buildChunk(session: NormalSyncSession): { reply: RawJson; done: boolean } {
   const { db } = session;
   if (!session.pending) {
     const ids = (table: string): number[] =>
@@ -43,7 +82,8 @@ export function chunk(session: NormalSyncSession): RawJson {
     }
     if (limit === before) break;
   }
-  let json = `{"done":${String(limit > 0)}`;
+  const done = limit > 0;
+  let json = `{"done":${String(done)}`;
   if (take.revlog.length > 0) json += `,"revlog":${rowsJson(db, 'revlog', REVLOG_COLUMNS, take.revlog)}`;
   if (take.notes.length > 0) {
     const rows = prepared(
@@ -56,7 +96,7 @@ export function chunk(session: NormalSyncSession): RawJson {
     json += `,"notes":${JSON.stringify(notes)}`;
   }
   if (take.cards.length > 0) json += `,"cards":${rowsJson(db, 'cards', CARD_COLUMNS, take.cards)}`;
-  return new RawJson(`${json}}`);
+  return { reply: new RawJson(`${json}}`), done };
 }
 
 /**

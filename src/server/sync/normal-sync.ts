@@ -10,7 +10,7 @@ import { NormalSyncSession } from './session.ts';
 import { parseStartRequest, start } from './start.ts';
 import { applyGraves, parseApplyGravesRequest } from './apply-graves.ts';
 import { applyChanges, parseApplyChangesRequest } from './apply-changes.ts';
-import { chunk } from './chunk.ts';
+import { buildNextChunk, chunk } from './chunk.ts';
 import { applyChunk, parseApplyChunkRequest } from './apply-chunk.ts';
 import { parseSanityRequest, sanityCheck } from './sanity-check.ts';
 import { finish } from './finish.ts';
@@ -85,9 +85,32 @@ export function runStatefulStep(method: StatefulMethod, body: Buffer, ctx: Metho
   if (session.skey !== header.s) throw conflict('another sync is in progress');
   // After a "bad" sanity check the transaction is already rolled back; only abort may follow.
   if (!session.isOpen) throw conflict('this sync was rolled back');
+  // A chunk built ahead is valid only while the client keeps asking for chunks.
+  if (method !== 'chunk') session.nextChunk = undefined;
+  let result: unknown;
   try {
-    return step(session);
+    result = step(session);
   } catch (err) {
     throw stepFailed(err, session, ctx);
   }
+  if (method === 'chunk') scheduleNextChunk(session, ctx);
+  return result;
+}
+
+/** Once this reply is sent (the lock is free), build the next chunk under the lock (chunk.ts). */
+function scheduleNextChunk(session: NormalSyncSession, ctx: MethodContext): void {
+  if (session.chunksDone) return;
+  const { user } = ctx;
+  setImmediate(() => {
+    void user.lock.run(() => {
+      if (user.session !== session || !session.isOpen) return;
+      try {
+        buildNextChunk(session);
+      } catch (err) {
+        // Not the client's request: the same work is tried again, and reported, when it asks.
+        session.nextChunk = undefined;
+        ctx.logger.child('sync').warn('building the next chunk ahead failed', { why: err instanceof Error ? err.message : String(err) });
+      }
+    });
+  });
 }

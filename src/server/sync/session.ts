@@ -6,6 +6,7 @@
  */
 import { prepared } from '../util/prepared.ts';
 import type Database from 'better-sqlite3';
+import type { RawJson } from '../http/respond.ts';
 import type { ActiveSession, UserState } from './user-state.ts';
 
 export interface PendingChunkIds {
@@ -24,6 +25,13 @@ export class NormalSyncSession implements ActiveSession {
   readonly clientIsNewer: boolean;
   /** Ids the server still has to send in `chunk`, snapshotted at the first call. */
   pending: PendingChunkIds | undefined;
+  /**
+   * The next `chunk` reply, built ahead while the client works on the previous one (chunk.ts).
+   * Only valid while nothing else runs in the session; any other step drops it.
+   */
+  nextChunk: { readonly reply: RawJson; readonly done: boolean } | undefined;
+  /** The last `chunk` reply said `done`: there is nothing left to build ahead. */
+  chunksDone = false;
   readonly #user: UserState;
   #open = true;
 
