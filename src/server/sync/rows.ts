@@ -87,7 +87,52 @@ function arrayOf(v: unknown, length: number, what: string): unknown[] {
   return v;
 }
 
+/**
+ * Per column: the range of a plain integer that `parse*` would return unchanged. A row whose
+ * every value is such an integer (what current clients send) is returned as it is, without
+ * building a new array; anything else (floats, out of range, strings, wrong length) takes the
+ * full path below, which truncates or fails exactly as before. A push is thousands of rows.
+ */
+type Ranges = readonly (readonly [number, number] | 'string')[];
+
+function alreadyValid(v: unknown, ranges: Ranges): boolean {
+  if (!Array.isArray(v) || v.length !== ranges.length) return false;
+  for (let i = 0; i < ranges.length; i++) {
+    const range = ranges[i]!;
+    const x: unknown = v[i];
+    if (range === 'string') {
+      if (typeof x !== 'string') return false;
+    } else if (typeof x !== 'number' || !Number.isInteger(x) || x < range[0] || x > range[1]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const REVLOG_RANGES: Ranges = [I64, I64, I32, [0, 255], I32, I32, U32, U32, [0, 255]];
+const CARD_RANGES: Ranges = [
+  I64,
+  I64,
+  I64,
+  [0, 65535],
+  I64,
+  I32,
+  [0, 3],
+  [-3, 4],
+  I32,
+  U32,
+  [0, 65535],
+  U32,
+  U32,
+  U32,
+  I32,
+  I64,
+  [0, 255],
+  'string',
+];
+
 export function parseRevlogRow(v: unknown): RevlogRow {
+  if (alreadyValid(v, REVLOG_RANGES)) return v as RevlogRow;
   const r = arrayOf(v, 9, 'revlog row');
   // A negative factor is clamped to 0 by the reference (u32 parsed from a number).
   const factor = Math.max(0, int(r[6], 'revlog factor', [-(2 ** 31), U32[1]], true));
@@ -106,6 +151,7 @@ export function parseRevlogRow(v: unknown): RevlogRow {
 }
 
 export function parseCardRow(v: unknown): CardRow {
+  if (alreadyValid(v, CARD_RANGES)) return v as CardRow;
   const r = arrayOf(v, 18, 'card row');
   return [
     int(r[0], 'card id', I64),
