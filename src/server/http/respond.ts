@@ -10,10 +10,17 @@ import { pipeline } from 'node:stream/promises';
 import { createZstdCompress, zstdCompressSync } from 'node:zlib';
 import type { SyncHttpError } from '../errors.ts';
 
-/** Sends a whole in-memory body as one zstd frame. */
+/**
+ * Sends a whole in-memory body as one zstd frame (level 3, like the reference). The output buffer
+ * is sized for the whole frame and the size is pledged: with the default 16 KiB output chunks a
+ * 2.5 MiB media zip took ~160 native calls and a concatenation, twice the time (and garbage).
+ */
 export function sendZstd(res: ServerResponse, body: Buffer | string): void {
   const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  const compressed = zstdCompressSync(raw);
+  const compressed = zstdCompressSync(raw, {
+    chunkSize: Math.max(1024, raw.length + (raw.length >> 7) + 1024),
+    pledgedSrcSize: raw.length,
+  });
   res.writeHead(200, {
     'anki-original-size': String(raw.length),
     'content-length': String(compressed.length),

@@ -9,11 +9,28 @@
  * big files (zip.ts). Layout: APPNOTE.TXT 6.3.10 §4.3 (local header, data, central directory,
  * end of central directory); no ZIP64, so the caller keeps the zip far below 4 GiB.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 
-export interface StoredEntry {
-  readonly name: string;
-  readonly data: Buffer;
+/** An entry's bytes: in memory, or a file of known size read straight into the zip (no copy, no garbage). */
+export type StoredEntry =
+  { readonly name: string; readonly data: Buffer } | { readonly name: string; readonly path: string; readonly size: number };
+
+const sizeOf = (e: StoredEntry): number => ('data' in e ? e.data.length : e.size);
+
+/** Reads exactly `size` bytes of `path` into `out` at `at`; a file that changed size since it was measured is an error. */
+function readInto(path: string, size: number, out: Buffer, at: number): void {
+  const fd = openSync(path, 'r');
+  try {
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, out, at + got, size - got, got);
+      if (n === 0) throw new Error(`${path} is shorter than it was a moment ago`);
+      got += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Most bytes a zip from this writer may hold (no ZIP64 records are written). */
@@ -43,7 +60,7 @@ export function storedZip(entries: readonly StoredEntry[], mtime: Date): Buffer 
   let localSize = 0;
   let centralSize = 0;
   entries.forEach((e, i) => {
-    localSize += LOCAL_HEADER + names[i]!.length + e.data.length;
+    localSize += LOCAL_HEADER + names[i]!.length + sizeOf(e);
     centralSize += CENTRAL_HEADER + names[i]!.length;
   });
   const total = localSize + centralSize + END_OF_CENTRAL_DIRECTORY;
@@ -53,9 +70,14 @@ export function storedZip(entries: readonly StoredEntry[], mtime: Date): Buffer 
   const offsets: number[] = [];
   const crcs: number[] = [];
   let at = 0;
+  const sizes = entries.map(sizeOf);
   entries.forEach((e, i) => {
     const name = names[i]!;
-    const crc = crc32(e.data) >>> 0;
+    const size = sizes[i]!;
+    const dataAt = at + LOCAL_HEADER + name.length;
+    if ('data' in e) e.data.copy(out, dataAt);
+    else readInto(e.path, size, out, dataAt);
+    const crc = crc32(out.subarray(dataAt, dataAt + size)) >>> 0;
     offsets.push(at);
     crcs.push(crc);
     out.writeUInt32LE(0x04034b50, at);
@@ -65,17 +87,17 @@ export function storedZip(entries: readonly StoredEntry[], mtime: Date): Buffer 
     out.writeUInt16LE(time, at + 10);
     out.writeUInt16LE(date, at + 12);
     out.writeUInt32LE(crc, at + 14);
-    out.writeUInt32LE(e.data.length, at + 18);
-    out.writeUInt32LE(e.data.length, at + 22);
+    out.writeUInt32LE(size, at + 18);
+    out.writeUInt32LE(size, at + 22);
     out.writeUInt16LE(name.length, at + 26);
     out.writeUInt16LE(0, at + 28); // no extra field
     name.copy(out, at + LOCAL_HEADER);
-    e.data.copy(out, at + LOCAL_HEADER + name.length);
-    at += LOCAL_HEADER + name.length + e.data.length;
+    at = dataAt + size;
   });
   const centralStart = at;
-  entries.forEach((e, i) => {
+  entries.forEach((_e, i) => {
     const name = names[i]!;
+    const size = sizes[i]!;
     out.writeUInt32LE(0x02014b50, at);
     out.writeUInt16LE(VERSION_NEEDED, at + 4); // made by: MS-DOS, 1.0
     out.writeUInt16LE(VERSION_NEEDED, at + 6);
@@ -84,8 +106,8 @@ export function storedZip(entries: readonly StoredEntry[], mtime: Date): Buffer 
     out.writeUInt16LE(time, at + 12);
     out.writeUInt16LE(date, at + 14);
     out.writeUInt32LE(crcs[i]!, at + 16);
-    out.writeUInt32LE(e.data.length, at + 20);
-    out.writeUInt32LE(e.data.length, at + 24);
+    out.writeUInt32LE(size, at + 20);
+    out.writeUInt32LE(size, at + 24);
     out.writeUInt16LE(name.length, at + 28);
     out.writeUInt16LE(0, at + 30); // extra field
     out.writeUInt16LE(0, at + 32); // comment

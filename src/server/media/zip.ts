@@ -4,7 +4,7 @@
  * Files are streamed between disk and zip, never held in memory as a batch.
  */
 import { createHash, hash } from 'node:crypto';
-import { createReadStream, createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
@@ -13,6 +13,7 @@ import yazl from 'yazl';
 import { SyncHttpError, badRequest, internal } from '../errors.ts';
 import { uploadFilenameProblem } from './filenames.ts';
 import { storedZip } from './stored-zip.ts';
+import type { StoredEntry } from './stored-zip.ts';
 import { MAX_FILE_BYTES, MAX_UPLOAD_META_BYTES, parseUploadMeta } from './protocol.ts';
 
 /** Entries up to this size are kept in memory until they are written in place; larger ones stream to a temp file. */
@@ -219,7 +220,7 @@ export async function downloadZip(files: readonly DownloadFile[], mtime: Date): 
   files.forEach((file, i) => (names[String(i)] = file.fname));
   const meta = Buffer.from(JSON.stringify(names), 'utf8');
   if (files.every((f) => f.size <= SMALL_FILE_BYTES)) {
-    const entries = files.map((file, i) => ({ name: String(i), data: readFileSync(file.path) }));
+    const entries: StoredEntry[] = files.map((file, i) => ({ name: String(i), path: file.path, size: file.size }));
     entries.push({ name: '_meta', data: meta });
     return { data: storedZip(entries, mtime) };
   }

@@ -2,6 +2,9 @@
 // reader (yauzl) reads back exactly: names, bytes, CRC-32, STORED, the modification time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
@@ -43,6 +46,25 @@ test('entries come back in order with their bytes, CRC-32 and STORED method', as
   });
   // DOS times have 2-second resolution, in local time.
   assert.equal(back[0]!.mtime.getTime(), new Date(2026, 10, 21, 13, 45, 30).getTime());
+});
+
+test('an entry given as a file is read straight into the zip; a file shorter than its size is an error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-stored-zip-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const data = bytes(100_000, 7);
+  writeFileSync(join(dir, 'a.bin'), data);
+  const back = await readBack(
+    storedZip(
+      [
+        { name: '0', path: join(dir, 'a.bin'), size: data.length },
+        { name: '_meta', data: Buffer.from('{"0":"a.bin"}') },
+      ],
+      new Date(),
+    ),
+  );
+  assert.ok(back[0]!.data.equals(data));
+  assert.equal(back[0]!.crc, crc32(data) >>> 0);
+  assert.throws(() => storedZip([{ name: '0', path: join(dir, 'a.bin'), size: data.length + 1 }], new Date()), /shorter/);
 });
 
 test('a non-ASCII entry name is flagged UTF-8 and read back intact; an empty zip is valid', async () => {
