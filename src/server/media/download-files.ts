@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { badRequest, conflict } from '../errors.ts';
-import { sendZstd } from '../http/respond.ts';
+import { ZSTD_MEDIA_LEVEL, sendZstd } from '../http/respond.ts';
 import { sendZstdStream } from '../http/zstd-stream.ts';
 import type { MethodContext } from '../sync/context.ts';
 import { mediaFilePath, pathSafetyProblem } from './filenames.ts';
@@ -67,6 +67,6 @@ export async function downloadFiles(body: Buffer, ctx: MethodContext, res: Serve
     toSend.push({ fname: entry.fname, path, size: st.size });
   }
   const zip = await downloadZip(toSend, new Date(ctx.clock.nowMs()));
-  if ('data' in zip) sendZstd(res, zip.data);
+  if ('data' in zip) sendZstd(res, zip.data, ZSTD_MEDIA_LEVEL);
   else await sendZstdStream(res, zip.stream, zip.size);
 }
