@@ -56,23 +56,55 @@ const SYNC_DECODE_MAX_COMPRESSED = 1024 * 1024;
  * Reads the compressed body until it ends or passes `inMemoryMax` wire bytes. `rest` is set when
  * it did not end: the chunks read so far followed by the remainder of the request.
  */
-async function gather(
+function gather(
   source: Readable,
   maxCompressed: number,
   inMemoryMax: number,
 ): Promise<{ readonly compressed: Buffer; readonly rest?: undefined } | { readonly rest: Readable }> {
-  const compressed: Buffer[] = [];
-  let size = 0;
-  // A manual iterator: leaving a for-await loop early would destroy the request stream.
-  const chunks = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-    const chunk = next.value;
-    size += chunk.length;
-    if (size > maxCompressed) throw new BodyTooLargeError('compressed', maxCompressed);
-    compressed.push(chunk);
-    if (size > inMemoryMax) return { rest: Readable.from(concatThen(compressed, chunks)) };
-  }
-  return { compressed: Buffer.concat(compressed) };
+  // Plain events rather than an async iterator: most bodies are one or two chunks, and the
+  // iterator's promises and end-of-stream bookkeeping cost more than reading them (every request).
+  return new Promise((resolve, reject) => {
+    const compressed: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('error', onError);
+      source.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxCompressed) {
+        stop();
+        source.pause();
+        reject(new BodyTooLargeError('compressed', maxCompressed));
+        return;
+      }
+      compressed.push(chunk);
+      if (size > inMemoryMax) {
+        // The rest is read later by whoever consumes `rest`; nothing is lost while paused.
+        stop();
+        source.pause();
+        resolve({ rest: Readable.from(concatThen(compressed, source)) });
+      }
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve({ compressed: compressed.length === 1 ? compressed[0]! : Buffer.concat(compressed) });
+    };
+    const onError = (err: Error): void => {
+      stop();
+      reject(err);
+    };
+    const onClose = (): void => {
+      stop();
+      reject(Object.assign(new Error('request closed before its end'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    source.on('data', onData);
+    source.once('end', onEnd);
+    source.once('error', onError);
+    source.once('close', onClose);
+  });
 }
 
 /** One-call decode; `undefined` when the output would pass `max` bytes. */
@@ -134,9 +166,9 @@ export async function readZstdBodyInMemoryOrFile(
 }
 
 /** The chunks already read, then the rest of the source. */
-async function* concatThen(first: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+async function* concatThen(first: Buffer[], rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   yield* first;
-  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+  yield* rest;
 }
 
 async function decodeStreaming(source: Readable, limits: BodyLimits): Promise<Buffer> {
