@@ -9,6 +9,7 @@ import type { Reply } from '../helpers/sync-client.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 import { basicNotetypeId, makeUploadableCollection } from '../helpers/collections.ts';
+import { checkpointAndClose, openCollection } from '../../src/server/collection/open.ts';
 
 const EMPTY_CHANGES = { changes: { models: [], decks: [[], []], tags: [] } };
 const EMPTY_GRAVES = { chunk: { cards: [], decks: [], notes: [] } };
@@ -226,6 +227,50 @@ describe('normal sync (HTTP level)', () => {
     await ok('applyChunk', { chunk: { done: true, revlog: [[1_700_000_000_001, 1, -1, 3, 1, 0, 2500, 1000, 1]] } });
     const r = (await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 4, 0, 6, 1, 1] })) as { status: string };
     assert.equal(r.status, 'bad');
+  });
+
+  test('revlog and card writes left for after the applyChunk reply: a failure fails the next step, rolls back, and changes nothing', async () => {
+    // A collection whose revlog refuses one row, standing in for a disk that fails mid-sync.
+    const path = join(work, 'trap.anki2');
+    rmSync(path, { force: true });
+    makeUploadableCollection(path, 5, Date.now() - 3_600_000);
+    const db = openCollection(path);
+    db.exec("CREATE TRIGGER trap BEFORE INSERT ON revlog WHEN NEW.ease = 4 BEGIN SELECT RAISE(ABORT, 'the disk failed'); END");
+    checkpointAndClose(db);
+    assert.equal((await call('upload', readFileSync(path))).text(), 'OK');
+    const before = await meta();
+    const hash = fileHash();
+    await ok('start', { minUsn: before.usn, lnewer: true });
+    const good = [1_700_000_000_010, 1, before.usn, 3, 1, 0, 2500, 1000, 1];
+    const bad = [1_700_000_000_011, 1, before.usn, 4, 1, 0, 2500, 1000, 1];
+    await ok('applyChunk', { chunk: { done: false, revlog: [good] } });
+    // The reply comes before the rows are written; the failure shows on the next step.
+    assert.equal((await call('applyChunk', { chunk: { done: true, revlog: [bad] } })).status, 200);
+    assert.equal((await call('sanityCheck2', { client: [[0, 0, 0], 5, 5, 2, 0, 6, 1, 1] })).status, 400);
+    assert.equal((await call('finish', {})).status, 409, 'the session is gone');
+    assert.equal(fileHash(), hash, 'nothing of the sync was written');
+    const after = await meta();
+    assert.deepEqual([after.mod, after.usn, after.scm], [before.mod, before.usn, before.scm]);
+  });
+
+  test('revlog and card rows sent in applyChunk are in the collection when the sync finishes', async () => {
+    const before = await meta();
+    await ok('start', { minUsn: 0, lnewer: false }, 'peek');
+    const c = (await ok('chunk', {}, 'peek')) as { cards: unknown[][] };
+    await ok('abort', {}, 'peek');
+    await ok('start', { minUsn: before.usn, lnewer: true });
+    const card = [...c.cards[0]!];
+    card[4] = Math.floor(Date.now() / 1000);
+    card[8] = 4242;
+    await ok('applyChunk', { chunk: { done: false, revlog: [[1_700_000_000_020, card[0], before.usn, 3, 1, 0, 2500, 1000, 1]] } });
+    await ok('applyChunk', { chunk: { done: true, cards: [card] } });
+    await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 4, 0, 6, 1, 1] });
+    await ok('finish', {});
+    await ok('start', { minUsn: 0, lnewer: false }, 'check');
+    const all = (await ok('chunk', {}, 'check')) as { cards: unknown[][]; revlog: unknown[][] };
+    await ok('abort', {}, 'check');
+    assert.equal(all.cards.find((x) => x[0] === card[0])![8], 4242);
+    assert.ok(all.revlog.some((r) => r[0] === 1_700_000_000_020));
   });
 
   const failingChunks: Array<[string, unknown]> = [

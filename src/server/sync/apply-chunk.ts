@@ -47,22 +47,33 @@ interface NotetypeShape {
   readonly sortIdx: number;
 }
 
+/**
+ * Applies a chunk in two parts. Notes first and now: they are checked against their notetype, and
+ * a bad one must fail this very request (400, the sync rolled back). Revlog and card rows need no
+ * check beyond their row shape (done while parsing), so their writes are left to the session
+ * (`defer`): they run right after the reply has gone out — while the client prepares its next
+ * chunk — and before anything else of this sync (normal-sync.ts). If they fail (a disk error), the
+ * next step of the sync fails and everything is rolled back, as if this request had failed.
+ */
 export function applyChunk(session: NormalSyncSession, chunk: ClientChunk): null {
+  applyNotes(session, chunk.notes);
+  if (chunk.revlog.length > 0 || chunk.cards.length > 0) session.defer(() => applyRevlogAndCards(session, chunk.revlog, chunk.cards));
+  return null;
+}
+
+function applyRevlogAndCards(session: NormalSyncSession, revlog: readonly RevlogRow[], cards: readonly CardRow[]): void {
   const { db, clientUsn } = session;
 
   const addRevlog = prepared(
     db,
     'INSERT OR IGNORE INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  for (const r of chunk.revlog) addRevlog.run(r);
-
-  // Incoming wins unless the server's row changed since the client's last sync and is not older (§8.6).
-  const incomingWins = (existing: { usn: number; mod: number } | undefined, mod: number): boolean =>
-    existing === undefined || existing.usn < clientUsn || existing.mod < mod;
+  for (const r of revlog) addRevlog.run(r);
 
   // Cards need no checks beyond their row, so the merge rule runs inside SQLite: one statement per
   // card instead of a read and a replace, and an update in place touches only the indexes whose
-  // columns changed (a replace deletes and re-inserts the row in every index).
+  // columns changed (a replace deletes and re-inserts the row in every index). Incoming wins unless
+  // the server's row changed since the client's last sync and is not older (§8.6).
   const putCard = prepared(
     db,
     `INSERT INTO cards (id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data)
@@ -73,7 +84,15 @@ export function applyChunk(session: NormalSyncSession, chunk: ClientChunk): null
        odue = excluded.odue, odid = excluded.odid, flags = excluded.flags, data = excluded.data
      WHERE cards.usn < ? OR cards.mod < excluded.mod`,
   );
-  for (const c of chunk.cards) putCard.run(c, clientUsn);
+  for (const c of cards) putCard.run(c, clientUsn);
+}
+
+function applyNotes(session: NormalSyncSession, notes: readonly NoteRow[]): void {
+  if (notes.length === 0) return;
+  const { db, clientUsn } = session;
+  // Incoming wins unless the server's row changed since the client's last sync and is not older (§8.6).
+  const incomingWins = (existing: { usn: number; mod: number } | undefined, mod: number): boolean =>
+    existing === undefined || existing.usn < clientUsn || existing.mod < mod;
 
   const shapes = new Map<number, NotetypeShape | undefined>();
   const notetypeConfig = prepared(db, 'SELECT config FROM notetypes WHERE id = ?', 'pluck');
@@ -95,7 +114,7 @@ export function applyChunk(session: NormalSyncSession, chunk: ClientChunk): null
     db,
     'INSERT OR REPLACE INTO notes (id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)',
   );
-  for (const n of chunk.notes) {
+  for (const n of notes) {
     if (!incomingWins(noteState.get(n[0]) as { usn: number; mod: number } | undefined, n[3])) continue;
     const shape = shapeOf(n[2]);
     if (!shape) throw badRequest(`note ${n[0]} uses notetype ${n[2]}, which does not exist`);
@@ -116,5 +135,4 @@ export function applyChunk(session: NormalSyncSession, chunk: ClientChunk): null
       '',
     );
   }
-  return null;
 }

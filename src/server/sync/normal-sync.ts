@@ -89,12 +89,37 @@ export function runStatefulStep(method: StatefulMethod, body: Buffer, ctx: Metho
   if (method !== 'chunk') session.nextChunk = undefined;
   let result: unknown;
   try {
+    // Writes an earlier applyChunk left for after its reply come first (apply-chunk.ts).
+    session.runDeferred();
     result = step(session);
   } catch (err) {
     throw stepFailed(err, session, ctx);
   }
   if (method === 'chunk') scheduleNextChunk(session, ctx);
+  if (method === 'applyChunk') scheduleDeferredWrites(session, ctx);
   return result;
+}
+
+/**
+ * Once the applyChunk reply is sent (the lock is free), run the writes it left, under the lock,
+ * while the client prepares its next chunk. A failure is kept by the session and fails the
+ * sync's next step (and with it the whole sync).
+ */
+function scheduleDeferredWrites(session: NormalSyncSession, ctx: MethodContext): void {
+  const { user } = ctx;
+  setImmediate(() => {
+    void user.lock.run(() => {
+      if (user.session !== session || !session.isOpen) return;
+      try {
+        session.runDeferred();
+      } catch (err) {
+        ctx.logger.child('sync').warn('writing a received chunk failed; the sync will be rolled back', {
+          user: user.username,
+          why: err instanceof Error ? err.message : String(err),
+        });
+      }
+    });
+  });
 }
 
 /** Once this reply is sent (the lock is free), build the next chunk under the lock (chunk.ts). */
@@ -105,6 +130,7 @@ function scheduleNextChunk(session: NormalSyncSession, ctx: MethodContext): void
     void user.lock.run(() => {
       if (user.session !== session || !session.isOpen) return;
       try {
+        session.runDeferred();
         buildNextChunk(session);
       } catch (err) {
         // Not the client's request: the same work is tried again, and reported, when it asks.

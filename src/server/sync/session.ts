@@ -34,6 +34,10 @@ export class NormalSyncSession implements ActiveSession {
   chunksDone = false;
   readonly #user: UserState;
   #open = true;
+  /** Writes a step left to run after its reply (apply-chunk.ts); at most one is pending. */
+  #deferred: (() => void) | undefined;
+  /** Why deferred writes failed: every later step of this sync fails with it. */
+  #failure: unknown;
 
   private constructor(user: UserState, skey: string, serverUsn: number, clientUsn: number, clientIsNewer: boolean) {
     this.#user = user;
@@ -54,12 +58,34 @@ export class NormalSyncSession implements ActiveSession {
     return session;
   }
 
+  /** Leaves `job` (writes that need no more checks) to run before anything else of this sync. */
+  defer(job: () => void): void {
+    this.runDeferred();
+    this.#deferred = job;
+    this.nextChunk = undefined;
+  }
+
+  /** Runs the pending writes now; once they have failed, throws that failure on every call. */
+  runDeferred(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+    const job = this.#deferred;
+    if (!job) return;
+    this.#deferred = undefined;
+    try {
+      job();
+    } catch (err) {
+      this.#failure = err;
+      throw err;
+    }
+  }
+
   get db(): Database.Database {
     return this.#user.collection();
   }
 
   /** Rolls back, closes the collection (as the reference does) and forgets the session. */
   abort(): void {
+    this.#deferred = undefined;
     if (this.#user.session === this) this.#user.session = undefined;
     if (!this.#open) return;
     this.#open = false;
@@ -73,6 +99,7 @@ export class NormalSyncSession implements ActiveSession {
 
   /** Rolls back at once but stays the active session until the client's abort (sanity check "bad", §5.8). */
   rollBackKeepingSession(): void {
+    this.#deferred = undefined;
     if (!this.#open) return;
     this.#open = false;
     try {
@@ -89,6 +116,7 @@ export class NormalSyncSession implements ActiveSession {
 
   /** Commits the sync (finish). */
   commit(): void {
+    this.runDeferred();
     this.#open = false;
     if (this.#user.session === this) this.#user.session = undefined;
     this.#user.collection().exec('COMMIT');
