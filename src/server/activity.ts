@@ -13,12 +13,12 @@
  * ago, since a sync is several requests), so the app can refuse to remove that person or to
  * move the data folder mid-sync.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
-import { replaceFileAtomically } from './util/atomic-file.ts';
+import { writeFileAtomicallyAsync } from './util/atomic-file.ts';
 
 /** A sync is several requests; this long after the last one ends, the person's sync counts as finished. */
 export const SYNC_QUIET_MS = 5_000;
@@ -107,8 +107,8 @@ export interface ActivityRecorder extends RequestObserver {
   /** People with a request in flight, or whose last request ended less than SYNC_QUIET_MS ago. */
   syncingUsers(): string[];
   records(): ActivityRecords;
-  /** Writes pending records now. */
-  flush(): void;
+  /** Writes pending records now (after a write in progress). */
+  flush(): Promise<void>;
 }
 
 export function createActivityRecorder(deps: ActivityRecorderDeps): ActivityRecorder {
@@ -120,20 +120,28 @@ export function createActivityRecorder(deps: ActivityRecorderDeps): ActivityReco
   let dirty = false;
   let timer: NodeJS.Timeout | undefined;
 
-  const write = (): void => {
+  let writing: Promise<void> | undefined;
+
+  /** Saves the records on the thread pool; one write at a time, the latest records win. */
+  const write = (): Promise<void> => {
     clearTimeout(timer);
     timer = undefined;
-    if (!dirty) return;
+    if (writing) return writing.then(write);
+    if (!dirty) return Promise.resolve();
     dirty = false;
-    try {
-      mkdirSync(join(deps.base, '.hearth'), { recursive: true });
-      const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ version: 1, users: records } satisfies ActivityFile, null, 2) + '\n');
-      replaceFileAtomically(tmp, path);
-    } catch (err) {
-      // Only a record of who synced: the sync itself succeeded, so this is logged, not thrown.
-      log.warn('cannot save activity.json', { why: err instanceof Error ? err.message : String(err) });
-    }
+    const text = JSON.stringify({ version: 1, users: records } satisfies ActivityFile, null, 2) + '\n';
+    writing = (async () => {
+      try {
+        await mkdir(join(deps.base, '.hearth'), { recursive: true });
+        await writeFileAtomicallyAsync(path, text);
+      } catch (err) {
+        // Only a record of who synced: the sync itself succeeded, so this is logged, not thrown.
+        log.warn('cannot save activity.json', { why: err instanceof Error ? err.message : String(err) });
+      } finally {
+        writing = undefined;
+      }
+    })();
+    return writing;
   };
 
   return {
@@ -154,7 +162,7 @@ export function createActivityRecorder(deps: ActivityRecorderDeps): ActivityReco
       };
       dirty = true;
       if (!timer) {
-        timer = setTimeout(write, deps.writeDelayMs ?? ACTIVITY_WRITE_DELAY_MS);
+        timer = setTimeout(() => void write(), deps.writeDelayMs ?? ACTIVITY_WRITE_DELAY_MS);
         timer.unref();
       }
     },

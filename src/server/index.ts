@@ -154,7 +154,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         await state.lock.run(() => state.close());
       }
       users.clear();
-      activity.flush();
+      await activity.flush();
     },
   };
 }

@@ -58,7 +58,8 @@ describe('activity record', () => {
     rec.authenticated('alice');
     rec.finished(outcome({ kind: 'media', method: 'begin', client: '25.09.2,dev,android' }));
     assert.equal(readActivity(base).alice, undefined, 'throttled: not written at once');
-    await new Promise((r) => setTimeout(r, 60));
+    // Written on the thread pool after the 20 ms throttle: wait for it (bounded).
+    for (let waited = 0; readActivity(base).alice === undefined && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     const saved = readActivity(base);
     assert.deepEqual(saved.alice, { lastSyncAt: '2026-03-01T10:00:01.000Z', client: '25.09.2,dev,android' });
     assert.deepEqual(saved.bob, { lastSyncAt: '2025-01-01T00:00:00.000Z', client: 'x' });

@@ -1,5 +1,7 @@
 /** Durable file replacement: fsync the new file, rename it over the old one, fsync the folder. */
 import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 
 export function fsyncPath(path: string): void {
@@ -21,4 +23,34 @@ export function replaceFileAtomically(tempPath: string, finalPath: string): void
   fsyncPath(tempPath);
   renameSync(tempPath, finalPath);
   fsyncDir(dirname(finalPath));
+}
+
+/**
+ * The same durable replacement with `text` as the new contents, done on the thread pool, for
+ * bookkeeping written while syncs run: two fsyncs on the main thread stalled whatever request was
+ * in flight by milliseconds (tens of them on a busy disk).
+ */
+export async function writeFileAtomicallyAsync(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const file = await open(tmp, 'w');
+    try {
+      await file.writeFile(text);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  if (process.platform !== 'win32') {
+    const dir = await open(dirname(path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
 }
