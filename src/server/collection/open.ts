@@ -33,6 +33,9 @@ export interface OpenCollectionOptions {
  * - legacy_file_format off (this SQLite build omits the deprecated pragma, so it is a
  *   no-op here, kept to mirror the reference);
  * - journal_mode wal: persistent in the file header; clients expect it;
+ * - synchronous full: SQLite's default, which the reference keeps; the SQLite inside
+ *   better-sqlite3 is built to default to NORMAL in WAL mode, where a power cut can undo the last
+ *   commits — a sync the client was told had finished would be lost on the server;
  * - the `unicase` collation, without which the name indexes cannot be read or checked (§2).
  */
 export function openCollection(path: string, opts: OpenCollectionOptions = {}): Database.Database {
@@ -54,6 +57,7 @@ export function openCollection(path: string, opts: OpenCollectionOptions = {}): 
       if (mode !== 'wal') {
         throw new Error(`could not switch ${path} to WAL journal mode (got ${String(mode)})`);
       }
+      db.pragma('synchronous = full');
     }
     loadUnicase(db);
   } catch (err) {

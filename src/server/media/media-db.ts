@@ -30,6 +30,8 @@ export function openMediaDb(path: string): Database.Database {
   try {
     db.pragma('locking_mode = exclusive');
     db.pragma('journal_mode = wal');
+    // Every commit reaches the disk before a reply says it happened (see collection/open.ts).
+    db.pragma('synchronous = full');
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version === 0) {
       db.transaction(() => {

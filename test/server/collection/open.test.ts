@@ -17,6 +17,8 @@ test('openCollection applies the reference pragmas and registers unicase', (t) =
   assert.equal(db.pragma('page_size', { simple: true }), 4096);
   assert.equal(db.pragma('cache_size', { simple: true }), -40960);
   assert.equal(db.pragma('busy_timeout', { simple: true }), 0);
+  // FULL (2): a commit is on disk before the server answers; better-sqlite3's build defaults to NORMAL in WAL mode.
+  assert.equal(db.pragma('synchronous', { simple: true }), 2);
   // unicase: full case folding, not ASCII-only NOCASE (tests-to-port C8).
   const eq = db.prepare('SELECT ? = ? COLLATE unicase AS eq').pluck();
   assert.equal(eq.get('Maße', 'MASSE'), 1);

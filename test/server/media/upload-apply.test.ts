@@ -104,6 +104,7 @@ test('rows and meta are written in the official format: raw 20-byte csum, size, 
   ]);
   assert.deepEqual(db.prepare('SELECT * FROM meta').all(), [{ last_usn: 3, total_bytes: 2, total_nonempty_files: 1 }]);
   assert.equal(db.pragma('user_version', { simple: true }), 4);
+  assert.equal(db.pragma('synchronous', { simple: true }), 2, 'FULL: a commit is on disk before the reply');
   const columns = db.prepare('SELECT name, type, "notnull", pk FROM pragma_table_info(\'media\')').all();
   assert.deepEqual(columns, [
     { name: 'fname', type: 'TEXT', notnull: 1, pk: 1 },
