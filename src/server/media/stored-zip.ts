@@ -128,3 +128,72 @@ export function storedZip(entries: readonly StoredEntry[], mtime: Date): Buffer 
   out.writeUInt16LE(0, at + 20); // comment
   return out;
 }
+
+/** An entry found by `readStoredZipDirectory`: its bytes are `zip[dataStart, dataStart + size)`. */
+export interface StoredZipEntry {
+  readonly name: string;
+  readonly size: number;
+  readonly crc32: number;
+  readonly dataStart: number;
+}
+
+const EOCD_SIGNATURE = 0x06054b50;
+const CENTRAL_SIGNATURE = 0x02014b50;
+const LOCAL_SIGNATURE = 0x04034b50;
+/** Flag bits this reader accepts: 11 (UTF-8 names). Encryption (0), data descriptors (3) and the rest are declined. */
+const ACCEPTED_FLAGS = UTF8_NAME;
+const SIMPLE_ENTRY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * Reads the directory of a zip in memory when it is the plain kind the Anki client uploads: one
+ * disk, no ZIP64, every entry STORED, unencrypted, without data descriptors, with a short plain name,
+ * its local header where the directory says and its data inside the zip before the directory.
+ * Returns `undefined` for anything else — including every malformed zip — and the caller then
+ * reads the zip with yauzl, which explains what is wrong. This reader only ever accepts zips whose
+ * every byte range it has checked; it exists because yauzl takes an event-loop turn (and a stream)
+ * per read even from memory, ~1 ms of a 25-file upload request.
+ */
+export function readStoredZipDirectory(zip: Buffer): StoredZipEntry[] | undefined {
+  if (zip.length < END_OF_CENTRAL_DIRECTORY) return undefined;
+  // A zip comment would move the end record; the client writes none, so look only at the very end.
+  const eocd = zip.length - END_OF_CENTRAL_DIRECTORY;
+  if (zip.readUInt32LE(eocd) !== EOCD_SIGNATURE || zip.readUInt16LE(eocd + 20) !== 0) return undefined;
+  if (zip.readUInt16LE(eocd + 4) !== 0 || zip.readUInt16LE(eocd + 6) !== 0) return undefined;
+  const count = zip.readUInt16LE(eocd + 10);
+  if (zip.readUInt16LE(eocd + 8) !== count || count === 0xffff) return undefined;
+  const centralSize = zip.readUInt32LE(eocd + 12);
+  const centralStart = zip.readUInt32LE(eocd + 16);
+  if (centralStart + centralSize !== eocd) return undefined;
+
+  const entries: StoredZipEntry[] = [];
+  let at = centralStart;
+  for (let i = 0; i < count; i++) {
+    if (at + CENTRAL_HEADER > eocd || zip.readUInt32LE(at) !== CENTRAL_SIGNATURE) return undefined;
+    const flags = zip.readUInt16LE(at + 8);
+    const method = zip.readUInt16LE(at + 10);
+    const crc = zip.readUInt32LE(at + 16);
+    const compressed = zip.readUInt32LE(at + 20);
+    const size = zip.readUInt32LE(at + 24);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    const localStart = zip.readUInt32LE(at + 42);
+    const next = at + CENTRAL_HEADER + nameLength + extraLength + commentLength;
+    if ((flags & ~ACCEPTED_FLAGS) !== 0 || method !== 0 || compressed !== size || next > eocd) return undefined;
+    const nameBytes = zip.subarray(at + CENTRAL_HEADER, at + CENTRAL_HEADER + nameLength);
+    const name = nameBytes.toString('latin1');
+    // The client's entry names are "0", "1", … and "_meta"; anything path-like is yauzl's to judge.
+    if (!SIMPLE_ENTRY_NAME.test(name) || name.includes('..')) return undefined;
+
+    if (localStart + LOCAL_HEADER > centralStart || zip.readUInt32LE(localStart) !== LOCAL_SIGNATURE) return undefined;
+    const localNameLength = zip.readUInt16LE(localStart + 26);
+    const localExtraLength = zip.readUInt16LE(localStart + 28);
+    if (zip.readUInt16LE(localStart + 8) !== 0 || localNameLength !== nameLength) return undefined;
+    if (!zip.subarray(localStart + LOCAL_HEADER, localStart + LOCAL_HEADER + nameLength).equals(nameBytes)) return undefined;
+    const dataStart = localStart + LOCAL_HEADER + localNameLength + localExtraLength;
+    if (dataStart + size > centralStart) return undefined;
+    entries.push({ name, size, crc32: crc, dataStart });
+    at = next;
+  }
+  return at === eocd ? entries : undefined;
+}

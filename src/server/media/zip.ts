@@ -5,15 +5,15 @@
  */
 import { createHash, hash } from 'node:crypto';
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { SyncHttpError, badRequest, internal } from '../errors.ts';
 import { uploadFilenameProblem } from './filenames.ts';
-import { storedZip } from './stored-zip.ts';
-import type { StoredEntry } from './stored-zip.ts';
+import { readStoredZipDirectory, storedZip } from './stored-zip.ts';
+import type { StoredEntry, StoredZipEntry } from './stored-zip.ts';
 import { MAX_FILE_BYTES, MAX_UPLOAD_META_BYTES, parseUploadMeta } from './protocol.ts';
 
 /** Entries up to this size are kept in memory until they are written in place; larger ones stream to a temp file. */
@@ -55,34 +55,71 @@ function asZipError(err: unknown): unknown {
   return badRequest(`uploadChanges: bad zip (${err instanceof Error ? err.message : String(err)})`);
 }
 
+/** One file of an upload zip, however it was read. */
+interface UploadEntry {
+  readonly fileName: string;
+  readonly uncompressedSize: number;
+  readonly crc32: number;
+  /** Encrypted, or compressed with a method we cannot decode. */
+  readonly unreadable: boolean;
+  /** The whole entry, never more than its declared size. */
+  read(): Promise<Buffer>;
+  /** The entry as a stream (big files), failing past its declared size. */
+  open(): Promise<Readable>;
+}
+
+/** Entries of a plain stored zip in memory (stored-zip.ts): slices of it, no copy, no stream. */
+function storedEntries(zipBytes: Buffer, found: readonly StoredZipEntry[]): UploadEntry[] {
+  return found.map((e) => {
+    const bytes = (): Buffer => zipBytes.subarray(e.dataStart, e.dataStart + e.size);
+    return {
+      fileName: e.name,
+      uncompressedSize: e.size,
+      crc32: e.crc32,
+      unreadable: false,
+      read: () => Promise.resolve(bytes()),
+      open: () => Promise.resolve(Readable.from([bytes()])),
+    };
+  });
+}
+
 /**
- * A whole entry in memory, at most its declared size. A STORED entry of a zip held in memory is
- * a slice of it (what the real client sends: no copy, no stream); anything else is read through
- * yauzl's stream, which fails on more bytes than declared (the zip-bomb guard), as does this.
+ * Entries read through yauzl (any other zip): a STORED entry of a zip in memory is still a slice;
+ * anything else comes through yauzl's stream, which fails on more bytes than declared (the
+ * zip-bomb guard), as do the readers here.
  */
-async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, zipBytes: Buffer | undefined): Promise<Buffer> {
-  if (zipBytes && entry.compressionMethod === 0) {
-    if (entry.compressedSize !== entry.uncompressedSize) throw badRequest('uploadChanges: stored entry with two sizes');
-    // yauzl checks that the data lies within the zip.
-    const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
-    return zipBytes.subarray(fileDataStart, fileDataStart + entry.compressedSize);
+async function yauzlEntries(zip: yauzl.ZipFile, zipBytes: Buffer | undefined): Promise<UploadEntry[]> {
+  const out: UploadEntry[] = [];
+  for await (const entry of zip.eachEntry()) {
+    out.push({
+      fileName: entry.fileName,
+      uncompressedSize: entry.uncompressedSize,
+      crc32: entry.crc32,
+      unreadable: entry.isEncrypted() || !entry.canDecodeFileData(),
+      read: async () => {
+        if (zipBytes && entry.compressionMethod === 0) {
+          if (entry.compressedSize !== entry.uncompressedSize) throw badRequest('uploadChanges: stored entry with two sizes');
+          // yauzl checks that the data lies within the zip.
+          const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
+          return zipBytes.subarray(fileDataStart, fileDataStart + entry.compressedSize);
+        }
+        const chunks: Buffer[] = [];
+        let n = 0;
+        for await (const chunk of await zip.openReadStreamPromise(entry)) {
+          n += (chunk as Buffer).length;
+          if (n > entry.uncompressedSize) throw badRequest('uploadChanges: entry expands past its declared size');
+          chunks.push(chunk as Buffer);
+        }
+        return Buffer.concat(chunks);
+      },
+      open: () => zip.openReadStreamPromise(entry),
+    });
   }
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const chunk of await zip.openReadStreamPromise(entry)) {
-    n += (chunk as Buffer).length;
-    if (n > entry.uncompressedSize) throw badRequest('uploadChanges: entry expands past its declared size');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  return out;
 }
 
 /** Streams a big entry into a new temp file (synced), checking size, CRC-32 and computing SHA-1 on the way. */
-async function streamEntryToFile(
-  zip: yauzl.ZipFile,
-  entry: yauzl.Entry,
-  tempPath: string,
-): Promise<{ size: number; crc: number; sha1: Buffer }> {
+async function streamEntryToFile(entry: UploadEntry, tempPath: string): Promise<{ size: number; crc: number; sha1: Buffer }> {
   const hash = createHash('sha1');
   let crc = 0;
   let size = 0;
@@ -97,7 +134,7 @@ async function streamEntryToFile(
       yield chunk;
     }
   };
-  await pipeline(await zip.openReadStreamPromise(entry), measure, createWriteStream(tempPath, { flags: 'wx', flush: true }));
+  await pipeline(await entry.open(), measure, createWriteStream(tempPath, { flags: 'wx', flush: true }));
   return { size, crc, sha1: hash.digest() };
 }
 
@@ -119,18 +156,24 @@ export async function extractUploadZip(
   newTempPath: () => string,
 ): Promise<ReceivedChange[]> {
   const zipBytes = 'data' in source ? source.data : undefined;
-  const options: yauzl.Options = { autoClose: false, strictFileNames: true, validateEntrySizes: true };
-  let zip: yauzl.ZipFile;
-  try {
-    zip = zipBytes ? await yauzl.fromBufferPromise(zipBytes, options) : await yauzl.openPromise((source as { path: string }).path, options);
-  } catch (err) {
-    throw asZipError(err);
+  const plain = zipBytes ? readStoredZipDirectory(zipBytes) : undefined;
+  let zip: yauzl.ZipFile | undefined;
+  if (!plain) {
+    const options: yauzl.Options = { autoClose: false, strictFileNames: true, validateEntrySizes: true };
+    try {
+      zip = zipBytes
+        ? await yauzl.fromBufferPromise(zipBytes, options)
+        : await yauzl.openPromise((source as { path: string }).path, options);
+    } catch (err) {
+      throw asZipError(err);
+    }
   }
   const temps: string[] = [];
   try {
-    if (zip.entryCount > limits.maxEntries) throw badRequest(`uploadChanges: ${zip.entryCount} zip entries`);
-    const entries = new Map<string, yauzl.Entry>();
-    for await (const entry of zip.eachEntry()) {
+    const entryCount = plain ? plain.length : zip!.entryCount;
+    if (entryCount > limits.maxEntries) throw badRequest(`uploadChanges: ${entryCount} zip entries`);
+    const entries = new Map<string, UploadEntry>();
+    for (const entry of plain ? storedEntries(zipBytes!, plain) : await yauzlEntries(zip!, zipBytes)) {
       if (entries.has(entry.fileName)) throw badRequest('uploadChanges: duplicate zip entry');
       entries.set(entry.fileName, entry);
     }
@@ -139,7 +182,7 @@ export async function extractUploadZip(
     if (!metaEntry) throw badRequest('uploadChanges: zip has no _meta');
     // The reference reads only the first 50 KiB, so a longer _meta fails there as truncated JSON.
     if (metaEntry.uncompressedSize > MAX_UPLOAD_META_BYTES) throw badRequest('uploadChanges: _meta over 50 KiB');
-    const metaBytes = await readEntry(zip, metaEntry, zipBytes);
+    const metaBytes = await metaEntry.read();
     if (crc32(metaBytes) >>> 0 !== metaEntry.crc32 >>> 0) throw badRequest('uploadChanges: _meta fails its CRC-32 check');
     let metaText: string;
     try {
@@ -157,8 +200,7 @@ export async function extractUploadZip(
       if (item.zipName === null) return { fname: item.fname, entry: undefined };
       const entry = entries.get(item.zipName);
       if (!entry) throw badRequest(`uploadChanges: _meta names a missing zip entry`);
-      if (entry.isEncrypted() || !entry.canDecodeFileData())
-        throw badRequest('uploadChanges: entry is encrypted or uses an unknown compression');
+      if (entry.unreadable) throw badRequest('uploadChanges: entry is encrypted or uses an unknown compression');
       if (entry.uncompressedSize > MAX_FILE_BYTES) throw badRequest('uploadChanges: file over 100 MiB');
       if (entry.uncompressedSize === 0) throw badRequest('uploadChanges: zero-byte file');
       declaredTotal += entry.uncompressedSize;
@@ -175,7 +217,7 @@ export async function extractUploadZip(
       }
       const declared = entry.uncompressedSize;
       if (declared <= SMALL_FILE_BYTES && inMemory + declared <= IN_MEMORY_FILES_MAX) {
-        const data = await readEntry(zip, entry, zipBytes);
+        const data = await entry.read();
         if (data.length !== declared) throw badRequest('uploadChanges: entry shorter than declared');
         if (crc32(data) >>> 0 !== entry.crc32 >>> 0) throw badRequest('uploadChanges: entry fails its CRC-32 check');
         inMemory += declared;
@@ -184,7 +226,7 @@ export async function extractUploadZip(
       }
       const tempPath = newTempPath();
       temps.push(tempPath);
-      const got = await streamEntryToFile(zip, entry, tempPath);
+      const got = await streamEntryToFile(entry, tempPath);
       if (got.size !== declared) throw badRequest('uploadChanges: entry shorter than declared');
       if (got.crc >>> 0 !== entry.crc32 >>> 0) throw badRequest('uploadChanges: entry fails its CRC-32 check');
       out.push({ kind: 'add', fname, size: got.size, sha1: got.sha1, content: { tempPath } });
@@ -194,7 +236,7 @@ export async function extractUploadZip(
     for (const p of temps) rmSync(p, { force: true });
     throw asZipError(err);
   } finally {
-    zip.close();
+    zip?.close();
   }
 }
 

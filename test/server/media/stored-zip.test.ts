@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
-import { storedZip } from '../../../src/server/media/stored-zip.ts';
-import { bytes } from './support.ts';
+import { readStoredZipDirectory, storedZip } from '../../../src/server/media/stored-zip.ts';
+import { bytes, rawZip, uploadZip } from './support.ts';
 
 async function readBack(zip: Buffer) {
   const z = await yauzl.fromBufferPromise(zip, { strictFileNames: true, validateEntrySizes: true });
@@ -72,4 +72,54 @@ test('a non-ASCII entry name is flagged UTF-8 and read back intact; an empty zip
   assert.equal(back[0]!.name, 'café 日本.txt');
   assert.equal(back[0]!.utf8, true);
   assert.deepEqual(await readBack(storedZip([], new Date())), []);
+});
+
+test('the upload directory reader accepts the plain stored zip the client sends, entry by entry', async () => {
+  const zip = await uploadZip([
+    ['a.jpg', 'xyz'],
+    ['b.mp3', bytes(5000, 3)],
+    ['gone.txt', null],
+  ]);
+  const found = readStoredZipDirectory(zip);
+  assert.ok(found, 'a plain zip is read');
+  assert.deepEqual(
+    found.map((e) => [e.name, e.size]),
+    [
+      ['0', 3],
+      ['1', 5000],
+      [
+        '_meta',
+        Buffer.byteLength(
+          JSON.stringify([
+            ['a.jpg', '0'],
+            ['b.mp3', '1'],
+            ['gone.txt', null],
+          ]),
+        ),
+      ],
+    ],
+  );
+  const second = found[1]!;
+  assert.ok(zip.subarray(second.dataStart, second.dataStart + second.size).equals(bytes(5000, 3)));
+  assert.equal(second.crc32, crc32(bytes(5000, 3)) >>> 0);
+});
+
+test('the upload directory reader declines every other kind of zip, leaving it to yauzl', async () => {
+  const plain = await uploadZip([['a.jpg', 'xyz']]);
+  assert.equal(readStoredZipDirectory(await uploadZip([['a.txt', 'z'.repeat(1000)]], { compress: true })), undefined, 'deflated');
+  // yazl refuses to write "../evil"; forge it in both headers.
+  const forged = Buffer.from((await rawZip({ 'AA.evil': 'x', _meta: '[]' })).toString('latin1').replaceAll('AA.evil', '../evil'), 'latin1');
+  assert.equal(readStoredZipDirectory(forged), undefined, 'a path-like entry name');
+  assert.equal(readStoredZipDirectory(plain.subarray(0, plain.length - 1)), undefined, 'truncated');
+  assert.equal(readStoredZipDirectory(Buffer.concat([plain, Buffer.from('trailing')])), undefined, 'bytes after the end record');
+  assert.equal(readStoredZipDirectory(bytes(3000, 9)), undefined, 'not a zip');
+  assert.equal(readStoredZipDirectory(Buffer.alloc(0)), undefined, 'empty');
+  // Flipping any single byte either leaves a zip the reader can vouch for, or it declines; what it
+  // returns always lies inside the buffer.
+  for (let i = 0; i < plain.length; i++) {
+    const bad = Buffer.from(plain);
+    bad[i] = bad[i]! ^ 0xff;
+    const found = readStoredZipDirectory(bad);
+    for (const e of found ?? []) assert.ok(e.dataStart >= 0 && e.dataStart + e.size <= bad.length, `byte ${i}`);
+  }
 });
