@@ -56,11 +56,19 @@ export function caseFoldKey(name: string): string {
   return name.normalize('NFC').toLowerCase().replaceAll('ς', 'σ');
 }
 
+/** `resolve()` of each media folder, once: it reads the working directory on every call. */
+const resolvedDirs = new Map<string, string>();
+
 /** The path of a media file; refuses any name that would leave the folder (defence in depth). */
 export function mediaFilePath(mediaDir: string, name: string): string {
   const problem = pathSafetyProblem(name);
   if (problem) throw badRequest(`media filename ${JSON.stringify(name.slice(0, 80))} ${problem}`);
-  const dir = resolve(mediaDir);
+  let dir = resolvedDirs.get(mediaDir);
+  if (dir === undefined) {
+    dir = resolve(mediaDir);
+    if (resolvedDirs.size > 1000) resolvedDirs.clear();
+    resolvedDirs.set(mediaDir, dir);
+  }
   const path = join(dir, name);
   if (dirname(path) !== dir || basename(path) !== name) throw badRequest('media filename leaves the media folder');
   return path;

@@ -146,7 +146,7 @@ export function applyUploadedChanges(
         setEntry(db, { fname: change.fname, csum: change.sha1, size: change.size, usn: meta.lastUsn, mtime: nowSecs });
         finalFiles.set(change.fname, change);
       }
-      refuseCaseCollisions(db, presentBefore);
+      refuseCaseCollisions(db, presentBefore, finalFiles);
       moveFilesIntoPlace(mediaDir, finalFiles, undo, oldFiles);
       // The names are on disk before media.db says they are (the commit follows this callback).
       if (finalFiles.size > 0) fsyncDir(mediaDir);
@@ -181,8 +181,19 @@ export function applyUploadedChanges(
  * state after the whole batch, so a rename that only changes case (delete + add) still works.
  * Collisions already in the data (e.g. from a case-sensitive host) are left alone.
  */
-function refuseCaseCollisions(db: Database.Database, presentBefore: ReadonlyMap<string, boolean>): void {
-  const arriving = [...presentBefore].filter(([fname, before]) => !before && getNonEmptyEntry(db, fname)).map(([f]) => f);
+function refuseCaseCollisions(
+  db: Database.Database,
+  presentBefore: ReadonlyMap<string, boolean>,
+  finalFiles: ReadonlyMap<string, ReceivedFile | null>,
+): void {
+  // What the batch leaves on disk is known from the transaction's own decisions: no second lookup.
+  const presentAfter = (fname: string): boolean => {
+    const final = finalFiles.get(fname);
+    if (final !== undefined) return final !== null;
+    const before = presentBefore.get(fname);
+    return before ?? getNonEmptyEntry(db, fname) !== undefined;
+  };
+  const arriving = [...presentBefore].filter(([fname, before]) => !before && presentAfter(fname)).map(([f]) => f);
   if (arriving.length === 0) return;
   const index = caseFoldIndex(db);
   const batchByKey = new Map<string, string[]>();
@@ -193,10 +204,11 @@ function refuseCaseCollisions(db: Database.Database, presentBefore: ReadonlyMap<
   for (const fname of arriving) {
     const key = caseFoldKey(fname);
     // Candidates: files that existed before this batch, and names in this batch, with the same
-    // key; each is checked against the database as this batch leaves it.
+    // key; each is checked against the state this batch leaves (the index may be stale: a name
+    // not in the batch is looked up in the database).
     const candidates = new Set([...(index.get(key) ?? []), ...(batchByKey.get(key) ?? [])]);
     for (const other of candidates) {
-      if (other !== fname && getNonEmptyEntry(db, other)) {
+      if (other !== fname && presentAfter(other)) {
         throw badRequest(
           `uploadChanges: ${JSON.stringify(fname.slice(0, 80))} differs only in letter case from ${JSON.stringify(other.slice(0, 80))}`,
         );
