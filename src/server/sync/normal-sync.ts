@@ -95,47 +95,30 @@ export function runStatefulStep(method: StatefulMethod, body: Buffer, ctx: Metho
   } catch (err) {
     throw stepFailed(err, session, ctx);
   }
-  if (method === 'chunk') scheduleNextChunk(session, ctx);
-  if (method === 'applyChunk') scheduleDeferredWrites(session, ctx);
+  if (method === 'chunk' && !session.chunksDone) {
+    afterReply(session, ctx, 'building the next chunk ahead failed', () => buildNextChunk(session));
+  }
+  if (method === 'applyChunk') afterReply(session, ctx, 'writing a received chunk failed; the sync will be rolled back', () => {});
   return result;
 }
 
 /**
- * Once the applyChunk reply is sent (the lock is free), run the writes it left, under the lock,
- * while the client prepares its next chunk. A failure is kept by the session and fails the
- * sync's next step (and with it the whole sync).
+ * Work a step leaves for after its reply: once the reply is sent (the lock is free), `job` runs
+ * under the person's lock while the client is busy with the reply, if the sync is still going.
+ * Writes an applyChunk left come first. A failure is only logged here: deferred writes keep theirs
+ * in the session, which fails the sync's next step; a chunk built ahead is simply built again
+ * when the client asks.
  */
-function scheduleDeferredWrites(session: NormalSyncSession, ctx: MethodContext): void {
+function afterReply(session: NormalSyncSession, ctx: MethodContext, failure: string, job: () => void): void {
   const { user } = ctx;
   setImmediate(() => {
     void user.lock.run(() => {
       if (user.session !== session || !session.isOpen) return;
       try {
         session.runDeferred();
+        job();
       } catch (err) {
-        ctx.logger.child('sync').warn('writing a received chunk failed; the sync will be rolled back', {
-          user: user.username,
-          why: err instanceof Error ? err.message : String(err),
-        });
-      }
-    });
-  });
-}
-
-/** Once this reply is sent (the lock is free), build the next chunk under the lock (chunk.ts). */
-function scheduleNextChunk(session: NormalSyncSession, ctx: MethodContext): void {
-  if (session.chunksDone) return;
-  const { user } = ctx;
-  setImmediate(() => {
-    void user.lock.run(() => {
-      if (user.session !== session || !session.isOpen) return;
-      try {
-        session.runDeferred();
-        buildNextChunk(session);
-      } catch (err) {
-        // Not the client's request: the same work is tried again, and reported, when it asks.
-        session.nextChunk = undefined;
-        ctx.logger.child('sync').warn('building the next chunk ahead failed', { why: err instanceof Error ? err.message : String(err) });
+        ctx.logger.child('sync').warn(failure, { user: user.username, why: err instanceof Error ? err.message : String(err) });
       }
     });
   });
