@@ -9,6 +9,7 @@
  * plain 400 that leaves the session alone (spec D37); problems found while storing (a changed
  * notetype schema, id 0) fail the step and roll the sync back.
  */
+import type Database from 'better-sqlite3';
 import { prepared } from '../util/prepared.ts';
 import { badRequest } from '../errors.ts';
 import type { Clock } from '../clock.ts';
@@ -97,20 +98,29 @@ export function parseApplyChangesRequest(body: Buffer): ClientChanges {
 
 const nowSecs = (clock: Clock): number => Math.floor(clock.nowMs() / 1000);
 
-/** The server's side of the exchange: everything changed since the client's last sync. */
-function serverChanges(session: NormalSyncSession): JsonObject {
-  const { db, clientUsn } = session;
+/** Notetypes, decks and deck configs with `usn >= minUsn`, as the legacy JSON of the wire. */
+export function legacyObjectsSince(
+  db: Database.Database,
+  minUsn: number,
+): { models: JsonObject[]; decks: JsonObject[]; configs: JsonObject[] } {
   const fieldsOf = prepared(db, 'SELECT ord, name, config FROM fields WHERE ntid = ? ORDER BY ord');
   const templatesOf = prepared(db, 'SELECT ord, name, mtime_secs, usn, config FROM templates WHERE ntid = ? ORDER BY ord');
-  const models = (
-    prepared(db, 'SELECT id, name, mtime_secs, usn, config FROM notetypes WHERE usn >= ?').all(clientUsn) as NotetypeRow[]
-  ).map((nt) => notetypeToLegacy(nt, fieldsOf.all(nt.id) as FieldRow[], templatesOf.all(nt.id) as TemplateRow[]));
-  const decks = (prepared(db, 'SELECT id, name, mtime_secs, usn, common, kind FROM decks WHERE usn >= ?').all(clientUsn) as DeckRow[]).map(
+  const models = (prepared(db, 'SELECT id, name, mtime_secs, usn, config FROM notetypes WHERE usn >= ?').all(minUsn) as NotetypeRow[]).map(
+    (nt) => notetypeToLegacy(nt, fieldsOf.all(nt.id) as FieldRow[], templatesOf.all(nt.id) as TemplateRow[]),
+  );
+  const decks = (prepared(db, 'SELECT id, name, mtime_secs, usn, common, kind FROM decks WHERE usn >= ?').all(minUsn) as DeckRow[]).map(
     deckToLegacy,
   );
   const configs = (
-    prepared(db, 'SELECT id, name, mtime_secs, usn, config FROM deck_config WHERE usn >= ?').all(clientUsn) as DeckConfigRow[]
+    prepared(db, 'SELECT id, name, mtime_secs, usn, config FROM deck_config WHERE usn >= ?').all(minUsn) as DeckConfigRow[]
   ).map((r) => deckConfigToLegacy(r));
+  return { models, decks, configs };
+}
+
+/** The server's side of the exchange: everything changed since the client's last sync. */
+function serverChanges(session: NormalSyncSession): JsonObject {
+  const { db, clientUsn } = session;
+  const { models, decks, configs } = legacyObjectsSince(db, clientUsn);
   const reply: JsonObject = { models, decks: [decks, configs], tags: tagsChangedSince(db, clientUsn) };
   if (!session.clientIsNewer) {
     const conf: JsonObject = {};

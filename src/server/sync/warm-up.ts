@@ -8,16 +8,10 @@
 import { setImmediate } from 'node:timers';
 import Database from 'better-sqlite3';
 import { buildCollection, fixedTimeZone } from '../collection/create.ts';
-import { deckConfigToLegacy } from '../collection/legacy/deck-config.ts';
-import type { DeckConfigRow } from '../collection/legacy/deck-config.ts';
-import { deckToLegacy } from '../collection/legacy/deck.ts';
-import type { DeckRow } from '../collection/legacy/deck.ts';
 import { stringifyJson } from '../collection/legacy/json.ts';
-import { notetypeToLegacy } from '../collection/legacy/notetype.ts';
-import type { FieldRow, NotetypeRow, TemplateRow } from '../collection/legacy/notetype.ts';
 import { loadUnicase } from '../collection/unicase.ts';
 import type { Clock } from '../clock.ts';
-import { parseApplyChangesRequest } from './apply-changes.ts';
+import { legacyObjectsSince, parseApplyChangesRequest } from './apply-changes.ts';
 import { parseApplyChunkRequest } from './apply-chunk.ts';
 
 /** Enough calls for V8 to compile the hot functions: ~150 ms of CPU once per start, in slices of a few ms. */
@@ -30,11 +24,6 @@ export async function warmUpSyncCodecs(clock: Clock, rounds = ROUNDS): Promise<v
   try {
     loadUnicase(db);
     buildCollection(db, clock, fixedTimeZone(0));
-    const notetypes = db.prepare('SELECT id, name, mtime_secs, usn, config FROM notetypes').all() as NotetypeRow[];
-    const fieldsOf = db.prepare('SELECT ord, name, config FROM fields WHERE ntid = ? ORDER BY ord');
-    const templatesOf = db.prepare('SELECT ord, name, mtime_secs, usn, config FROM templates WHERE ntid = ? ORDER BY ord');
-    const decks = db.prepare('SELECT id, name, mtime_secs, usn, common, kind FROM decks').all() as DeckRow[];
-    const configs = db.prepare('SELECT id, name, mtime_secs, usn, config FROM deck_config').all() as DeckConfigRow[];
     const now = clock.nowMs();
     const chunk = {
       chunk: {
@@ -65,10 +54,9 @@ export async function warmUpSyncCodecs(clock: Clock, rounds = ROUNDS): Promise<v
     };
     for (let i = 0; i < rounds; i++) {
       await new Promise((resolve) => setImmediate(resolve));
-      const models = notetypes.map((nt) =>
-        notetypeToLegacy(nt, fieldsOf.all(nt.id) as FieldRow[], templatesOf.all(nt.id) as TemplateRow[]),
-      );
-      const changes = { models, decks: [decks.map(deckToLegacy), configs.map((c) => deckConfigToLegacy(c))], tags: [] };
+      // The same reading and conversion serverChanges() does, then the client's side of it.
+      const { models, decks, configs } = legacyObjectsSince(db, -1);
+      const changes = { models, decks: [decks, configs], tags: [] };
       parseApplyChangesRequest(Buffer.from(stringifyJson({ changes })));
       parseApplyChunkRequest(Buffer.from(JSON.stringify(chunk)));
     }
