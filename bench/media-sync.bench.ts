@@ -24,9 +24,9 @@
  *
  * The whole run is bounded by BENCH_TIMEOUT_MS; every wait has its own named timeout.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -151,7 +151,7 @@ async function runCase(server: RunningServer, anki: AnkiClient, name: CaseName, 
 
 /** A fresh server of `kind` and one Anki driver; every case in turn, each on its own account. */
 async function runRound(kind: ServerKind, cases: CaseName[], env: Record<string, string> = {}): Promise<Map<CaseName, CaseRun>> {
-  const tmp = await mkdtemp(path.join(tmpdir(), `hearth-bench-media-${kind}-`));
+  const tmp = h.dataFolder(`devices-${kind}-`);
   try {
     return await h.withServer(kind, env, (server) =>
       h.withClient(async (anki) => {
@@ -281,6 +281,7 @@ async function main(): Promise<void> {
     `Run ${date} UTC: \`${cmd}\`, ${h.elapsedS().toFixed(0)} s in all.`,
     '',
     `- Machine: ${machine}.`,
+    `- Data folders and devices on ${h.disk.description}.`,
     `- Hearth measured: ${h.hearth.label}.`,
     `- Media: ${CASE_NAMES.map((n) => `*${CASES[n].label}* (${mib(templates.get(n)!.bytes)})`).join(' and ')}, random bytes from a fixed seed (incompressible), ` +
       "added on device A through the client's `col.media.write_data` (`bench/media_fill.py`; cached in `bench/.cache/media/`), so they are pending upload as after adding them in the editor.",

@@ -29,8 +29,8 @@
  * The whole run is bounded by BENCH_TIMEOUT_MS; every wait has its own named timeout.
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -160,7 +160,7 @@ async function scenario<T>(
 }
 
 async function endToEnd(kind: ServerKind, col: BenchCollection): Promise<{ push: Sample; pull: Sample }> {
-  const tmp = await mkdtemp(path.join(tmpdir(), `hearth-bench-normal-${kind}-`));
+  const tmp = h.dataFolder(`devices-${kind}-`);
   try {
     return await h.withServer(kind, {}, (server) =>
       h.withClient(async (anki) => {
@@ -184,7 +184,7 @@ interface Recording {
 }
 
 async function record(col: BenchCollection): Promise<Recording> {
-  const tmp = await mkdtemp(path.join(tmpdir(), 'hearth-bench-normal-record-'));
+  const tmp = h.dataFolder('devices-record-');
   try {
     return await h.withServer('official', {}, async (server) => {
       const proxy = await startRecordingProxy(server.endpoint);
@@ -366,6 +366,7 @@ async function main(): Promise<void> {
     `Run ${date} UTC: \`${cmd}\`, ${h.elapsedS().toFixed(0)} s in all.`,
     '',
     `- Machine: ${machine}.`,
+    `- Data folders and devices on ${h.disk.description}.`,
     `- Hearth measured: ${h.hearth.label}.`,
     `- Collection: *${col.label}* of the full-sync benchmark (${n(col.info.notes)} notes, ${n(col.info.cards)} cards, ${n(col.info.revlog)} revlog rows, ${col.info.decks} decks). ` +
       `Devices A and B start level (A full-uploads, B full-downloads). Then A answers ${n(CARDS)} cards — a fixed sample of all cards (new and review cards), ` +

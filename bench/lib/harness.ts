@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -15,6 +15,8 @@ import { AnkiClient } from '../../test/interop/anki-client.ts';
 import type { RunningServer, ServerKind } from '../../test/interop/servers.ts';
 import { CACHE_DIR, PROJECT_ROOT } from './bench-collections.ts';
 import type { TimeWindow } from './cpu-profile.ts';
+import { prepareDataDisk } from './data-disk.ts';
+import type { DataDisk } from './data-disk.ts';
 import { hearthVersion } from './hearth-version.ts';
 import type { HearthVersion } from './hearth-version.ts';
 import { createQuietGate, watchForeignLoad } from './machine-load.ts';
@@ -76,6 +78,7 @@ export class Harness {
   readonly #children = new Set<ChildProcess>();
   readonly #watchdog: NodeJS.Timeout;
   #hearth: HearthVersion | undefined;
+  #disk: DataDisk | undefined;
 
   constructor(opts: HarnessOptions) {
     this.#opts = opts;
@@ -108,6 +111,17 @@ export class Harness {
   async init(): Promise<void> {
     this.#hearth = await hearthVersion(this.#opts.hearthRef);
     this.log(`Hearth: ${this.#hearth.label}`);
+    this.#disk = prepareDataDisk((line) => this.log(line));
+  }
+
+  get disk(): DataDisk {
+    if (this.#disk === undefined) throw new Error('Harness.init() has not run');
+    return this.#disk;
+  }
+
+  /** A new folder on the run's data disk (data-disk.ts), for devices or a server's data. */
+  dataFolder(prefix: string): string {
+    return mkdtempSync(path.join(this.disk.root, prefix));
   }
 
   elapsedS(): number {
@@ -121,9 +135,11 @@ export class Harness {
 
   async withServer<T>(kind: ServerKind, env: Record<string, string>, fn: (s: RunningServer) => Promise<T>): Promise<T> {
     let server: RunningServer;
+    const base = this.dataFolder(`${kind}-server-`);
     try {
-      server = await this.hearth.servers.startServer(kind, { users: this.#opts.users, env });
+      server = await this.hearth.servers.startServer(kind, { users: this.#opts.users, env, base });
     } catch (err) {
+      rmSync(base, { recursive: true, force: true });
       if (kind === 'hearth' && this.#opts.hearthRef === 'worktree') {
         this.log("the working tree's Hearth did not start; `--hearth HEAD` benchmarks the last commit instead");
       }
@@ -138,6 +154,7 @@ export class Harness {
     } finally {
       this.#servers.delete(server);
       await server.stop();
+      rmSync(base, { recursive: true, force: true });
     }
   }
 
@@ -240,6 +257,7 @@ export class Harness {
     main().then(
       () => {
         clearTimeout(this.#watchdog);
+        this.#disk?.release();
         exitSoon();
       },
       async (err: unknown) => {
@@ -247,6 +265,7 @@ export class Harness {
         for (const c of this.#children) c.kill('SIGKILL');
         for (const s of this.#servers) await s.stop().catch(() => {});
         for (const c of this.#clients) await c.stop().catch(() => {});
+        this.#disk?.release();
         clearTimeout(this.#watchdog);
         process.exitCode = 1;
         exitSoon();

@@ -1,0 +1,44 @@
+/**
+ * The benchmarks' data disk (bench/lib/data-disk.ts): a fresh journaled ext4 when the machine
+ * allows it (Linux, root, a loop device), the temp folder otherwise; released without a trace.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+
+import { prepareDataDisk } from '../../bench/lib/data-disk.ts';
+
+const mounts = (): string => readFileSync('/proc/mounts', 'utf8');
+
+test('the data disk holds files, says what it is, and leaves nothing mounted or on disk when released', () => {
+  const lines: string[] = [];
+  const disk = prepareDataDisk((l) => lines.push(l));
+  try {
+    assert.equal(lines.length, 1, 'one log line says where the data folders are');
+    const file = path.join(disk.root, 'probe.txt');
+    writeFileSync(file, 'hello');
+    assert.equal(readFileSync(file, 'utf8'), 'hello');
+    if (disk.root === tmpdir()) {
+      // Not root, or no loop device: the fallback says why.
+      assert.match(disk.description, /^the system temp folder \(.+\)$/);
+    } else {
+      assert.match(disk.description, /journaled ext4/);
+      const entry = mounts()
+        .split('\n')
+        .find((l) => l.split(' ')[1] === disk.root);
+      assert.ok(entry, `${disk.root} is a mount point`);
+      assert.equal(entry.split(' ')[2], 'ext4');
+      // A journaled ext4 registers a jbd2 journal for its device.
+      const device = path.basename(entry.split(' ')[0]!);
+      assert.ok(existsSync(`/proc/fs/jbd2/${device}-8`), `ext4 on ${device} has a journal`);
+    }
+  } finally {
+    disk.release();
+  }
+  if (disk.root !== tmpdir()) {
+    assert.ok(!mounts().includes(disk.root), 'unmounted');
+    assert.ok(!existsSync(path.dirname(disk.root)), 'image and mount point removed');
+  }
+});
