@@ -118,7 +118,7 @@ export function createRequestHandler(deps: HandlerDeps) {
     const username = await auth.userForHostKey(header.k, req.socket.remoteAddress ?? 'unknown');
     fields.user = username;
     deps.observer?.authenticated(username);
-    return { user: deps.userState(username), header, config, clock, logger };
+    return { user: deps.userState(username), header, config, clock, logger, logFields: fields };
   }
 
   async function runSyncMethod(

@@ -2,7 +2,7 @@
  * Filename rules for media (spec media-sync.md §6). A media filename becomes a file directly in
  * the user's `media/` folder, so every name that reaches the disk is checked here first.
  */
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { badRequest } from '../errors.ts';
 import { MAX_FILENAME_BYTES } from './protocol.ts';
 
@@ -59,17 +59,20 @@ export function caseFoldKey(name: string): string {
 /** `resolve()` of each media folder, once: it reads the working directory on every call. */
 const resolvedDirs = new Map<string, string>();
 
-/** The path of a media file; refuses any name that would leave the folder (defence in depth). */
+/**
+ * The path of a media file; refuses any name that would leave the folder (defence in depth: the
+ * methods check names first). A name without separators that is not `.`/`..` names an entry of
+ * the folder itself, so it is appended as is: no normalising join per file.
+ */
 export function mediaFilePath(mediaDir: string, name: string): string {
   const problem = pathSafetyProblem(name);
   if (problem) throw badRequest(`media filename ${JSON.stringify(name.slice(0, 80))} ${problem}`);
   let dir = resolvedDirs.get(mediaDir);
   if (dir === undefined) {
     dir = resolve(mediaDir);
+    if (!dir.endsWith(sep)) dir += sep;
     if (resolvedDirs.size > 1000) resolvedDirs.clear();
     resolvedDirs.set(mediaDir, dir);
   }
-  const path = join(dir, name);
-  if (dirname(path) !== dir || basename(path) !== name) throw badRequest('media filename leaves the media folder');
-  return path;
+  return dir + name;
 }

@@ -138,15 +138,21 @@ export function nonEmptyNames(db: Database.Database): string[] {
  * when it returns, rolls everything back when it throws (the reference's `with_transaction`).
  */
 export function withMediaTransaction<T>(db: Database.Database, fn: (meta: MediaMeta) => T): T {
-  return db
-    .transaction(() => {
+  let tx = mediaTransactions.get(db);
+  if (!tx) {
+    tx = db.transaction((body: (meta: MediaMeta) => unknown) => {
       const meta = readMeta(db);
-      const out = fn(meta);
+      const out = body(meta);
       writeMeta(db, meta);
       return out;
-    })
-    .exclusive();
+    });
+    mediaTransactions.set(db, tx);
+  }
+  return tx.exclusive(fn) as T;
 }
+
+/** One transaction wrapper per connection: better-sqlite3 builds four functions per `transaction()` call. */
+const mediaTransactions = new WeakMap<Database.Database, Database.Transaction<(body: (meta: MediaMeta) => unknown) => unknown>>();
 
 /**
  * Drops the row of a file that has vanished from disk, leaving no deletion record so the

@@ -11,4 +11,6 @@ export interface MethodContext {
   readonly config: ServerConfig;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** This request's log line (one per request); a method adds its outcome here instead of logging a line of its own. */
+  readonly logFields: Record<string, string>;
 }
