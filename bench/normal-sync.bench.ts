@@ -1,7 +1,7 @@
 /**
  * Normal-sync benchmark: Hearth against Anki's official sync server, in the same run.
  *
- *   node bench/normal-sync.bench.ts [--rounds 3] [--replay-rounds 3] [--no-replay] [--cards 2000] [--profile] [--no-docs] [--hearth <git ref>]
+ *   node bench/normal-sync.bench.ts [--rounds 3] [--replay-rounds 3] [--no-replay] [--cards 2000] [--wire] [--profile] [--no-docs] [--hearth <git ref>]
  *
  * The situation: two devices share the 20k-note collection of bench/full-sync.bench.ts (cached in
  * bench/.cache/, bench/lib/bench-collections.ts); device A answers 2,000 cards (a fixed sample of
@@ -20,6 +20,9 @@
  *    (meta, start, applyGraves, applyChanges, chunk, applyChunk, sanityCheck2, finish) with only
  *    the host key replaced; the push and the pull are timed request by request, and every reply is
  *    checked against the recorded one (what the chunks carry, the sanity check's verdict).
+ *    With --wire (root, tcpdump installed), each real-client push and pull is also captured on the
+ *    loopback interface and split into the server's time and the client's time between requests
+ *    (bench/lib/wire-timeline.ts).
  * 3. Peak RSS and CPU of the server process for every timed operation (bench/lib/rss.ts); each
  *    operation waits first for a quiet machine (bench/lib/machine-load.ts).
  * 4. With --profile, or by itself when Hearth is slower somewhere, one more Hearth server runs the
@@ -44,6 +47,8 @@ import type { TimeWindow } from './lib/cpu-profile.ts';
 import { Harness, cpuProfileEnv, orderOf } from './lib/harness.ts';
 import { QUIET_THRESHOLD_CORES } from './lib/machine-load.ts';
 import { cpuTable, loadSummary, median, resultsTable, slowerOperations, updateDocs } from './lib/report.ts';
+import { startWireCapture } from './lib/wire-timeline.ts';
+import type { WireTimeline } from './lib/wire-timeline.ts';
 import type { OperationResult, Sample } from './lib/report.ts';
 import { describeSequence, methodOf, receivedBytes, replay, sentBytes, startRecordingProxy } from './lib/sync-recorder.ts';
 import type { Exchange, ReplayResult } from './lib/sync-recorder.ts';
@@ -71,6 +76,7 @@ const { values: flags } = parseArgs({
     'replay-rounds': { type: 'string', default: '3' },
     'no-replay': { type: 'boolean', default: false },
     cards: { type: 'string', default: '2000' },
+    wire: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'no-docs': { type: 'boolean', default: false },
     hearth: { type: 'string', default: 'worktree' },
@@ -159,13 +165,31 @@ async function scenario<T>(
   return { push, pull, review };
 }
 
-async function endToEnd(kind: ServerKind, col: BenchCollection): Promise<{ push: Sample; pull: Sample }> {
+interface EndToEndRun {
+  push: Sample;
+  pull: Sample;
+  /** With --wire: the server's and the client's shares, from the packets. */
+  pushWire?: WireTimeline;
+  pullWire?: WireTimeline;
+}
+
+async function endToEnd(kind: ServerKind, col: BenchCollection): Promise<EndToEndRun> {
   const tmp = h.dataFolder(`devices-${kind}-`);
   try {
     return await h.withServer(kind, {}, (server) =>
       h.withClient(async (anki) => {
-        const r = await scenario(anki, server.endpoint, col, tmp, async (fn) => (await h.measure(server, fn)).sample);
-        return { push: r.push, pull: r.pull };
+        const port = Number(new URL(server.endpoint).port);
+        const r = await scenario(anki, server.endpoint, col, tmp, async (fn) => {
+          const capture = flags.wire ? await startWireCapture(port, (l) => h.log(l)) : undefined;
+          const sample = (await h.measure(server, fn)).sample;
+          return { sample, wire: await capture?.stop() };
+        });
+        return {
+          push: r.push.sample,
+          pull: r.pull.sample,
+          ...(r.push.wire ? { pushWire: r.push.wire } : {}),
+          ...(r.pull.wire ? { pullWire: r.pull.wire } : {}),
+        };
       }),
     );
   } finally {
@@ -256,6 +280,23 @@ async function replayRun(server: RunningServer, rec: Recording): Promise<ReplayR
 }
 
 /** Per method: how many requests, and the median over rounds of their summed time, per server. */
+/** Server and client shares of the real client's push and pull, per server (medians over rounds). */
+function wireTable(runs: Record<'push' | 'pull', Record<ServerKind, WireTimeline[]>>): string {
+  const lines = [
+    '| operation | exchanges | official: server ms / client ms | Hearth: server ms / client ms | server ratio | client ratio |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const op of ['push', 'pull'] as const) {
+    const of = (kind: ServerKind, key: 'serverMs' | 'clientMs'): number => median(runs[op][kind].map((w) => w[key]));
+    const [os, oc, hs, hc] = [of('official', 'serverMs'), of('official', 'clientMs'), of('hearth', 'serverMs'), of('hearth', 'clientMs')];
+    const exchanges = median(runs[op].hearth.map((w) => w.exchanges));
+    lines.push(
+      `| ${op} | ${exchanges} | ${os.toFixed(1)} / ${oc.toFixed(1)} | ${hs.toFixed(1)} / ${hc.toFixed(1)} | ${(hs / os).toFixed(2)} | ${(hc / oc).toFixed(2)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 function methodTable(label: string, runs: Record<ServerKind, ReplayResult['requests'][]>): string {
   const methods: string[] = [];
   for (const reqs of [...runs.official, ...runs.hearth]) for (const r of reqs) if (!methods.includes(r.method)) methods.push(r.method);
@@ -301,11 +342,17 @@ async function main(): Promise<void> {
     h.log(`recorded push: ${describeSequence(rec.push)}; pull: ${describeSequence(rec.pull)}`);
   }
 
+  const wireRuns: Record<'push' | 'pull', Record<ServerKind, WireTimeline[]>> = {
+    push: { official: [], hearth: [] },
+    pull: { official: [], hearth: [] },
+  };
   for (let round = 0; round < ROUNDS; round++) {
     for (const kind of orderOf(round)) {
       const run = await endToEnd(kind, col);
       result(pushE2E)[kind].push(run.push);
       result(pullE2E)[kind].push(run.pull);
+      if (run.pushWire) wireRuns.push[kind].push(run.pushWire);
+      if (run.pullWire) wireRuns.pull[kind].push(run.pullWire);
       h.log(
         `real client round ${round + 1}/${ROUNDS} ${kind.padEnd(8)} push ${run.push.ms.toFixed(0)} ms (peak ${(run.push.peakKiB / 1024).toFixed(0)} MiB), ` +
           `pull ${run.pull.ms.toFixed(0)} ms (peak ${(run.pull.peakKiB / 1024).toFixed(0)} MiB)`,
@@ -400,6 +447,15 @@ async function main(): Promise<void> {
     'Server CPU = user + system time of the whole server process (all threads) during the operation.',
     '',
     cpuTable(all),
+    ...(wireRuns.pull.hearth.length === 0 || wireRuns.pull.official.length === 0
+      ? []
+      : [
+          '',
+          "Real client, from the packets on the loopback interface (`--wire`, medians over rounds): *server* = each request's last byte to its " +
+            "response's first byte, summed; *client* = each response's last byte to the next request, summed (the client working on what it got).",
+          '',
+          wireTable(wireRuns),
+        ]),
     ...(REPLAY_ROUNDS === 0
       ? []
       : [
