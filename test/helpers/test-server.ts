@@ -6,6 +6,7 @@ import { createSyncServer } from '../../src/server/index.ts';
 import type { SyncServer } from '../../src/server/index.ts';
 import type { Clock } from '../../src/server/clock.ts';
 import { silentLogger } from '../../src/server/logger.ts';
+import type { Logger } from '../../src/server/logger.ts';
 import { hostKeyFor } from '../../src/server/accounts/host-key.ts';
 
 export interface TestServer {
@@ -17,7 +18,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  opts: { users?: string[]; maxPayloadMegs?: number; clock?: Clock; base?: string; passwordsHashed?: boolean } = {},
+  opts: { users?: string[]; maxPayloadMegs?: number; clock?: Clock; base?: string; passwordsHashed?: boolean; logger?: Logger } = {},
 ): Promise<TestServer> {
   const base = opts.base ?? mkdtempSync(join(tmpdir(), 'hearth-test-'));
   const users = opts.users ?? ['user:pass'];
@@ -30,7 +31,7 @@ export async function startTestServer(
       envUsers: users.map((raw, i) => ({ raw, index: i + 1 })),
       passwordsHashed: opts.passwordsHashed ?? false,
     },
-    { logger: silentLogger, ...(opts.clock ? { clock: opts.clock } : {}) },
+    { logger: opts.logger ?? silentLogger, ...(opts.clock ? { clock: opts.clock } : {}) },
   );
   const { port } = await server.listen();
   return {
