@@ -16,7 +16,7 @@
  * file), they are not a tmpfs no-op.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -67,7 +67,11 @@ export function prepareDataDisk(log: (line: string) => void): DataDisk {
   };
   if (process.platform !== 'linux') return fallback('a fresh ext4 disk is only made on Linux');
   if (process.getuid?.() !== 0) return fallback('mounting a fresh ext4 disk needs root');
+  // What a run killed by a signal left: its disk still mounted, or only its folder and image.
   for (const stale of staleMounts()) releaseDisk(path.dirname(stale), stale);
+  for (const name of readdirSync(tmpdir())) {
+    if (name.startsWith(DISK_PREFIX)) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+  }
 
   const dir = mkdtempSync(path.join(tmpdir(), DISK_PREFIX));
   const image = path.join(dir, 'disk.img');

@@ -3,7 +3,7 @@
  * allows it (Linux, root, a loop device), the temp folder otherwise; released without a trace.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -41,4 +41,19 @@ test('the data disk holds files, says what it is, and leaves nothing mounted or 
     assert.ok(!mounts().includes(disk.root), 'unmounted');
     assert.ok(!existsSync(path.dirname(disk.root)), 'image and mount point removed');
   }
+});
+
+test('preparing a disk removes what a killed run left behind (its image and folder), as root on Linux', (t) => {
+  const leftover = mkdtempSync(path.join(tmpdir(), 'hearth-bench-disk-'));
+  writeFileSync(path.join(leftover, 'disk.img'), 'old image');
+  const disk = prepareDataDisk(() => {});
+  t.after(() => disk.release());
+  if (disk.root === tmpdir()) {
+    // Not root or not Linux: no disk is made, and nothing of another user's runs is touched.
+    assert.ok(existsSync(leftover), 'left alone without a disk of its own');
+    rmSync(leftover, { recursive: true, force: true });
+    return;
+  }
+  assert.ok(!existsSync(leftover), 'the leftover folder is gone');
+  assert.ok(existsSync(disk.root), "the new run's own disk is there");
 });
