@@ -16,7 +16,7 @@
  * file), they are not a tmpfs no-op.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -25,6 +25,8 @@ const IMAGE_BYTES = 16 * 2 ** 30;
 /** mkfs, mount and umount of a sparse image take well under a second; more means something is stuck. */
 const DISK_COMMAND_TIMEOUT_MS = 60_000;
 const DISK_PREFIX = 'hearth-bench-disk-';
+/** In each disk's folder: the pid of the benchmark that made it. */
+const OWNER_FILE = 'owner.pid';
 
 export interface DataDisk {
   /** Folder for this run's data folders and devices. */
@@ -39,21 +41,45 @@ const run = (cmd: string, args: string[]): void => {
   execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: DISK_COMMAND_TIMEOUT_MS });
 };
 
-/** Mount points of disks a killed run left behind. */
-function staleMounts(): string[] {
-  return readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[1] ?? '')
-    .filter((mountPoint) => path.basename(path.dirname(mountPoint)).startsWith(DISK_PREFIX));
+/** The benchmark process that made the disk in `dir` is still running (then it is not a leftover). */
+function ownerAlive(dir: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
+
+/** Disk folders (with their mount points) of runs that ended without releasing them. */
+function leftovers(): { dir: string; mountPoint: string }[] {
+  return readdirSync(tmpdir())
+    .filter((name) => name.startsWith(DISK_PREFIX))
+    .map((name) => path.join(tmpdir(), name))
+    .filter((dir) => !ownerAlive(dir))
+    .map((dir) => ({ dir, mountPoint: path.join(dir, 'mnt') }));
+}
+
+const isMounted = (mountPoint: string): boolean =>
+  readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[1] === mountPoint);
 
 function releaseDisk(dir: string, mountPoint: string): void {
   try {
     run('umount', [mountPoint]);
   } catch {
-    // not mounted (any more): the folder can still go
+    // not mounted (any more), or busy: checked below
   }
-  rmSync(dir, { recursive: true, force: true });
+  // A disk that is still mounted keeps its folder: removing it would delete inside the mount.
+  if (!isMounted(mountPoint)) rmSync(dir, { recursive: true, force: true });
 }
 
 /**
@@ -67,13 +93,11 @@ export function prepareDataDisk(log: (line: string) => void): DataDisk {
   };
   if (process.platform !== 'linux') return fallback('a fresh ext4 disk is only made on Linux');
   if (process.getuid?.() !== 0) return fallback('mounting a fresh ext4 disk needs root');
-  // What a run killed by a signal left: its disk still mounted, or only its folder and image.
-  for (const stale of staleMounts()) releaseDisk(path.dirname(stale), stale);
-  for (const name of readdirSync(tmpdir())) {
-    if (name.startsWith(DISK_PREFIX)) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
-  }
+  // What a run killed by a signal left (its disk perhaps still mounted); never another live run's.
+  for (const { dir, mountPoint } of leftovers()) releaseDisk(dir, mountPoint);
 
   const dir = mkdtempSync(path.join(tmpdir(), DISK_PREFIX));
+  writeFileSync(path.join(dir, OWNER_FILE), String(process.pid));
   const image = path.join(dir, 'disk.img');
   const mountPoint = path.join(dir, 'mnt');
   try {

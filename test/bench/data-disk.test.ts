@@ -57,3 +57,20 @@ test('preparing a disk removes what a killed run left behind (its image and fold
   assert.ok(!existsSync(leftover), 'the leftover folder is gone');
   assert.ok(existsSync(disk.root), "the new run's own disk is there");
 });
+
+test('a disk another benchmark is still using is left alone', (t) => {
+  const first = prepareDataDisk(() => {});
+  t.after(() => first.release());
+  if (first.root === tmpdir()) {
+    assert.match(first.description, /^the system temp folder/);
+    return;
+  }
+  // The first disk's owner (this process) is alive, so it is not a leftover; a second disk made by
+  // another process must not remove it. Simulated by pretending the first one belongs to our parent.
+  writeFileSync(path.join(path.dirname(first.root), 'owner.pid'), String(process.ppid));
+  const second = prepareDataDisk(() => {});
+  t.after(() => second.release());
+  writeFileSync(path.join(first.root, 'still-here'), 'x');
+  assert.ok(existsSync(path.join(first.root, 'still-here')), 'the first disk is still mounted and usable');
+  assert.notEqual(second.root, first.root);
+});
