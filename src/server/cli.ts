@@ -18,12 +18,14 @@ import type { AdminServer } from './admin/admin-server.ts';
 import { adminConfigFromEnv } from './admin/admin-config.ts';
 import { createHeadless } from '../host/headless.ts';
 import { serverErrorSentence } from '../host/recent-errors.ts';
+import { runInBackgroundPriority } from './util/background-priority.ts';
 
 /** The built window (npm run build); the same relative place from src/server and dist/server. */
 const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
 
 async function main(): Promise<number> {
   const logger = createLogger();
+  if (!runInBackgroundPriority()) logger.child('process').info('running at normal priority (the system did not allow lowering it)');
   let config;
   let admin;
   try {

@@ -23,6 +23,7 @@ import type { MainToServer, ServerActivity, ServerStartConfig, ServerToMain } fr
 import type { ServerFailureCode } from '../shared/errors.ts';
 import { ConfigError } from './config.ts';
 import { createSyncServer } from './index.ts';
+import { runInBackgroundPriority } from './util/background-priority.ts';
 import type { SyncServer } from './index.ts';
 import { createLogger } from './logger.ts';
 import type { LogFields, Logger } from './logger.ts';
@@ -229,6 +230,7 @@ async function main(): Promise<void> {
   }
   const baseLogger = createLogger((line) => process.stdout.write(line + '\n'));
   const log = baseLogger.child('process');
+  if (!runInBackgroundPriority()) log.info('running at normal priority (the system did not allow lowering it)');
 
   let server: SyncServer | undefined;
   let lock: ServerLock | undefined;
