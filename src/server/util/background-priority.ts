@@ -2,10 +2,10 @@
  * The server process runs below normal priority. Hearth lives in the tray of a family PC: what
  * the person at the PC is doing — Anki Desktop syncing with this very server included — should
  * not wait for it. When the CPU is free, priority changes nothing; when both want it, the
- * foreground wins. Measured: the real client's pull on the same two-core machine took 1.13–1.28×
- * the official server's time at normal priority and 1.05–1.18× below it (docs/benchmarks.md), the
- * client no longer waiting behind the server's background work (chunks built ahead, V8's
- * garbage-collector threads).
+ * foreground wins. Measured on a two-core machine running the real client too: its pull was faster
+ * in five pairs of runs out of five (1.05–1.28× the official server's time instead of 1.13–1.34×,
+ * docs/benchmarks.md), the client waiting less behind the server's background work (chunks built
+ * ahead, V8's garbage-collector threads).
  *
  * Windows and macOS set the priority of the whole process. Linux sets it per thread, so each
  * thread that exists is lowered too (V8 starts its worker threads before any of our code runs);
