@@ -28,9 +28,9 @@ export const ZSTD_MEDIA_LEVEL = 1;
 export const RAW_REPLY_MAX = 2048;
 
 /**
- * Sends a whole in-memory body as one zstd frame (raw when it is small, see RAW_REPLY_MAX). The output buffer is sized for the whole frame:
- * with the default 16 KiB output chunks a 2.5 MiB media zip took ~160 native calls and a
- * concatenation, twice the time (and garbage). (Pledging the size was measured slower: zstd then
+ * Sends a whole in-memory body as one zstd frame (raw when it is small, see RAW_REPLY_MAX). The
+ * output buffer is sized for the whole frame: with the default 16 KiB output chunks a 2.5 MiB
+ * media zip took ~160 native calls and a concatenation, twice the time (and garbage). (Pledging the size was measured slower: zstd then
  * picks a larger window for big inputs.)
  */
 export function sendZstd(res: ServerResponse, body: Buffer | string, level = ZSTD_DEFAULT_LEVEL): void {

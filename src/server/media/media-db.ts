@@ -133,6 +133,9 @@ export function nonEmptyNames(db: Database.Database): string[] {
   return (stmt(db, 'SELECT fname FROM media WHERE size > 0').all() as { fname: string }[]).map((r) => r.fname);
 }
 
+/** One transaction wrapper per connection: better-sqlite3 builds four functions per `transaction()` call. */
+const mediaTransactions = new WeakMap<Database.Database, Database.Transaction<(body: (meta: MediaMeta) => unknown) => unknown>>();
+
 /**
  * Runs `fn` in an exclusive transaction with the current meta, writes the meta back and commits
  * when it returns, rolls everything back when it throws (the reference's `with_transaction`).
@@ -150,9 +153,6 @@ export function withMediaTransaction<T>(db: Database.Database, fn: (meta: MediaM
   }
   return tx.exclusive(fn) as T;
 }
-
-/** One transaction wrapper per connection: better-sqlite3 builds four functions per `transaction()` call. */
-const mediaTransactions = new WeakMap<Database.Database, Database.Transaction<(body: (meta: MediaMeta) => unknown) => unknown>>();
 
 /**
  * Drops the row of a file that has vanished from disk, leaving no deletion record so the
