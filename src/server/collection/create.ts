@@ -7,12 +7,13 @@
  * collection with the default deck, deck options and stock notetypes.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { create, toBinary } from '@bufbuild/protobuf';
 import type Database from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
 import { checkpointAndClose, openCollection } from './open.ts';
+import { fsyncDir, fsyncPath } from '../util/atomic-file.ts';
 import { DeckConfig_Config_LeechAction, DeckConfig_ConfigSchema, type DeckConfig_Config } from './proto/gen/deck_config_pb.js';
 import { Deck_CommonSchema, Deck_KindContainerSchema, Deck_NormalSchema } from './proto/gen/decks_pb.js';
 import {
@@ -251,16 +252,6 @@ function sidecars(path: string): string[] {
   return [`${path}-wal`, `${path}-shm`, `${path}-journal`];
 }
 
-/** Flushes a file (or, on POSIX, a directory entry list) to disk. Windows needs write access to flush a file. */
-function fsyncPath(path: string, flags: 'r' | 'r+'): void {
-  const fd = openSync(path, flags);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * Creates a brand-new collection at `path`, which must not exist yet.
  *
@@ -284,13 +275,13 @@ export function createCollection(path: string, clock: Clock, tz: TimeZone = loca
     }
     // Everything into the main file, so the renamed file is complete on its own.
     checkpointAndClose(db);
-    fsyncPath(tmp, 'r+');
+    fsyncPath(tmp);
     // A WAL left behind by a deleted collection would be replayed into the new file.
     for (const stale of sidecars(path)) rmSync(stale, { force: true });
     renameSync(tmp, path);
   } finally {
     for (const leftover of [tmp, ...sidecars(tmp)]) rmSync(leftover, { force: true });
   }
-  // Make the rename itself durable (directories cannot be opened for fsync on Windows).
-  if (process.platform !== 'win32') fsyncPath(dirname(path), 'r');
+  // Make the rename itself durable.
+  fsyncDir(dirname(path));
 }

@@ -4,8 +4,8 @@ import { open, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 
-export function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
+function fsyncOpened(path: string, flags: 'r' | 'r+'): void {
+  const fd = openSync(path, flags);
   try {
     fsyncSync(fd);
   } finally {
@@ -13,10 +13,15 @@ export function fsyncPath(path: string): void {
   }
 }
 
+/** Flushes a file to disk. Opened for writing: Windows flushes only through a handle with write access. */
+export function fsyncPath(path: string): void {
+  fsyncOpened(path, 'r+');
+}
+
 /** Folder fsync makes a rename durable on Linux and macOS; Windows cannot open folders, and does not need it. */
 export function fsyncDir(dir: string): void {
   if (process.platform === 'win32') return;
-  fsyncPath(dir);
+  fsyncOpened(dir, 'r');
 }
 
 export function replaceFileAtomically(tempPath: string, finalPath: string): void {
