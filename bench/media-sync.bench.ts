@@ -1,7 +1,7 @@
 /**
  * Media-sync benchmark: Hearth against Anki's official sync server, in the same run.
  *
- *   node bench/media-sync.bench.ts [--rounds 3] [--only big|small] [--profile] [--no-docs] [--hearth <git ref>]
+ *   node bench/media-sync.bench.ts [--rounds 3] [--only big|small] [--wire] [--profile] [--no-docs] [--hearth <git ref>]
  *
  * Two cases, each with random (incompressible) files from a fixed seed:
  *   big   — 500 files of 100 KB (48.8 MiB),
@@ -20,7 +20,9 @@
  * and CPU; Hearth's own request log gives the requests per method and its time for each. With
  * --profile, or by itself when Hearth is slower somewhere, one more Hearth server runs the cases
  * with `node --cpu-prof` (those where Hearth is slowest first, as many as the time left allows)
- * and the top functions are listed.
+ * and the top functions are listed. With --wire (root, tcpdump installed), each timed media sync is
+ * also captured on the loopback interface and split into the server's and the client's time
+ * (bench/lib/wire-timeline.ts).
  *
  * The whole run is bounded by BENCH_TIMEOUT_MS; every wait has its own named timeout.
  */
@@ -38,6 +40,8 @@ import type { ProfiledRun, TimeWindow } from './lib/cpu-profile.ts';
 import { Harness, cpuProfileEnv, orderOf } from './lib/harness.ts';
 import { LOG_SETTLE_MS, loggedRequests } from './lib/hearth-log.ts';
 import { QUIET_THRESHOLD_CORES } from './lib/machine-load.ts';
+import { WIRE_TABLE_INTRO, startWireCapture, wireTable } from './lib/wire-timeline.ts';
+import type { WireTimeline } from './lib/wire-timeline.ts';
 import { copyTemplate, ensureMediaTemplate } from './lib/media-templates.ts';
 import type { MediaRecipe, MediaTemplate } from './lib/media-templates.ts';
 import { cpuTable, loadSummary, median, ratio, resultsTable, slowerOperations, updateDocs } from './lib/report.ts';
@@ -80,6 +84,7 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '3' },
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    wire: { type: 'boolean', default: false },
     'no-docs': { type: 'boolean', default: false },
     hearth: { type: 'string', default: 'worktree' },
   },
@@ -105,6 +110,16 @@ interface CaseRun {
   windows: { upload: TimeWindow; download: TimeWindow };
   /** Hearth only: per method, the durations its request log gives for the upload and the download. */
   logged: { upload: Map<string, number[]>; download: Map<string, number[]> };
+  /** With --wire: the server's and the client's shares, from the packets. */
+  wire: { upload?: WireTimeline; download?: WireTimeline };
+}
+
+/** `measure` around a media sync, with a packet capture when --wire asks for one. */
+async function measureSync(server: RunningServer, fn: () => Promise<unknown>): Promise<Awaited<ReturnType<Harness['measure']>> & { wire?: WireTimeline }> {
+  const capture = flags.wire ? await startWireCapture(Number(new URL(server.endpoint).port), (l) => h.log(l)) : undefined;
+  const measured = await h.measure(server, fn);
+  const wire = await capture?.stop();
+  return wire ? { ...measured, wire } : measured;
 }
 
 /** One case on a running server: set its account's devices up, then time A's and B's media syncs. */
@@ -122,10 +137,10 @@ async function runCase(server: RunningServer, anki: AnkiClient, name: CaseName, 
   if (second.required !== 'FULL_DOWNLOAD') throw new Error(`${server.kind}: device B was asked for ${second.required}, not FULL_DOWNLOAD`);
   await anki.fullDownload(deviceB);
 
-  const up = await h.measure(server, () => anki.syncMedia(deviceA, { timeoutSecs: MEDIA_SYNC_TIMEOUT_S }));
+  const up = await measureSync(server, () => anki.syncMedia(deviceA, { timeoutSecs: MEDIA_SYNC_TIMEOUT_S }));
   await sleep(LOG_SETTLE_MS);
   const upLogged = loggedRequests(server, up.epoch[0], up.epoch[1] + LOG_SETTLE_MS);
-  const down = await h.measure(server, () => anki.syncMedia(deviceB, { timeoutSecs: MEDIA_SYNC_TIMEOUT_S }));
+  const down = await measureSync(server, () => anki.syncMedia(deviceB, { timeoutSecs: MEDIA_SYNC_TIMEOUT_S }));
   await sleep(LOG_SETTLE_MS);
   const downLogged = loggedRequests(server, down.epoch[0], down.epoch[1] + LOG_SETTLE_MS);
 
@@ -146,6 +161,7 @@ async function runCase(server: RunningServer, anki: AnkiClient, name: CaseName, 
     download: down.sample,
     windows: { upload: up.window, download: down.window },
     logged: { upload: upLogged, download: downLogged },
+    wire: { ...(up.wire ? { upload: up.wire } : {}), ...(down.wire ? { download: down.wire } : {}) },
   };
 }
 
@@ -206,6 +222,13 @@ async function main(): Promise<void> {
     return `${CASES[name].label} (${mib(t.bytes)}): ${dir === 'upload' ? 'A uploads' : 'B downloads'}, real client end to end`;
   };
 
+  const wireRuns = new Map<string, Record<ServerKind, WireTimeline[]>>();
+  const wired = (operation: string, kind: ServerKind, w: WireTimeline | undefined): void => {
+    if (w === undefined) return;
+    let r = wireRuns.get(operation);
+    if (r === undefined) wireRuns.set(operation, (r = { official: [], hearth: [] }));
+    r[kind].push(w);
+  };
   const hearthLogged = new Map<string, Map<string, number[]>[]>();
   const logged = (operation: string): Map<string, number[]>[] => {
     let l = hearthLogged.get(operation);
@@ -218,6 +241,8 @@ async function main(): Promise<void> {
       for (const [name, run] of runs) {
         result(opLabel(name, 'upload'))[kind].push(run.upload);
         result(opLabel(name, 'download'))[kind].push(run.download);
+        wired(opLabel(name, 'upload'), kind, run.wire.upload);
+        wired(opLabel(name, 'download'), kind, run.wire.download);
         if (kind === 'hearth') {
           logged(opLabel(name, 'upload')).push(run.logged.upload);
           logged(opLabel(name, 'download')).push(run.logged.download);
@@ -274,7 +299,7 @@ async function main(): Promise<void> {
 
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux, Node ${process.version}, Anki ${anki.anki_version} (pip \`anki\` in .venv, official server \`python -m anki.syncserver\`)`;
-  const cmd = `node bench/media-sync.bench.ts --rounds ${ROUNDS}${flags.only ? ` --only ${flags.only}` : ''}${flags.hearth === 'worktree' ? '' : ` --hearth ${flags.hearth}`}`;
+  const cmd = `node bench/media-sync.bench.ts --rounds ${ROUNDS}${flags.only ? ` --only ${flags.only}` : ''}${flags.wire ? ' --wire' : ''}${flags.hearth === 'worktree' ? '' : ` --hearth ${flags.hearth}`}`;
   const section = [
     `## Media sync: Hearth vs the official server`,
     '',
@@ -302,6 +327,9 @@ async function main(): Promise<void> {
     'Server CPU = user + system time of the whole server process (all threads) during the operation.',
     '',
     cpuTable(all),
+    ...(wireRuns.size === 0
+      ? []
+      : ['', WIRE_TABLE_INTRO, '', wireTable([...wireRuns].map(([label, runs]) => ({ label: label.replace(', real client end to end', ''), ...runs })))]),
     '',
     "Hearth's own request log for the same runs (the official server logs no durations): the real client's requests per media sync, and Hearth's time for them " +
       '(from the request to the reply handed to the socket).',

@@ -47,7 +47,7 @@ import type { TimeWindow } from './lib/cpu-profile.ts';
 import { Harness, cpuProfileEnv, orderOf } from './lib/harness.ts';
 import { QUIET_THRESHOLD_CORES } from './lib/machine-load.ts';
 import { cpuTable, loadSummary, median, resultsTable, slowerOperations, updateDocs } from './lib/report.ts';
-import { startWireCapture } from './lib/wire-timeline.ts';
+import { WIRE_TABLE_INTRO, startWireCapture, wireTable } from './lib/wire-timeline.ts';
 import type { WireTimeline } from './lib/wire-timeline.ts';
 import type { OperationResult, Sample } from './lib/report.ts';
 import { describeSequence, methodOf, receivedBytes, replay, sentBytes, startRecordingProxy } from './lib/sync-recorder.ts';
@@ -280,23 +280,6 @@ async function replayRun(server: RunningServer, rec: Recording): Promise<ReplayR
 }
 
 /** Per method: how many requests, and the median over rounds of their summed time, per server. */
-/** Server and client shares of the real client's push and pull, per server (medians over rounds). */
-function wireTable(runs: Record<'push' | 'pull', Record<ServerKind, WireTimeline[]>>): string {
-  const lines = [
-    '| operation | exchanges | official: server ms / client ms | Hearth: server ms / client ms | server ratio | client ratio |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-  ];
-  for (const op of ['push', 'pull'] as const) {
-    const of = (kind: ServerKind, key: 'serverMs' | 'clientMs'): number => median(runs[op][kind].map((w) => w[key]));
-    const [os, oc, hs, hc] = [of('official', 'serverMs'), of('official', 'clientMs'), of('hearth', 'serverMs'), of('hearth', 'clientMs')];
-    const exchanges = median(runs[op].hearth.map((w) => w.exchanges));
-    lines.push(
-      `| ${op} | ${exchanges} | ${os.toFixed(1)} / ${oc.toFixed(1)} | ${hs.toFixed(1)} / ${hc.toFixed(1)} | ${(hs / os).toFixed(2)} | ${(hc / oc).toFixed(2)} |`,
-    );
-  }
-  return lines.join('\n');
-}
-
 function methodTable(label: string, runs: Record<ServerKind, ReplayResult['requests'][]>): string {
   const methods: string[] = [];
   for (const reqs of [...runs.official, ...runs.hearth]) for (const r of reqs) if (!methods.includes(r.method)) methods.push(r.method);
@@ -406,7 +389,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux, Node ${process.version}, Anki ${anki.anki_version} (pip \`anki\` in .venv, official server \`python -m anki.syncserver\`)`;
   const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
-  const cmd = `node bench/normal-sync.bench.ts --rounds ${ROUNDS} --replay-rounds ${REPLAY_ROUNDS}${CARDS === 2000 ? '' : ` --cards ${CARDS}`}${flags.hearth === 'worktree' ? '' : ` --hearth ${flags.hearth}`}`;
+  const cmd = `node bench/normal-sync.bench.ts --rounds ${ROUNDS} --replay-rounds ${REPLAY_ROUNDS}${CARDS === 2000 ? '' : ` --cards ${CARDS}`}${flags.wire ? ' --wire' : ''}${flags.hearth === 'worktree' ? '' : ` --hearth ${flags.hearth}`}`;
   const section = [
     `## Normal sync: Hearth vs the official server`,
     '',
@@ -451,10 +434,9 @@ async function main(): Promise<void> {
       ? []
       : [
           '',
-          "Real client, from the packets on the loopback interface (`--wire`, medians over rounds): *server* = each request's last byte to its " +
-            "response's first byte, summed; *client* = each response's last byte to the next request, summed (the client working on what it got).",
+          WIRE_TABLE_INTRO,
           '',
-          wireTable(wireRuns),
+          wireTable((['push', 'pull'] as const).map((op) => ({ label: op, ...wireRuns[op] }))),
         ]),
     ...(REPLAY_ROUNDS === 0
       ? []

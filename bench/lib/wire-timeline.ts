@@ -9,6 +9,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 
+import { median } from './report.ts';
+
 /** tcpdump prints "listening on lo …" once it captures; more than this means it will not start. */
 const CAPTURE_START_TIMEOUT_MS = 10_000;
 /** After the operation, the last packets may still be on their way into tcpdump's output. */
@@ -117,4 +119,27 @@ export async function startWireCapture(serverPort: number, log: (line: string) =
       return parseWireTimeline(out, serverPort);
     },
   };
+}
+
+/** The paragraph that explains a wire table's columns. */
+export const WIRE_TABLE_INTRO =
+  "Real client, from the packets on the loopback interface (`--wire`, medians over rounds): *server* = each request's last byte to its " +
+  "response's first byte, summed; *client* = each response's last byte to the next request, summed (the client working on what it got).";
+
+/** Server and client shares of real-client operations, per server (medians over rounds). */
+export function wireTable(rows: { label: string; official: WireTimeline[]; hearth: WireTimeline[] }[]): string {
+  const lines = [
+    '| operation | exchanges | official: server ms / client ms | Hearth: server ms / client ms | server ratio | client ratio |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of rows) {
+    if (row.official.length === 0 || row.hearth.length === 0) continue;
+    const of = (runs: WireTimeline[], key: 'serverMs' | 'clientMs'): number => median(runs.map((w) => w[key]));
+    const [os, oc, hs, hc] = [of(row.official, 'serverMs'), of(row.official, 'clientMs'), of(row.hearth, 'serverMs'), of(row.hearth, 'clientMs')];
+    const exchanges = median(row.hearth.map((w) => w.exchanges));
+    lines.push(
+      `| ${row.label} | ${exchanges} | ${os.toFixed(1)} / ${oc.toFixed(1)} | ${hs.toFixed(1)} / ${hc.toFixed(1)} | ${(hs / os).toFixed(2)} | ${(hc / oc).toFixed(2)} |`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -15,12 +15,14 @@
  * Durability: media files are not fsynced, neither one by one nor their folder — like the
  * reference, which never syncs media files. Syncing each file cost ~5 ms per request of 25 files
  * on ext4, more than the official server's whole request, and syncing the folder ~0.4 ms more
- * per request while still leaving the contents unsynced. media.db's commit is synced (FULL), and
- * on a journaling file system that commit also carries the new names. A power cut in the seconds
- * after an upload can therefore leave a received file missing or empty while media.db lists it;
- * downloadFiles then forgets that row (see download-files.ts) instead of serving it; the file
- * counts then differ, so the uploading client's media sanity check (after its next media sync
- * that moves anything) fails and it resyncs its media, sending the file anew.
+ * per request while still leaving the contents unsynced. media.db's commits are made durable
+ * once per media sync, by its last call (`mediaSanity`, see makeMediaDurable in media-db.ts), and
+ * on a journaling file system that sync also carries the new names. A power cut in the seconds
+ * after an upload can therefore lose the sync's last commits (the client then resends, see there)
+ * or leave a received file missing or empty while media.db lists it; downloadFiles then forgets
+ * that row (see download-files.ts) instead of serving it; the file counts then differ, so the
+ * uploading client's media sanity check (after its next media sync that moves anything) fails and
+ * it resyncs its media, sending the file anew.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';

@@ -2,7 +2,9 @@
 // (spec media-sync.md §3.2-§3.5). Each test uses its own account, so they do not share usns.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { startTestServer } from '../../helpers/test-server.ts';
 import type { TestServer } from '../../helpers/test-server.ts';
@@ -12,7 +14,7 @@ import type { UploadItem } from './support.ts';
 
 const MiB = 1024 * 1024;
 
-const USERS = ['b4:pass', 'b5:pass', 'b6:pass', 'd29:pass', 'sizes:pass'];
+const USERS = ['b4:pass', 'b5:pass', 'b6:pass', 'd29:pass', 'sizes:pass', 'durable:pass'];
 
 describe('media round trips', () => {
   let t: TestServer;
@@ -33,6 +35,30 @@ describe('media round trips', () => {
     assert.equal(await c.sanity(0), 'mediaSanity');
     assert.equal((await c.post('mediaSanity', { local: -1 })).status, 400);
     assert.equal((await c.post('mediaSanity', { local: '1' })).status, 400);
+  });
+
+  test('uploads are in media.db itself (checkpointed and synced) once mediaSanity has answered, not before', async () => {
+    // What a power cut would leave: the main database file without its write-ahead log.
+    const namesInMainFile = (): string[] => {
+      const dir = mkdtempSync(join(tmpdir(), 'hearth-durable-'));
+      try {
+        copyFileSync(join(t.base, 'durable', 'media.db'), join(dir, 'media.db'));
+        const db = new Database(join(dir, 'media.db'), { readonly: true });
+        try {
+          const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'media'").get() !== undefined;
+          return hasTable ? (db.prepare('SELECT fname FROM media ORDER BY fname').all() as { fname: string }[]).map((r) => r.fname) : [];
+        } finally {
+          db.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const c = client('durable');
+    assert.deepEqual(await c.upload([['one.txt', '1'], ['two.txt', '2']]), [2, 2]);
+    assert.deepEqual(namesInMainFile(), [], 'before the sanity check the commits are only in the log');
+    assert.equal(await c.sanity(2), 'OK');
+    assert.deepEqual(namesInMainFile(), ['one.txt', 'two.txt']);
   });
 
   test('B5: add, change, delete round trip between two devices', async () => {
