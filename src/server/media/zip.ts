@@ -240,10 +240,11 @@ export async function extractUploadZip(
   }
 }
 
-/** A file to send: its real name, where it is, and its size as just seen on disk. */
+/** A file to send: its real name, where it is, a descriptor open on it (the caller closes it), and its size as just seen on disk. */
 export interface DownloadFile {
   readonly fname: string;
   readonly path: string;
+  readonly fd: number;
   readonly size: number;
 }
 
@@ -262,7 +263,7 @@ export async function downloadZip(files: readonly DownloadFile[], mtime: Date): 
   files.forEach((file, i) => (names[String(i)] = file.fname));
   const meta = Buffer.from(JSON.stringify(names), 'utf8');
   if (files.every((f) => f.size <= SMALL_FILE_BYTES)) {
-    const entries: StoredEntry[] = files.map((file, i) => ({ name: String(i), path: file.path, size: file.size }));
+    const entries: StoredEntry[] = files.map((file, i) => ({ name: String(i), fd: file.fd, size: file.size }));
     entries.push({ name: '_meta', data: meta });
     return { data: storedZip(entries, mtime) };
   }
@@ -276,7 +277,8 @@ function streamedZip(files: readonly DownloadFile[], meta: Buffer, mtime: Date):
   zip.on('error', (err: Error) => output.destroy(err));
   files.forEach((file, i) => {
     zip.addReadStreamLazy(String(i), { compress: false, size: file.size, mtime }, (cb) => {
-      const rs = createReadStream(file.path);
+      // From the start of the descriptor the caller keeps open (and closes once the reply is sent).
+      const rs = createReadStream(file.path, { fd: file.fd, autoClose: false, start: 0 });
       rs.once('error', (err) => output.destroy(err));
       cb(null, rs);
     });
