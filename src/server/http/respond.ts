@@ -27,26 +27,34 @@ export const ZSTD_MEDIA_LEVEL = 1;
  */
 export const RAW_REPLY_MAX = 2048;
 
-/**
- * Sends a whole in-memory body as one zstd frame (raw when it is small, see RAW_REPLY_MAX). The
- * output buffer is sized for the whole frame: with the default 16 KiB output chunks a 2.5 MiB
- * media zip took ~160 native calls and a concatenation, twice the time (and garbage). (Pledging the size was measured slower: zstd then
- * picks a larger window for big inputs.)
- */
+/** Sends a whole in-memory body as one zstd frame. */
 export function sendZstd(res: ServerResponse, body: Buffer | string, level = ZSTD_DEFAULT_LEVEL): void {
   const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  const compressed =
-    raw.length <= RAW_REPLY_MAX
-      ? zstdRawFrame(raw)
-      : zstdCompressSync(raw, {
-          chunkSize: Math.max(1024, raw.length + (raw.length >> 7) + 1024),
-          params: { [constants.ZSTD_c_compressionLevel]: level },
-        });
+  sendZstdFrame(res, zstdFrame(raw, level), raw.length);
+}
+
+/**
+ * A whole body as one zstd frame (raw when it is small, see RAW_REPLY_MAX), to send now or later.
+ * The output buffer is sized for the whole frame: with the default 16 KiB output chunks a 2.5 MiB
+ * media zip took ~160 native calls and a concatenation, twice the time (and garbage). (Pledging
+ * the size was measured slower: zstd then picks a larger window for big inputs.)
+ */
+export function zstdFrame(raw: Buffer, level = ZSTD_DEFAULT_LEVEL): Buffer {
+  return raw.length <= RAW_REPLY_MAX
+    ? zstdRawFrame(raw)
+    : zstdCompressSync(raw, {
+        chunkSize: Math.max(1024, raw.length + (raw.length >> 7) + 1024),
+        params: { [constants.ZSTD_c_compressionLevel]: level },
+      });
+}
+
+/** Sends a frame made by zstdFrame(); `originalSize` is the length of what it holds. */
+export function sendZstdFrame(res: ServerResponse, frame: Buffer, originalSize: number): void {
   res.writeHead(200, {
-    'anki-original-size': String(raw.length),
-    'content-length': String(compressed.length),
+    'anki-original-size': String(originalSize),
+    'content-length': String(frame.length),
   });
-  res.end(compressed);
+  res.end(frame);
 }
 
 /** JSON text produced elsewhere, e.g. by the lossless serializer for replies with 64-bit ids. */

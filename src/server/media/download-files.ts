@@ -6,15 +6,17 @@
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import type Database from 'better-sqlite3';
 import { badRequest, conflict } from '../errors.ts';
-import { ZSTD_MEDIA_LEVEL, sendZstd } from '../http/respond.ts';
+import { ZSTD_MEDIA_LEVEL, sendZstd, sendZstdFrame, zstdFrame } from '../http/respond.ts';
 import { sendZstdStream } from '../http/zstd-stream.ts';
 import type { MethodContext } from '../sync/context.ts';
+import { namesAfter, readAhead, takeReadyReply } from './download-ahead.ts';
 import { mediaFilePath, pathSafetyProblem } from './filenames.ts';
 import { forgetMissingFile, getNonEmptyEntries } from './media-db.ts';
 import type { MediaEntry } from './media-db.ts';
 import { TARGET_ZIP_BYTES, parseDownloadFilesRequest } from './protocol.ts';
-import { downloadZip } from './zip.ts';
+import { downloadZip, inMemoryDownloadZip } from './zip.ts';
 import type { DownloadFile } from './zip.ts';
 
 /** Which rows to send: request order, stopping after the row that takes the total past the target. */
@@ -45,39 +47,88 @@ function openOrUndefined(path: string): number | undefined {
   }
 }
 
+/** The rows to send for `names` (request order, cut at the size target), or the first name without a row. */
+function rowsToSend(db: Database.Database, names: readonly string[]): MediaEntry[] {
+  const rows = getNonEmptyEntries(db, names);
+  return selectForDownload(names, (fname) => rows.get(fname));
+}
+
+/**
+ * Opens the rows' files: all of them, or (closing what it opened) the row whose file is missing
+ * or empty. The caller closes the descriptors.
+ */
+function openFiles(mediaDir: string, rows: readonly MediaEntry[]): { files: DownloadFile[] } | { missing: MediaEntry } {
+  const files: DownloadFile[] = [];
+  for (const entry of rows) {
+    const path = mediaFilePath(mediaDir, entry.fname);
+    const fd = openOrUndefined(path);
+    const st = fd === undefined ? undefined : fstatSync(fd);
+    if (fd === undefined || !st!.isFile() || st!.size === 0) {
+      if (fd !== undefined) closeSync(fd);
+      for (const f of files) closeSync(f.fd);
+      return { missing: entry };
+    }
+    files.push({ fname: entry.fname, path, fd, size: st!.size });
+  }
+  return { files };
+}
+
 /** Sends the zip. Runs under the user's lock, which is held until the last byte is sent, so no upload replaces a file mid-zip. */
 export async function downloadFiles(body: Buffer, ctx: MethodContext, res: ServerResponse): Promise<void> {
-  const { files } = parseDownloadFilesRequest(body);
+  const { files: names } = parseDownloadFilesRequest(body);
   const { user } = ctx;
-  const db = user.mediaDb();
-  // Names are checked before anything is looked up (selectForDownload checks each again, in order).
-  for (const fname of files) {
+  // Names are checked before anything is looked up, or taken from a reply built ahead.
+  for (const fname of names) {
     const problem = pathSafetyProblem(fname);
     if (problem) throw badRequest(`downloadFiles: requested name ${problem}`);
   }
-  const rows = getNonEmptyEntries(db, files);
-  const selected = selectForDownload(files, (fname) => rows.get(fname));
-  const toSend: DownloadFile[] = [];
-  try {
-    for (const entry of selected) {
-      const path = mediaFilePath(user.paths.mediaDir, entry.fname);
-      const fd = openOrUndefined(path);
-      if (fd === undefined) throw missingFile(ctx, entry);
-      const st = fstatSync(fd);
-      if (!st.isFile() || st.size === 0) {
-        closeSync(fd);
-        throw missingFile(ctx, entry);
+  const db = user.mediaDb();
+  const ready = takeReadyReply(db, names);
+  let lastSent: string;
+  if (ready) {
+    sendZstdFrame(res, ready.frame, ready.originalSize);
+    ctx.logFields.ahead = 'yes';
+    lastSent = ready.lastSent;
+  } else {
+    const rows = rowsToSend(db, names);
+    const opened = openFiles(user.paths.mediaDir, rows);
+    if ('missing' in opened) throw missingFile(ctx, opened.missing);
+    try {
+      for (const [i, file] of opened.files.entries()) {
+        if (file.size !== rows[i]!.size) {
+          ctx.logger.child('media').warn('media file size differs from media.db', { user: user.username, db: rows[i]!.size, disk: file.size });
+        }
       }
-      toSend.push({ fname: entry.fname, path, fd, size: st.size });
-      if (st.size !== entry.size) {
-        ctx.logger.child('media').warn('media file size differs from media.db', { user: user.username, db: entry.size, disk: st.size });
-      }
+      const zip = await downloadZip(opened.files, new Date(ctx.clock.nowMs()));
+      if ('data' in zip) sendZstd(res, zip.data, ZSTD_MEDIA_LEVEL);
+      else await sendZstdStream(res, zip.stream, zip.size);
+    } finally {
+      for (const file of opened.files) closeSync(file.fd);
     }
-    const zip = await downloadZip(toSend, new Date(ctx.clock.nowMs()));
-    if ('data' in zip) sendZstd(res, zip.data, ZSTD_MEDIA_LEVEL);
-    else await sendZstdStream(res, zip.stream, zip.size);
+    lastSent = rows.at(-1)!.fname;
+  }
+  readAhead(db, user.lock, namesAfter(db, lastSent), (next) => buildAhead(db, user.paths.mediaDir, next, ctx.clock.nowMs()), ctx.logger);
+}
+
+/**
+ * The reply to a request for `names`, built in memory with no side effects; undefined when it
+ * should be left to the request itself (a missing row or file, a size media.db does not know, a
+ * big file, a name the request would refuse).
+ */
+export function buildAhead(db: Database.Database, mediaDir: string, names: readonly string[], nowMs: number) {
+  if (names.some((n) => pathSafetyProblem(n) !== undefined)) return undefined;
+  const rows = getNonEmptyEntries(db, names);
+  if (names.some((n) => !rows.has(n))) return undefined;
+  const selected = selectForDownload(names, (fname) => rows.get(fname));
+  const opened = openFiles(mediaDir, selected);
+  if ('missing' in opened) return undefined;
+  try {
+    if (opened.files.some((f, i) => f.size !== selected[i]!.size)) return undefined;
+    const zip = inMemoryDownloadZip(opened.files, new Date(nowMs));
+    if (zip === undefined) return undefined;
+    return { frame: zstdFrame(zip, ZSTD_MEDIA_LEVEL), originalSize: zip.length, lastSent: selected.at(-1)!.fname };
   } finally {
-    for (const file of toSend) closeSync(file.fd);
+    for (const file of opened.files) closeSync(file.fd);
   }
 }
 

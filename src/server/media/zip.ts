@@ -259,15 +259,23 @@ export type DownloadZip = { readonly data: Buffer } | { readonly stream: Readabl
  * exact length is known (it is, because nothing is compressed), before any file is read.
  */
 export async function downloadZip(files: readonly DownloadFile[], mtime: Date): Promise<DownloadZip> {
+  const data = inMemoryDownloadZip(files, mtime);
+  if (data) return { data };
+  return streamedZip(files, downloadMeta(files), mtime);
+}
+
+/** The download zip built in memory, when every file is small; undefined otherwise (nothing read). */
+export function inMemoryDownloadZip(files: readonly DownloadFile[], mtime: Date): Buffer | undefined {
+  if (!files.every((f) => f.size <= SMALL_FILE_BYTES)) return undefined;
+  const entries: StoredEntry[] = files.map((file, i) => ({ name: String(i), fd: file.fd, size: file.size }));
+  entries.push({ name: '_meta', data: downloadMeta(files) });
+  return storedZip(entries, mtime);
+}
+
+function downloadMeta(files: readonly DownloadFile[]): Buffer {
   const names: Record<string, string> = {};
   files.forEach((file, i) => (names[String(i)] = file.fname));
-  const meta = Buffer.from(JSON.stringify(names), 'utf8');
-  if (files.every((f) => f.size <= SMALL_FILE_BYTES)) {
-    const entries: StoredEntry[] = files.map((file, i) => ({ name: String(i), fd: file.fd, size: file.size }));
-    entries.push({ name: '_meta', data: meta });
-    return { data: storedZip(entries, mtime) };
-  }
-  return streamedZip(files, meta, mtime);
+  return Buffer.from(JSON.stringify(names), 'utf8');
 }
 
 function streamedZip(files: readonly DownloadFile[], meta: Buffer, mtime: Date): Promise<{ stream: Readable; size: number }> {
