@@ -10,6 +10,7 @@ import { startTestServer } from '../helpers/test-server.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 import { basicNotetypeId, makeUploadableCollection } from '../helpers/collections.ts';
 import { checkpointAndClose, openCollection } from '../../src/server/collection/open.ts';
+import { createLogger } from '../../src/server/logger.ts';
 
 const EMPTY_CHANGES = { changes: { models: [], decks: [[], []], tags: [] } };
 const EMPTY_GRAVES = { chunk: { cards: [], decks: [], notes: [] } };
@@ -17,6 +18,10 @@ const EMPTY_GRAVES = { chunk: { cards: [], decks: [], notes: [] } };
 describe('normal sync (HTTP level)', () => {
   let t: TestServer;
   let work: string;
+  /** The server's log lines of the current test. */
+  const lines: string[] = [];
+  /** Whether each `chunk` request is logged as served from a reply built ahead. */
+  const chunksAhead = (): boolean[] => lines.filter((l) => l.includes('/sync/chunk')).map((l) => / ahead=yes\b/.test(l));
   const collections = new Map<string, Buffer>();
   const fixture = (name: string, notes: number, revlog = 0): Buffer => {
     let bytes = collections.get(`${name}`);
@@ -47,7 +52,8 @@ describe('normal sync (HTTP level)', () => {
   });
   after(() => rmSync(work, { recursive: true, force: true }));
   beforeEach(async () => {
-    t = await startTestServer();
+    lines.length = 0;
+    t = await startTestServer({ logger: createLogger((l) => lines.push(l)) });
     assert.equal((await call('upload', fixture('basic', 10, 3))).text(), 'OK');
   });
   afterEach(() => t.stop());
@@ -132,6 +138,9 @@ describe('normal sync (HTTP level)', () => {
     const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     const allChunks = async (skey: string, waitMs: number): Promise<Record<string, unknown[][] | boolean>[]> => {
       await ok('start', { minUsn: 0, lnewer: false }, skey);
+      // A client's first chunk request follows applyChanges, after which the first chunk is built ahead.
+      await ok('applyChanges', EMPTY_CHANGES, skey);
+      await pause(waitMs);
       const out: Record<string, unknown[][] | boolean>[] = [];
       for (;;) {
         const c = (await ok('chunk', {}, skey)) as Record<string, unknown[][] | boolean>;
@@ -145,8 +154,10 @@ describe('normal sync (HTTP level)', () => {
       return out;
     };
     const eager = await allChunks('eager', 0);
+    lines.length = 0;
     const patient = await allChunks('patient', 40);
     assert.deepEqual(patient, eager);
+    assert.deepEqual(chunksAhead(), patient.map(() => true), 'every chunk, the first too, was built ahead');
     for (const kind of ['revlog', 'notes', 'cards']) {
       const ids = eager.flatMap((c) => ((c[kind] as unknown[][] | undefined) ?? []).map((r) => r[0]));
       assert.equal(new Set(ids).size, ids.length, `${kind}: no row twice`);
@@ -158,6 +169,15 @@ describe('normal sync (HTTP level)', () => {
       eager.map((_, i) => i === eager.length - 1),
       'only the last reply is done',
     );
+    // A chunk built ahead is dropped by any other step: the request after it builds afresh.
+    await ok('start', { minUsn: 0, lnewer: false }, 'other-step');
+    await ok('applyChanges', EMPTY_CHANGES, 'other-step');
+    await pause(40);
+    await ok('applyGraves', EMPTY_GRAVES, 'other-step');
+    lines.length = 0;
+    assert.deepEqual(await ok('chunk', {}, 'other-step'), eager[0]);
+    assert.deepEqual(chunksAhead(), [false]);
+    await ok('abort', {}, 'other-step');
     // A chunk is built ahead after the first reply; a new sync cancels that session and starts afresh.
     await ok('start', { minUsn: 0, lnewer: false }, 'first');
     await ok('chunk', {}, 'first');

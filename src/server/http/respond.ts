@@ -65,8 +65,20 @@ export class RawJson {
   }
 }
 
+/** A JSON reply compressed ahead of its request (e.g. a chunk built while the client was busy). */
+export class CompressedJson {
+  readonly frame: Buffer;
+  readonly originalSize: number;
+  constructor(json: RawJson) {
+    const raw = Buffer.from(json.text, 'utf8');
+    this.frame = zstdFrame(raw);
+    this.originalSize = raw.length;
+  }
+}
+
 export function sendJson(res: ServerResponse, value: unknown): void {
-  sendZstd(res, value instanceof RawJson ? value.text : JSON.stringify(value ?? null));
+  if (value instanceof CompressedJson) sendZstdFrame(res, value.frame, value.originalSize);
+  else sendZstd(res, value instanceof RawJson ? value.text : JSON.stringify(value ?? null));
 }
 
 /**

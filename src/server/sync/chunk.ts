@@ -6,8 +6,8 @@
 import type Database from 'better-sqlite3';
 import { prepared } from '../util/prepared.ts';
 import type { NoteRow } from './rows.ts';
-import { RawJson } from '../http/respond.ts';
-import type { NormalSyncSession } from './session.ts';
+import { CompressedJson, RawJson } from '../http/respond.ts';
+import type { NormalSyncSession, PendingChunkIds } from './session.ts';
 import { joinTagsForWire } from '../collection/tags.ts';
 
 export const CHUNK_SIZE = 250;
@@ -41,7 +41,7 @@ const REVLOG_COLUMNS = ['id', 'cid', 'usn', 'ease', 'ivl', 'lastIvl', 'factor', 
  * faster than reading each row into JavaScript arrays and stringifying them, and a pull is
  * mostly chunks. Notes go through JavaScript, because their tags are normalised on the way out.
  */
-export function chunk(session: NormalSyncSession): RawJson {
+export function chunk(session: NormalSyncSession): RawJson | CompressedJson {
   const ready = session.nextChunk;
   session.nextChunk = undefined;
   const { reply, done } = ready ?? buildChunk(session);
@@ -50,18 +50,20 @@ export function chunk(session: NormalSyncSession): RawJson {
 }
 
 /**
- * Builds the next reply ahead of the client's request: a client applies each chunk to its own
- * database before it asks for the next, so building (and reading) the next one meanwhile takes
- * it off the client's wait. Nothing can change the rows in between — the session holds the
- * transaction and every other step drops the built reply (normal-sync.ts). Call under the
- * user's lock, with the session still active.
+ * Builds (and compresses) the next reply ahead of the client's request: a client applies each
+ * chunk to its own database before it asks for the next, so building the next one meanwhile
+ * takes it off the client's wait. The first one is built after `applyChanges`, which a client
+ * always sends right before its first `chunk` (rslib `normal_sync`). Nothing can change the rows
+ * in between — the session holds the transaction and every other step drops the built reply
+ * (normal-sync.ts). Call under the user's lock, with the session still active.
  */
 export function buildNextChunk(session: NormalSyncSession): void {
-  if (session.nextChunk || session.chunksDone || !session.pending) return;
-  session.nextChunk = buildChunk(session);
+  if (session.nextChunk || session.chunksDone) return;
+  const { reply, done, taken } = buildChunk(session);
+  session.nextChunk = { reply: new CompressedJson(reply), done, taken };
 }
 
-function buildChunk(session: NormalSyncSession): { reply: RawJson; done: boolean } {
+function buildChunk(session: NormalSyncSession): { reply: RawJson; done: boolean; taken: PendingChunkIds } {
   const { db } = session;
   if (!session.pending) {
     const ids = (table: string): number[] =>
@@ -96,7 +98,7 @@ function buildChunk(session: NormalSyncSession): { reply: RawJson; done: boolean
     json += `,"notes":${JSON.stringify(notes)}`;
   }
   if (take.cards.length > 0) json += `,"cards":${rowsJson(db, 'cards', CARD_COLUMNS, take.cards)}`;
-  return { reply: new RawJson(`${json}}`), done };
+  return { reply: new RawJson(`${json}}`), done, taken: take };
 }
 
 /**

@@ -37,7 +37,11 @@ function prepare(method: Exclude<StatefulMethod, 'start'>, body: Buffer, ctx: Me
     }
     case 'chunk':
       parseEmptyBody(body, 'chunk');
-      return (s) => chunk(s);
+      return (s) => {
+        // On the request's log line: whether the reply was built ahead (chunk.ts).
+        if (s.nextChunk) ctx.logFields.ahead = 'yes';
+        return chunk(s);
+      };
     case 'applyChunk': {
       const req = parseApplyChunkRequest(body);
       return (s) => applyChunk(s, req);
@@ -86,7 +90,7 @@ export function runStatefulStep(method: StatefulMethod, body: Buffer, ctx: Metho
   // After a "bad" sanity check the transaction is already rolled back; only abort may follow.
   if (!session.isOpen) throw conflict('this sync was rolled back');
   // A chunk built ahead is valid only while the client keeps asking for chunks.
-  if (method !== 'chunk') session.nextChunk = undefined;
+  if (method !== 'chunk') session.dropNextChunk();
   let result: unknown;
   try {
     // Writes an earlier applyChunk left for after its reply come first (apply-chunk.ts).
@@ -95,7 +99,7 @@ export function runStatefulStep(method: StatefulMethod, body: Buffer, ctx: Metho
   } catch (err) {
     throw stepFailed(err, session, ctx);
   }
-  if (method === 'chunk' && !session.chunksDone) {
+  if ((method === 'chunk' || method === 'applyChanges') && !session.chunksDone) {
     afterReply(session, ctx, 'building the next chunk ahead failed', () => buildNextChunk(session));
   }
   if (method === 'applyChunk') afterReply(session, ctx, 'writing a received chunk failed; the sync will be rolled back', () => {});

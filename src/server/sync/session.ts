@@ -6,13 +6,20 @@
  */
 import { prepared } from '../util/prepared.ts';
 import type Database from 'better-sqlite3';
-import type { RawJson } from '../http/respond.ts';
+import type { CompressedJson } from '../http/respond.ts';
 import type { ActiveSession, UserState } from './user-state.ts';
 
 export interface PendingChunkIds {
   revlog: number[];
   cards: number[];
   notes: number[];
+}
+
+/** A `chunk` reply built ahead, and the ids it took from `pending` (in the order taken). */
+export interface ChunkBuiltAhead {
+  readonly reply: CompressedJson;
+  readonly done: boolean;
+  readonly taken: PendingChunkIds;
 }
 
 export class NormalSyncSession implements ActiveSession {
@@ -26,10 +33,10 @@ export class NormalSyncSession implements ActiveSession {
   /** Ids the server still has to send in `chunk`, snapshotted at the first call. */
   pending: PendingChunkIds | undefined;
   /**
-   * The next `chunk` reply, built ahead while the client works on the previous one (chunk.ts).
-   * Only valid while nothing else runs in the session; any other step drops it.
+   * The next `chunk` reply, built and compressed ahead while the client works on the previous
+   * one (chunk.ts). Only valid while nothing else runs in the session; any other step drops it.
    */
-  nextChunk: { readonly reply: RawJson; readonly done: boolean } | undefined;
+  nextChunk: ChunkBuiltAhead | undefined;
   /** The last `chunk` reply said `done`: there is nothing left to build ahead. */
   chunksDone = false;
   readonly #user: UserState;
@@ -62,7 +69,18 @@ export class NormalSyncSession implements ActiveSession {
   defer(job: () => void): void {
     this.runDeferred();
     this.#deferred = job;
+    this.dropNextChunk();
+  }
+
+  /** Drops the chunk built ahead; its rows go back to the front of what is left to send, in order. */
+  dropNextChunk(): void {
+    const built = this.nextChunk;
+    if (!built || !this.pending) return;
     this.nextChunk = undefined;
+    for (const kind of ['revlog', 'notes', 'cards'] as const) {
+      const ids = built.taken[kind];
+      for (let i = ids.length - 1; i >= 0; i--) this.pending[kind].push(ids[i]!);
+    }
   }
 
   /** Runs the pending writes now; once they have failed, throws that failure on every call. */
