@@ -13,19 +13,17 @@ import { sendZstdStream } from '../http/zstd-stream.ts';
 import type { MethodContext } from '../sync/context.ts';
 import { namesAfter, readAhead, takeReadyReply } from './download-ahead.ts';
 import { mediaFilePath, pathSafetyProblem } from './filenames.ts';
-import { forgetMissingFile, getNonEmptyEntries } from './media-db.ts';
-import type { MediaEntry } from './media-db.ts';
+import { existingSizes, forgetMissingFile } from './media-db.ts';
+import type { SizedName } from './media-db.ts';
 import { TARGET_ZIP_BYTES, parseDownloadFilesRequest } from './protocol.ts';
 import { downloadZip, inMemoryDownloadZip } from './zip.ts';
 import type { DownloadFile } from './zip.ts';
 
-/** Which rows to send: request order, stopping after the row that takes the total past the target. */
-export function selectForDownload(files: readonly string[], lookup: (fname: string) => MediaEntry | undefined): MediaEntry[] {
-  const selected: MediaEntry[] = [];
+/** Which rows to send: request order, stopping after the row that takes the total past the target. Names are checked already. */
+export function selectForDownload(files: readonly string[], lookup: (fname: string) => SizedName | undefined): SizedName[] {
+  const selected: SizedName[] = [];
   let total = 0;
   for (const fname of files) {
-    const problem = pathSafetyProblem(fname);
-    if (problem) throw badRequest(`downloadFiles: requested name ${problem}`);
     const entry = lookup(fname);
     if (!entry) throw conflict('downloadFiles: requested a file that is missing or deleted');
     selected.push(entry);
@@ -48,8 +46,8 @@ function openOrUndefined(path: string): number | undefined {
 }
 
 /** The rows to send for `names` (request order, cut at the size target), or the first name without a row. */
-function rowsToSend(db: Database.Database, names: readonly string[]): MediaEntry[] {
-  const rows = getNonEmptyEntries(db, names);
+function rowsToSend(db: Database.Database, names: readonly string[]): SizedName[] {
+  const rows = existingSizes(db, names);
   return selectForDownload(names, (fname) => rows.get(fname));
 }
 
@@ -57,7 +55,7 @@ function rowsToSend(db: Database.Database, names: readonly string[]): MediaEntry
  * Opens the rows' files: all of them, or (closing what it opened) the row whose file is missing
  * or empty. The caller closes the descriptors.
  */
-function openFiles(mediaDir: string, rows: readonly MediaEntry[]): { files: DownloadFile[] } | { missing: MediaEntry } {
+function openFiles(mediaDir: string, rows: readonly SizedName[]): { files: DownloadFile[] } | { missing: SizedName } {
   const files: DownloadFile[] = [];
   for (const entry of rows) {
     const path = mediaFilePath(mediaDir, entry.fname);
@@ -77,13 +75,15 @@ function openFiles(mediaDir: string, rows: readonly MediaEntry[]): { files: Down
 export async function downloadFiles(body: Buffer, ctx: MethodContext, res: ServerResponse): Promise<void> {
   const { files: names } = parseDownloadFilesRequest(body);
   const { user } = ctx;
-  // Names are checked before anything is looked up, or taken from a reply built ahead.
-  for (const fname of names) {
-    const problem = pathSafetyProblem(fname);
-    if (problem) throw badRequest(`downloadFiles: requested name ${problem}`);
-  }
   const db = user.mediaDb();
+  // A reply built ahead is for exactly these names, which were checked when it was built.
   const ready = takeReadyReply(db, names);
+  if (!ready) {
+    for (const fname of names) {
+      const problem = pathSafetyProblem(fname);
+      if (problem) throw badRequest(`downloadFiles: requested name ${problem}`);
+    }
+  }
   let lastSent: string;
   if (ready) {
     sendZstdFrame(res, ready.frame, ready.originalSize);
@@ -117,7 +117,7 @@ export async function downloadFiles(body: Buffer, ctx: MethodContext, res: Serve
  */
 export function buildAhead(db: Database.Database, mediaDir: string, names: readonly string[], nowMs: number) {
   if (names.some((n) => pathSafetyProblem(n) !== undefined)) return undefined;
-  const rows = getNonEmptyEntries(db, names);
+  const rows = existingSizes(db, names);
   if (names.some((n) => !rows.has(n))) return undefined;
   const selected = selectForDownload(names, (fname) => rows.get(fname));
   const opened = openFiles(mediaDir, selected);
@@ -136,7 +136,7 @@ export function buildAhead(db: Database.Database, mediaDir: string, names: reado
  * A vanished file (or an empty one, which the reference would panic on) is forgotten without a
  * deletion record, so the loss does not spread to other devices; the client retries later.
  */
-function missingFile(ctx: MethodContext, entry: MediaEntry): Error {
+function missingFile(ctx: MethodContext, entry: SizedName): Error {
   forgetMissingFile(ctx.user.mediaDb(), entry);
   ctx.logger.child('media').warn('media file missing on disk; forgot it', { user: ctx.user.username, size: entry.size });
   return conflict('downloadFiles: file missing on disk');
