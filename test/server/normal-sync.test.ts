@@ -416,40 +416,6 @@ describe('normal sync (HTTP level)', () => {
     assert.equal((newer.models as unknown[]).length, 6, 'all six notetypes are new to a client at usn 0');
   });
 
-  test("the server's side of applyChanges is built ahead after start, equal to a fresh build; applyGraves drops it", async () => {
-    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    const { decks } = await serverObjects();
-    const extra = { ...decks[0].find((d) => d.id === 1)!, id: 1_700_000_000_456, name: 'Extra', mod: Math.floor(Date.now() / 1000) };
-    await fullRound({ changes: { models: [], decks: [[extra], []], tags: [] } });
-    await ok('chunk', {});
-    await ok('applyChunk', { chunk: { done: true } });
-    await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 3, 0, 6, 2, 1] });
-    await ok('finish', {});
-    const applyChangesLines = () => lines.filter((l) => l.includes('/sync/applyChanges')).map((l) => / ahead=yes\b/.test(l));
-    const deckNames = (r: unknown) => ((r as { decks: [{ name: string }[]] }).decks[0].map((d) => d.name)).sort();
-
-    lines.length = 0;
-    await ok('start', { minUsn: 0, lnewer: false }, 'ahead');
-    await pause(40);
-    const ahead = await ok('applyChanges', EMPTY_CHANGES, 'ahead');
-    await ok('abort', {}, 'ahead');
-    assert.deepEqual(deckNames(ahead), ['Default', 'Extra']);
-    await ok('start', { minUsn: 0, lnewer: false }, 'fresh');
-    await pause(40);
-    await ok('applyGraves', EMPTY_GRAVES, 'fresh');
-    const fresh = await ok('applyChanges', EMPTY_CHANGES, 'fresh');
-    await ok('abort', {}, 'fresh');
-    assert.deepEqual(ahead, fresh);
-    assert.deepEqual(applyChangesLines(), [true, false]);
-
-    // Deleting the deck in applyGraves must show in the reply: what was built ahead is not used.
-    await ok('start', { minUsn: 0, lnewer: false }, 'graves');
-    await pause(40);
-    await ok('applyGraves', { chunk: { cards: [], notes: [], decks: [extra.id] } }, 'graves');
-    assert.deepEqual(deckNames(await ok('applyChanges', EMPTY_CHANGES, 'graves')), ['Default']);
-    await ok('abort', {}, 'graves');
-  });
-
   test('D13: an incoming notetype replaces the server copy only if it is not older', async () => {
     const { models } = await serverObjects();
     const basic = models.find((m) => m.name === 'Basic')!;

@@ -13,7 +13,7 @@ import type Database from 'better-sqlite3';
 import { prepared } from '../util/prepared.ts';
 import { badRequest } from '../errors.ts';
 import type { Clock } from '../clock.ts';
-import { CompressedJson, RawJson } from '../http/respond.ts';
+import { RawJson } from '../http/respond.ts';
 import { parseJsonBytes, stringifyJson, jsonBytes, isJsonObject } from '../collection/legacy/json.ts';
 import type { JsonObject, JsonValue } from '../collection/legacy/json.ts';
 import { notetypeFromLegacy, notetypeToLegacy } from '../collection/legacy/notetype.ts';
@@ -206,24 +206,13 @@ function applyConfig(session: NormalSyncSession, conf: JsonObject, clock: Clock)
   for (const [key, value] of Object.entries(conf)) put.run(key, session.serverUsn, now, jsonBytes(value as JsonValue));
 }
 
-/**
- * The server's side of `applyChanges`, compressed, built right after `start`: a client sends
- * `applyChanges` next (after `applyGraves`, which drops it, when it has deletions to send), and
- * the reply is computed before anything the client sends is applied anyway.
- */
-export function buildChangesAhead(session: NormalSyncSession): void {
-  session.changesAhead ??= new CompressedJson(new RawJson(stringifyJson(serverChanges(session))));
-}
-
-export function applyChanges(session: NormalSyncSession, changes: ClientChanges, clock: Clock): RawJson | CompressedJson {
-  const ahead = session.changesAhead;
-  session.changesAhead = undefined;
-  const reply = ahead ?? serverChanges(session);
+export function applyChanges(session: NormalSyncSession, changes: ClientChanges, clock: Clock): RawJson {
+  const reply = serverChanges(session);
   applyNotetypes(session, changes.notetypes, clock);
   applyDecks(session, changes.decks, clock);
   applyDeckConfigs(session, changes.deckConfigs);
   registerTags(session.db, changes.tags, session.serverUsn);
   if (changes.crt !== undefined) prepared(session.db, 'UPDATE col SET crt = ?').run(changes.crt);
   if (changes.conf !== undefined) applyConfig(session, changes.conf, clock);
-  return reply instanceof CompressedJson ? reply : new RawJson(stringifyJson(reply));
+  return new RawJson(stringifyJson(reply));
 }

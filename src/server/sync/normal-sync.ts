@@ -9,7 +9,7 @@ import type { MethodContext } from './context.ts';
 import { NormalSyncSession } from './session.ts';
 import { parseStartRequest, start } from './start.ts';
 import { applyGraves, parseApplyGravesRequest } from './apply-graves.ts';
-import { applyChanges, buildChangesAhead, parseApplyChangesRequest } from './apply-changes.ts';
+import { applyChanges, parseApplyChangesRequest } from './apply-changes.ts';
 import { buildNextChunk, chunk } from './chunk.ts';
 import { applyChunk, parseApplyChunkRequest } from './apply-chunk.ts';
 import { parseSanityRequest, sanityCheck } from './sanity-check.ts';
@@ -33,10 +33,7 @@ function prepare(method: Exclude<StatefulMethod, 'start'>, body: Buffer, ctx: Me
     }
     case 'applyChanges': {
       const req = parseApplyChangesRequest(body);
-      return (s) => {
-        if (s.changesAhead) ctx.logFields.ahead = 'yes';
-        return applyChanges(s, req, ctx.clock);
-      };
+      return (s) => applyChanges(s, req, ctx.clock);
     }
     case 'chunk':
       parseEmptyBody(body, 'chunk');
@@ -83,8 +80,6 @@ export function runStatefulStep(method: StatefulMethod, body: Buffer, ctx: Metho
       if (s instanceof NormalSyncSession) throw stepFailed(err, s, ctx);
       throw err;
     }
-    const session = result.session;
-    afterReply(session, ctx, 'building the server changes ahead failed', () => buildChangesAhead(session));
     return result.reply;
   }
 
@@ -96,8 +91,6 @@ export function runStatefulStep(method: StatefulMethod, body: Buffer, ctx: Metho
   if (!session.isOpen) throw conflict('this sync was rolled back');
   // A chunk built ahead is valid only while the client keeps asking for chunks.
   if (method !== 'chunk') session.dropNextChunk();
-  // The server's changes built ahead hold only until a step could change them.
-  if (method !== 'applyChanges') session.changesAhead = undefined;
   let result: unknown;
   try {
     // Writes an earlier applyChunk left for after its reply come first (apply-chunk.ts).

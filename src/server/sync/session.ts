@@ -37,12 +37,6 @@ export class NormalSyncSession implements ActiveSession {
    * one (chunk.ts). Only valid while nothing else runs in the session; any other step drops it.
    */
   nextChunk: ChunkBuiltAhead | undefined;
-  /**
-   * The `applyChanges` reply (the server's side, which never depends on what the client sends),
-   * built ahead after `start` while the client works on the graves it got (apply-changes.ts).
-   * Any step that could change it drops it.
-   */
-  changesAhead: CompressedJson | undefined;
   /** The last `chunk` reply said `done`: there is nothing left to build ahead. */
   chunksDone = false;
   readonly #user: UserState;
