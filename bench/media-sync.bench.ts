@@ -115,7 +115,10 @@ interface CaseRun {
 }
 
 /** `measure` around a media sync, with a packet capture when --wire asks for one. */
-async function measureSync(server: RunningServer, fn: () => Promise<unknown>): Promise<Awaited<ReturnType<Harness['measure']>> & { wire?: WireTimeline }> {
+async function measureSync(
+  server: RunningServer,
+  fn: () => Promise<unknown>,
+): Promise<Awaited<ReturnType<Harness['measure']>> & { wire?: WireTimeline }> {
   const capture = flags.wire ? await startWireCapture(Number(new URL(server.endpoint).port), (l) => h.log(l)) : undefined;
   const measured = await h.measure(server, fn);
   const wire = await capture?.stop();
@@ -329,7 +332,12 @@ async function main(): Promise<void> {
     cpuTable(all),
     ...(wireRuns.size === 0
       ? []
-      : ['', WIRE_TABLE_INTRO, '', wireTable([...wireRuns].map(([label, runs]) => ({ label: label.replace(', real client end to end', ''), ...runs })))]),
+      : [
+          '',
+          WIRE_TABLE_INTRO,
+          '',
+          wireTable([...wireRuns].map(([label, runs]) => ({ label: label.replace(', real client end to end', ''), ...runs }))),
+        ]),
     '',
     "Hearth's own request log for the same runs (the official server logs no durations): the real client's requests per media sync, and Hearth's time for them " +
       '(from the request to the reply handed to the socket).',

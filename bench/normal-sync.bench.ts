@@ -432,12 +432,7 @@ async function main(): Promise<void> {
     cpuTable(all),
     ...(wireRuns.pull.hearth.length === 0 || wireRuns.pull.official.length === 0
       ? []
-      : [
-          '',
-          WIRE_TABLE_INTRO,
-          '',
-          wireTable((['push', 'pull'] as const).map((op) => ({ label: op, ...wireRuns[op] }))),
-        ]),
+      : ['', WIRE_TABLE_INTRO, '', wireTable((['push', 'pull'] as const).map((op) => ({ label: op, ...wireRuns[op] })))]),
     ...(REPLAY_ROUNDS === 0
       ? []
       : [

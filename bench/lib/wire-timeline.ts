@@ -135,7 +135,12 @@ export function wireTable(rows: { label: string; official: WireTimeline[]; heart
   for (const row of rows) {
     if (row.official.length === 0 || row.hearth.length === 0) continue;
     const of = (runs: WireTimeline[], key: 'serverMs' | 'clientMs'): number => median(runs.map((w) => w[key]));
-    const [os, oc, hs, hc] = [of(row.official, 'serverMs'), of(row.official, 'clientMs'), of(row.hearth, 'serverMs'), of(row.hearth, 'clientMs')];
+    const [os, oc, hs, hc] = [
+      of(row.official, 'serverMs'),
+      of(row.official, 'clientMs'),
+      of(row.hearth, 'serverMs'),
+      of(row.hearth, 'clientMs'),
+    ];
     const exchanges = median(row.hearth.map((w) => w.exchanges));
     lines.push(
       `| ${row.label} | ${exchanges} | ${os.toFixed(1)} / ${oc.toFixed(1)} | ${hs.toFixed(1)} / ${hc.toFixed(1)} | ${(hs / os).toFixed(2)} | ${(hc / oc).toFixed(2)} |`,

@@ -157,7 +157,11 @@ describe('normal sync (HTTP level)', () => {
     lines.length = 0;
     const patient = await allChunks('patient', 40);
     assert.deepEqual(patient, eager);
-    assert.deepEqual(chunksAhead(), patient.map(() => true), 'every chunk, the first too, was built ahead');
+    assert.deepEqual(
+      chunksAhead(),
+      patient.map(() => true),
+      'every chunk, the first too, was built ahead',
+    );
     for (const kind of ['revlog', 'notes', 'cards']) {
       const ids = eager.flatMap((c) => ((c[kind] as unknown[][] | undefined) ?? []).map((r) => r[0]));
       assert.equal(new Set(ids).size, ids.length, `${kind}: no row twice`);

@@ -96,7 +96,9 @@ export async function downloadFiles(body: Buffer, ctx: MethodContext, res: Serve
     try {
       for (const [i, file] of opened.files.entries()) {
         if (file.size !== rows[i]!.size) {
-          ctx.logger.child('media').warn('media file size differs from media.db', { user: user.username, db: rows[i]!.size, disk: file.size });
+          ctx.logger
+            .child('media')
+            .warn('media file size differs from media.db', { user: user.username, db: rows[i]!.size, disk: file.size });
         }
       }
       const zip = await downloadZip(opened.files, new Date(ctx.clock.nowMs()));

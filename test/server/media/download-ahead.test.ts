@@ -26,7 +26,8 @@ describe('downloadFiles replies built ahead', () => {
       .filter((l) => l.includes('/msync/downloadFiles'))
       .slice(-n)
       .map((l) => / ahead=yes\b/.test(l));
-  const files = (prefix: string, n: number): UploadItem[] => Array.from({ length: n }, (_, i) => [`${prefix}-${i}.bin`, bytes(1000 + i, i)]);
+  const files = (prefix: string, n: number): UploadItem[] =>
+    Array.from({ length: n }, (_, i) => [`${prefix}-${i}.bin`, bytes(1000 + i, i)]);
 
   before(async () => {
     t = await startTestServer({ users: USERS.map((u) => `${u}:pass`), logger: createLogger((l) => lines.push(l)) });

@@ -55,7 +55,13 @@ describe('media round trips', () => {
       }
     };
     const c = client('durable');
-    assert.deepEqual(await c.upload([['one.txt', '1'], ['two.txt', '2']]), [2, 2]);
+    assert.deepEqual(
+      await c.upload([
+        ['one.txt', '1'],
+        ['two.txt', '2'],
+      ]),
+      [2, 2],
+    );
     assert.deepEqual(namesInMainFile(), [], 'before the sanity check the commits are only in the log');
     assert.equal(await c.sanity(2), 'OK');
     assert.deepEqual(namesInMainFile(), ['one.txt', 'two.txt']);
