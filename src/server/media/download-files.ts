@@ -45,7 +45,7 @@ function openOrUndefined(path: string): number | undefined {
   }
 }
 
-/** The rows to send for `names` (request order, cut at the size target), or the first name without a row. */
+/** The rows to send for `names` (request order, cut at the size target); a name without a row is a 409. */
 function rowsToSend(db: Database.Database, names: readonly string[]): SizedName[] {
   const rows = existingSizes(db, names);
   return selectForDownload(names, (fname) => rows.get(fname));
@@ -84,7 +84,7 @@ export async function downloadFiles(body: Buffer, ctx: MethodContext, res: Serve
       if (problem) throw badRequest(`downloadFiles: requested name ${problem}`);
     }
   }
-  let lastSent: string;
+  let lastSent: string | undefined;
   if (ready) {
     sendZstdFrame(res, ready.frame, ready.originalSize);
     ctx.logFields.ahead = 'yes';
@@ -107,8 +107,9 @@ export async function downloadFiles(body: Buffer, ctx: MethodContext, res: Serve
     } finally {
       for (const file of opened.files) closeSync(file.fd);
     }
-    lastSent = rows.at(-1)!.fname;
+    lastSent = rows.at(-1)?.fname;
   }
+  if (lastSent === undefined) return; // nothing was asked for: nothing to guess from
   readAhead(db, user.lock, namesAfter(db, lastSent), (next) => buildAhead(db, user.paths.mediaDir, next, ctx.clock.nowMs()), ctx.logger);
 }
 

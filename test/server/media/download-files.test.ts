@@ -43,6 +43,12 @@ describe('downloadFiles', () => {
     for (const method of zip.methods.values()) assert.equal(method, 0, 'STORED like the reference');
   });
 
+  test('an empty list of names gets an empty zip', async () => {
+    const zip = await c.download([]);
+    assert.deepEqual(zip.order, ['_meta']);
+    assert.deepEqual(zip.meta, {});
+  });
+
   test('D24: 26 names is 400; 25 is fine', async () => {
     const names = Array.from({ length: 26 }, () => '猫.jpg');
     assert.equal((await c.post('downloadFiles', { files: names })).status, 400);
