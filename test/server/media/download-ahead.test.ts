@@ -17,7 +17,7 @@ const SETTLE_MS = 100;
 describe('downloadFiles replies built ahead', () => {
   let t: TestServer;
   const lines: string[] = [];
-  const USERS = ['seq', 'changed', 'other', 'vanish'];
+  const USERS = ['seq', 'changed', 'other', 'vanish', 'empty'];
   const client = (user: string): MediaClient => new MediaClient(t.endpoint, t.hkey(`${user}:pass`));
   const mediaDir = (user: string): string => join(t.base, user, 'media');
   /** `ahead` of the last downloadFiles log lines, oldest first. */
@@ -79,6 +79,20 @@ describe('downloadFiles replies built ahead', () => {
     assert.deepEqual(zip.meta, { 0: 'other-28.bin', 1: 'other-3.bin' });
     assert.equal(sha1Hex(zip.entries.get('0')!), sha1Hex(bytes(1028, 28)));
     assert.deepEqual(aheadFlags(1), [false]);
+  });
+
+  test('an empty list of names (nothing to guess the next request from) is an empty zip, and nothing fails', async () => {
+    const c = client('empty');
+    await c.upload([['x.txt', 'x']]);
+    await c.changes(0);
+    lines.length = 0;
+    const zip = await c.download([]);
+    assert.deepEqual(zip.meta, {});
+    await sleep(SETTLE_MS);
+    assert.deepEqual(
+      lines.filter((l) => /\b(ERROR|WARN)\b/.test(l)),
+      [],
+    );
   });
 
   test('building ahead changes nothing: a vanished file is forgotten only when a request asks for it', async () => {
