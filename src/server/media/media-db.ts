@@ -136,6 +136,14 @@ export function existingSizes(db: Database.Database, fnames: readonly string[]):
   return new Map(rows.map((r) => [r.fname, r]));
 }
 
+/** The rows of the named files that exist, by name, in one statement (an upload names up to 25). */
+export function existingEntries(db: Database.Database, fnames: readonly string[]): Map<string, MediaEntry> {
+  const rows = stmt(db, 'SELECT fname, csum, size, usn, mtime FROM media WHERE fname IN (SELECT value FROM json_each(?)) AND size > 0').all(
+    JSON.stringify(fnames),
+  ) as MediaEntry[];
+  return new Map(rows.map((r) => [r.fname, r]));
+}
+
 /** Writes a row, replacing any row of that name; the caller keeps `meta` in step. */
 export function setEntry(db: Database.Database, entry: MediaEntry): void {
   stmt(db, 'INSERT OR REPLACE INTO media (fname, csum, size, usn, mtime) VALUES (?, ?, ?, ?, ?)').run(

@@ -34,7 +34,7 @@ import { badRequest } from '../errors.ts';
 import { BodyTooLargeError, readZstdBodyInMemoryOrFile } from '../http/zstd-body.ts';
 import type { MethodContext } from '../sync/context.ts';
 import { caseFoldKey, mediaFilePath } from './filenames.ts';
-import { getEntry, getNonEmptyEntry, nonEmptyNames, setEntry, withMediaTransaction } from './media-db.ts';
+import { existingEntries, getEntry, getNonEmptyEntry, nonEmptyNames, setEntry, withMediaTransaction } from './media-db.ts';
 import { jsonResult } from './protocol.ts';
 import type { JsonResult, UploadReply } from './protocol.ts';
 import { extractUploadZip } from './zip.ts';
@@ -124,8 +124,13 @@ export function applyUploadedChanges(
 
   try {
     const usn = withMediaTransaction(db, (meta) => {
+      // One lookup for the batch, kept in step below (a name may come twice in one upload).
+      const current = existingEntries(
+        db,
+        changes.map((c) => c.fname),
+      );
       for (const change of changes) {
-        const existing = getNonEmptyEntry(db, change.fname);
+        const existing = current.get(change.fname);
         if (!presentBefore.has(change.fname)) presentBefore.set(change.fname, existing !== undefined);
         if (change.kind === 'delete') {
           if (!existing) continue; // already deleted
@@ -134,6 +139,7 @@ export function applyUploadedChanges(
           meta.totalNonemptyFiles = Math.max(0, meta.totalNonemptyFiles - 1);
           // The checksum is kept with the deletion record, like the reference.
           setEntry(db, { ...existing, size: 0, usn: meta.lastUsn, mtime: nowSecs });
+          current.delete(change.fname);
           finalFiles.set(change.fname, null);
           removed += 1;
           continue;
@@ -148,7 +154,9 @@ export function applyUploadedChanges(
           meta.totalNonemptyFiles += 1;
           added += 1;
         }
-        setEntry(db, { fname: change.fname, csum: change.sha1, size: change.size, usn: meta.lastUsn, mtime: nowSecs });
+        const entry = { fname: change.fname, csum: change.sha1, size: change.size, usn: meta.lastUsn, mtime: nowSecs };
+        setEntry(db, entry);
+        current.set(change.fname, entry);
         finalFiles.set(change.fname, change);
       }
       refuseCaseCollisions(db, presentBefore, finalFiles);
