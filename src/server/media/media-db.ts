@@ -124,24 +124,25 @@ export function getNonEmptyEntry(db: Database.Database, fname: string): MediaEnt
 /** What sending a file needs from its row. */
 export type SizedName = Pick<MediaEntry, 'fname' | 'size'>;
 
-/**
- * Name and size of the named files that exist, by name, in one statement: a download request
- * names up to 25 files, and one query instead of 25, without the checksums it does not need, is
- * a fifth of the time.
- */
-export function existingSizes(db: Database.Database, fnames: readonly string[]): Map<string, SizedName> {
-  const rows = stmt(db, 'SELECT fname, size FROM media WHERE fname IN (SELECT value FROM json_each(?)) AND size > 0').all(
+/** The named files that exist, by name, in one statement (a request names up to 25). */
+function existingByName<T extends { fname: string }>(db: Database.Database, columns: string, fnames: readonly string[]): Map<string, T> {
+  const rows = stmt(db, `SELECT ${columns} FROM media WHERE fname IN (SELECT value FROM json_each(?)) AND size > 0`).all(
     JSON.stringify(fnames),
-  ) as SizedName[];
+  ) as T[];
   return new Map(rows.map((r) => [r.fname, r]));
 }
 
-/** The rows of the named files that exist, by name, in one statement (an upload names up to 25). */
+/**
+ * Name and size of the named files that exist: what a download needs. Without the checksums (a
+ * Buffer each) one query for 25 names is a fifth of the time of 25 lookups.
+ */
+export function existingSizes(db: Database.Database, fnames: readonly string[]): Map<string, SizedName> {
+  return existingByName<SizedName>(db, 'fname, size', fnames);
+}
+
+/** The whole rows of the named files that exist: what an upload compares against. */
 export function existingEntries(db: Database.Database, fnames: readonly string[]): Map<string, MediaEntry> {
-  const rows = stmt(db, 'SELECT fname, csum, size, usn, mtime FROM media WHERE fname IN (SELECT value FROM json_each(?)) AND size > 0').all(
-    JSON.stringify(fnames),
-  ) as MediaEntry[];
-  return new Map(rows.map((r) => [r.fname, r]));
+  return existingByName<MediaEntry>(db, 'fname, csum, size, usn, mtime', fnames);
 }
 
 /** Writes a row, replacing any row of that name; the caller keeps `meta` in step. */
