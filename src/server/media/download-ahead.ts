@@ -69,7 +69,8 @@ export function takeReadyReply(db: Database.Database, names: readonly string[]):
 
 /**
  * Builds the reply for `names` under the user's lock, after the current request has finished.
- * `build` returns the frame, or undefined to give up (it must not change anything).
+ * `build` returns the frame, or gives up by returning undefined or throwing (it must not change
+ * anything).
  */
 export function readAhead(
   db: Database.Database,

@@ -12,6 +12,7 @@ import { ZSTD_MEDIA_LEVEL, sendZstd, sendZstdFrame, zstdFrame } from '../http/re
 import { sendZstdStream } from '../http/zstd-stream.ts';
 import type { MethodContext } from '../sync/context.ts';
 import { namesAfter, readAhead, takeReadyReply } from './download-ahead.ts';
+import type { BuiltReply } from './download-ahead.ts';
 import { mediaFilePath, pathSafetyProblem } from './filenames.ts';
 import { existingSizes, forgetMissingFile } from './media-db.ts';
 import type { SizedName } from './media-db.ts';
@@ -42,6 +43,14 @@ function openOrUndefined(path: string): number | undefined {
     // EISDIR: Windows refuses to open a folder where Linux opens it (and fstat tells).
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
     throw err;
+  }
+}
+
+/** Every requested name must be one the media folder can hold (400), before anything is looked up. */
+function checkNames(names: readonly string[]): void {
+  for (const fname of names) {
+    const problem = pathSafetyProblem(fname);
+    if (problem) throw badRequest(`downloadFiles: requested name ${problem}`);
   }
 }
 
@@ -78,12 +87,7 @@ export async function downloadFiles(body: Buffer, ctx: MethodContext, res: Serve
   const db = user.mediaDb();
   // A reply built ahead is for exactly these names, which were checked when it was built.
   const ready = takeReadyReply(db, names);
-  if (!ready) {
-    for (const fname of names) {
-      const problem = pathSafetyProblem(fname);
-      if (problem) throw badRequest(`downloadFiles: requested name ${problem}`);
-    }
-  }
+  if (!ready) checkNames(names);
   let lastSent: string | undefined;
   if (ready) {
     sendZstdFrame(res, ready.frame, ready.originalSize);
@@ -114,15 +118,13 @@ export async function downloadFiles(body: Buffer, ctx: MethodContext, res: Serve
 }
 
 /**
- * The reply to a request for `names`, built in memory with no side effects; undefined when it
- * should be left to the request itself (a missing row or file, a size media.db does not know, a
- * big file, a name the request would refuse).
+ * The reply to a request for `names`, built in memory with no side effects; undefined, or the
+ * error the request would get (a name or row it would refuse), when it is left to the request
+ * itself — also for a missing file, a size media.db does not know and a big file.
  */
-export function buildAhead(db: Database.Database, mediaDir: string, names: readonly string[], nowMs: number) {
-  if (names.some((n) => pathSafetyProblem(n) !== undefined)) return undefined;
-  const rows = existingSizes(db, names);
-  if (names.some((n) => !rows.has(n))) return undefined;
-  const selected = selectForDownload(names, (fname) => rows.get(fname));
+export function buildAhead(db: Database.Database, mediaDir: string, names: readonly string[], nowMs: number): BuiltReply | undefined {
+  checkNames(names);
+  const selected = rowsToSend(db, names);
   const opened = openFiles(mediaDir, selected);
   if ('missing' in opened) return undefined;
   try {
