@@ -9,42 +9,29 @@
  * big files (zip.ts). Layout: APPNOTE.TXT 6.3.10 §4.3 (local header, data, central directory,
  * end of central directory); no ZIP64, so the caller keeps the zip far below 4 GiB.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 
 /**
- * An entry's bytes: in memory, or a file of known size read straight into the zip (no copy, no
- * garbage) — by path, or from a descriptor the caller opened (and closes).
+ * An entry's bytes: in memory, or a file of known size, read from a descriptor the caller opened
+ * (and closes) straight into the zip: no copy, no garbage.
  */
 export type StoredEntry =
-  | { readonly name: string; readonly data: Buffer }
-  | { readonly name: string; readonly path: string; readonly size: number }
-  | { readonly name: string; readonly fd: number; readonly size: number };
+  { readonly name: string; readonly data: Buffer } | { readonly name: string; readonly fd: number; readonly size: number };
 
 const sizeOf = (e: StoredEntry): number => ('data' in e ? e.data.length : e.size);
 
-/** Reads exactly `size` bytes from the start of `fd` into `out` at `at`; a file that shrank since it was measured is an error. */
-function readFdInto(fd: number, what: string, size: number, out: Buffer, at: number): void {
-  let got = 0;
-  while (got < size) {
-    const n = readSync(fd, out, at + got, size - got, got);
-    if (n === 0) throw new Error(`${what} is shorter than it was a moment ago`);
-    got += n;
-  }
-}
-
+/** Copies the entry's bytes into `out` at `at`; a file that shrank since it was measured is an error. */
 function readInto(e: StoredEntry, size: number, out: Buffer, at: number): void {
   if ('data' in e) {
     e.data.copy(out, at);
-  } else if ('fd' in e) {
-    readFdInto(e.fd, `entry ${e.name}`, size, out, at);
-  } else {
-    const fd = openSync(e.path, 'r');
-    try {
-      readFdInto(fd, e.path, size, out, at);
-    } finally {
-      closeSync(fd);
-    }
+    return;
+  }
+  let got = 0;
+  while (got < size) {
+    const n = readSync(e.fd, out, at + got, size - got, got);
+    if (n === 0) throw new Error(`entry ${e.name} is shorter than it was a moment ago`);
+    got += n;
   }
 }
 

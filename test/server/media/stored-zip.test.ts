@@ -2,7 +2,7 @@
 // reader (yauzl) reads back exactly: names, bytes, CRC-32, STORED, the modification time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -53,10 +53,12 @@ test('an entry given as a file is read straight into the zip; a file shorter tha
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const data = bytes(100_000, 7);
   writeFileSync(join(dir, 'a.bin'), data);
+  const fd = openSync(join(dir, 'a.bin'), 'r');
+  t.after(() => closeSync(fd));
   const back = await readBack(
     storedZip(
       [
-        { name: '0', path: join(dir, 'a.bin'), size: data.length },
+        { name: '0', fd, size: data.length },
         { name: '_meta', data: Buffer.from('{"0":"a.bin"}') },
       ],
       new Date(),
@@ -64,7 +66,7 @@ test('an entry given as a file is read straight into the zip; a file shorter tha
   );
   assert.ok(back[0]!.data.equals(data));
   assert.equal(back[0]!.crc, crc32(data) >>> 0);
-  assert.throws(() => storedZip([{ name: '0', path: join(dir, 'a.bin'), size: data.length + 1 }], new Date()), /shorter/);
+  assert.throws(() => storedZip([{ name: '0', fd, size: data.length + 1 }], new Date()), /shorter/);
 });
 
 test('a non-ASCII entry name is flagged UTF-8 and read back intact; an empty zip is valid', async () => {
