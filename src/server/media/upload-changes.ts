@@ -17,7 +17,9 @@
  * on ext4, more than the official server's whole request, and syncing the folder ~0.4 ms more
  * per request while still leaving the contents unsynced. media.db's commits are made durable
  * once per media sync, by its last call (`mediaSanity`, see makeMediaDurable in media-db.ts), and
- * on a journaling file system that sync also carries the new names. A power cut in the seconds
+ * on a journaling file system that sync also carries the new names. Each upload also starts a
+ * background flush of the folder's names before it commits (folder-flush.ts: it keeps the
+ * client's own commit after the reply from carrying them). A power cut in the seconds
  * after an upload can therefore lose the sync's last commits (the client then resends, see there)
  * or leave a received file missing or empty while media.db lists it; downloadFiles then forgets
  * that row (see download-files.ts) instead of serving it; the file counts then differ, so the
@@ -34,6 +36,7 @@ import { badRequest } from '../errors.ts';
 import { BodyTooLargeError, readZstdBodyInMemoryOrFile } from '../http/zstd-body.ts';
 import type { MethodContext } from '../sync/context.ts';
 import { caseFoldKey, mediaFilePath } from './filenames.ts';
+import { flushFolderSoon } from './folder-flush.ts';
 import { existingEntries, getEntry, getNonEmptyEntry, nonEmptyNames, setEntry, withMediaTransaction } from './media-db.ts';
 import { jsonResult } from './protocol.ts';
 import type { JsonResult, UploadReply } from './protocol.ts';
@@ -112,6 +115,8 @@ export function applyUploadedChanges(
   mediaDir: string,
   changes: readonly ReceivedChange[],
   nowSecs: number,
+  /** Called once files have been written, moved or removed, before the commit. */
+  onFilesPlaced?: () => void,
 ): UploadOutcome {
   let added = 0;
   let replaced = 0;
@@ -161,6 +166,7 @@ export function applyUploadedChanges(
       }
       refuseCaseCollisions(db, presentBefore, finalFiles);
       moveFilesIntoPlace(mediaDir, finalFiles, undo, oldFiles);
+      if (finalFiles.size > 0) onFilesPlaced?.();
       return meta.lastUsn;
     });
     updateCaseFoldIndex(db, finalFiles);
@@ -350,7 +356,10 @@ export async function uploadChanges(req: Readable, ctx: MethodContext): Promise<
     }
     changes = await extractUploadZip(source, { maxTotalBytes: limit, maxEntries: MAX_ZIP_ENTRIES }, () => newTempPath(mediaDir, 'part'));
     if (zipFileMayExist) rmSync(zipPath, { force: true });
-    const outcome = await user.lock.run(() => applyUploadedChanges(user.mediaDb(), mediaDir, changes, Math.floor(clock.nowMs() / 1000)));
+    const nowSecs = Math.floor(clock.nowMs() / 1000);
+    // Not awaited: see folder-flush.ts for why it starts before the commit and why nobody waits for it.
+    const startFlush = (): void => void flushFolderSoon(mediaDir, ctx.logger);
+    const outcome = await user.lock.run(() => applyUploadedChanges(user.mediaDb(), mediaDir, changes, nowSecs, startFlush));
     Object.assign(ctx.logFields, {
       added: String(outcome.added),
       replaced: String(outcome.replaced),

@@ -155,3 +155,17 @@ test('a server starting on a folder removes upload temporaries a crash left in m
     await t.stop();
   }
 });
+
+test('onFilesPlaced runs once the files are in place, before the commit, and only when files changed', (t) => {
+  const { mediaDir, db, received } = setup(t);
+  const seen: { fileThere: boolean; inTransaction: boolean }[] = [];
+  const onFilesPlaced = (): void => {
+    seen.push({ fileThere: existsSync(join(mediaDir, 'a.txt')), inTransaction: db.inTransaction });
+  };
+  applyUploadedChanges(db, mediaDir, [received('a.txt', 'aaa')], 1000, onFilesPlaced);
+  assert.deepEqual(seen, [{ fileThere: true, inTransaction: true }]);
+
+  // An identical re-add and a deletion of a name that is not there change no file.
+  applyUploadedChanges(db, mediaDir, [received('a.txt', 'aaa'), { kind: 'delete', fname: 'never.txt' }], 1001, onFilesPlaced);
+  assert.equal(seen.length, 1, 'not called when no file changed');
+});
