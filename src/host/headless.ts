@@ -39,6 +39,7 @@ import { createPeople } from './people.ts';
 import { checkPort, tryBind } from './port-check.ts';
 import { createRecentErrors, problemSentence, serverErrorSentence } from './recent-errors.ts';
 import { checkStorageFolder, createStorageMover } from './storage.ts';
+import { fullGarbageCollection } from '../server/util/idle-collector.ts';
 
 /** Longest a settings change waits for a sync to finish before restarting the listener anyway. */
 export const HEADLESS_IDLE_WAIT_MS = 2 * 60_000;
@@ -149,7 +150,7 @@ export function createHeadless(deps: HeadlessDeps): Headless {
       lock = locked.lock;
       server = await createSyncServer(
         { ...config, base: folder, host, port: settings.port },
-        { logger: deps.logger, clock, observer, warmUp: true },
+        { logger: deps.logger, clock, observer, warmUp: true, collectWhenIdle: fullGarbageCollection() },
       );
       let address;
       try {

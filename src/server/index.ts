@@ -18,9 +18,19 @@ import { UserState } from './sync/user-state.ts';
 import { warmUpSyncCodecs } from './sync/warm-up.ts';
 import { createRequestHandler } from './http/request-handler.ts';
 import { createActivityRecorder } from './activity.ts';
-import type { RequestObserver } from './activity.ts';
+import type { RequestObserver, RequestOutcome } from './activity.ts';
+import { createIdleCollector } from './util/idle-collector.ts';
+import type { IdleCollector } from './util/idle-collector.ts';
 
 const IDLE_CONNECTION_MS = 120_000;
+/** How long the server must have been idle after a sync before the garbage collection (util/idle-collector.ts). */
+const IDLE_COLLECT_MS = 100;
+
+/** The requests after which a device's sync, or its media sync, is over (successfully or not). */
+function endsASync(outcome: RequestOutcome): boolean {
+  if (outcome.kind === 'media') return outcome.method === 'mediaSanity' || outcome.status >= 400;
+  return ['finish', 'abort', 'upload', 'download'].includes(outcome.method) || outcome.status >= 400;
+}
 
 export interface SyncServerDeps {
   readonly clock?: Clock;
@@ -33,6 +43,11 @@ export interface SyncServerDeps {
    * line run; off by default for tests, which start hundreds of servers.
    */
   readonly warmUp?: boolean;
+  /**
+   * Collect garbage right after each sync once idle (util/idle-collector.ts), given V8's full
+   * collection (`fullGarbageCollection()`); off (undefined) by default, like warmUp.
+   */
+  readonly collectWhenIdle?: () => void;
 }
 
 export interface SyncServer {
@@ -92,6 +107,17 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       : `http://localhost:${port}/`;
   };
   const activity = createActivityRecorder({ base: config.base, clock, logger });
+  const collect = deps.collectWhenIdle;
+  const collector: IdleCollector | undefined = collect
+    ? createIdleCollector({
+        delayMs: IDLE_COLLECT_MS,
+        collect: () => {
+          const started = performance.now();
+          collect();
+          logger.debug('garbage collected after a sync', { ms: (performance.now() - started).toFixed(1) });
+        },
+      })
+    : undefined;
   const outer = deps.observer;
   const observer: RequestObserver = {
     authenticated(user) {
@@ -101,6 +127,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     finished(outcome) {
       activity.finished(outcome);
       outer?.finished(outcome);
+      if (endsASync(outcome)) collector?.syncEnded();
     },
   };
   const handler = createRequestHandler({ config, auth, clock, logger, userState, publicUrl, observer });
@@ -111,7 +138,12 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     listen() {
       return new Promise((resolve, reject) => {
         const s = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
-          void handler(req, res);
+          if (!collector) {
+            void handler(req, res);
+            return;
+          }
+          collector.requestStarted();
+          void handler(req, res).finally(() => collector.requestEnded());
         });
         // A connection on which nothing moves for 2 minutes is dead (a phone that left the Wi-Fi
         // mid-download): close it, so the person's lock, held while a download streams, is freed.
@@ -142,6 +174,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       });
     },
     async close() {
+      collector?.close();
       if (server) {
         const s = server;
         server = undefined;

@@ -31,6 +31,7 @@ import { acquireServerLock } from './server-lock.ts';
 import { problemFromOutcome } from './problems.ts';
 import { SYNC_QUIET_MS } from './activity.ts';
 import type { RequestObserver } from './activity.ts';
+import { fullGarbageCollection } from './util/idle-collector.ts';
 import type { ServerLock } from './server-lock.ts';
 
 /** Activity changes are batched so a burst of requests sends one status message. */
@@ -292,7 +293,7 @@ async function main(): Promise<void> {
           envUsers: [],
           passwordsHashed: false,
         },
-        { logger, observer, warmUp: true },
+        { logger, observer, warmUp: true, collectWhenIdle: fullGarbageCollection() },
       );
       let address;
       try {

@@ -18,7 +18,15 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  opts: { users?: string[]; maxPayloadMegs?: number; clock?: Clock; base?: string; passwordsHashed?: boolean; logger?: Logger } = {},
+  opts: {
+    users?: string[];
+    maxPayloadMegs?: number;
+    clock?: Clock;
+    base?: string;
+    passwordsHashed?: boolean;
+    logger?: Logger;
+    collectWhenIdle?: () => void;
+  } = {},
 ): Promise<TestServer> {
   const base = opts.base ?? mkdtempSync(join(tmpdir(), 'hearth-test-'));
   const users = opts.users ?? ['user:pass'];
@@ -31,7 +39,11 @@ export async function startTestServer(
       envUsers: users.map((raw, i) => ({ raw, index: i + 1 })),
       passwordsHashed: opts.passwordsHashed ?? false,
     },
-    { logger: opts.logger ?? silentLogger, ...(opts.clock ? { clock: opts.clock } : {}) },
+    {
+      logger: opts.logger ?? silentLogger,
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.collectWhenIdle ? { collectWhenIdle: opts.collectWhenIdle } : {}),
+    },
   );
   const { port } = await server.listen();
   return {

@@ -1,0 +1,96 @@
+/**
+ * A full garbage collection right after a sync, once the server is idle, instead of during the
+ * next one.
+ *
+ * Why: V8 collects its old generation when the heap passes a limit, marking it on its worker
+ * threads while the program runs on. In a sync server that limit is passed in the middle of a sync
+ * as often as not, and on a family PC the other program busy at that moment is usually Anki itself,
+ * syncing with this server on the same few cores. Measured with the real client (two cores, a device
+ * pulling 2,000 cards another device has just pushed): a major GC landed in most pulls, its marking
+ * took ~12 % of the machine's CPU during the pull, and Hearth's CPU for the pull was 80–100 ms; with
+ * a collection right after the push instead, none landed in the pull and Hearth used 50–60 ms
+ * (docs/benchmarks.md). The collection itself takes 30–45 ms of one core, at a moment nobody waits.
+ *
+ * "Idle" means no request in flight for `delayMs` after the end of a sync (a normal sync's `finish`
+ * or `abort`, a full upload or download, a media sync's last call). A request arriving first
+ * postpones it; if one arrives during the collection it waits for it, as it would for V8's own
+ * pause. One collection per burst of syncs: ends of syncs while one is pending do not add more.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+export interface IdleCollector {
+  requestStarted(): void;
+  requestEnded(): void;
+  /** A sync (normal, full or media) has just ended. */
+  syncEnded(): void;
+  /** Stops for good: nothing pending runs. */
+  close(): void;
+}
+
+export interface IdleCollectorDeps {
+  readonly delayMs: number;
+  /** Runs the collection. */
+  readonly collect: () => void;
+  readonly setTimer?: (fn: () => void, ms: number) => { unref?: () => unknown };
+  readonly clearTimer?: (timer: unknown) => void;
+}
+
+export function createIdleCollector(deps: IdleCollectorDeps): IdleCollector {
+  const setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+  const clearTimer = deps.clearTimer ?? ((t) => clearTimeout(t as NodeJS.Timeout));
+  let inFlight = 0;
+  let wanted = false;
+  let closed = false;
+  let timer: { unref?: () => unknown } | undefined;
+
+  const disarm = (): void => {
+    if (timer !== undefined) clearTimer(timer);
+    timer = undefined;
+  };
+  const armIfIdle = (): void => {
+    if (closed || !wanted || inFlight > 0 || timer !== undefined) return;
+    timer = setTimer(() => {
+      timer = undefined;
+      if (closed || inFlight > 0 || !wanted) return;
+      wanted = false;
+      deps.collect();
+    }, deps.delayMs);
+    // Never what keeps a process alive.
+    timer.unref?.();
+  };
+
+  return {
+    requestStarted() {
+      inFlight += 1;
+      disarm();
+    },
+    requestEnded() {
+      inFlight = Math.max(0, inFlight - 1);
+      armIfIdle();
+    },
+    syncEnded() {
+      wanted = true;
+      armIfIdle();
+    },
+    close() {
+      closed = true;
+      disarm();
+    },
+  };
+}
+
+/**
+ * V8's full collection as a function, or undefined where it cannot be had. `--expose-gc` only
+ * defines `gc` in contexts created after it is set, hence the fresh context; the function
+ * collects the whole heap of the isolate, not just that context's.
+ */
+export function fullGarbageCollection(): (() => void) | undefined {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc: unknown = runInNewContext('gc');
+    return typeof gc === 'function' ? () => void (gc as () => unknown)() : undefined;
+  } catch {
+    return undefined;
+  }
+}
