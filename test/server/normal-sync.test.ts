@@ -496,4 +496,38 @@ describe('normal sync (HTTP level)', () => {
     assert.deepEqual(r.conf, { curDeck: 1, test: 'test1' });
     assert.equal(r.crt, 1_690_000_000);
   });
+
+  test('config values go to an older client with their exact JSON text: 64-bit integers and floats keep their digits', async () => {
+    const before = await meta();
+    await ok('start', { minUsn: before.usn, lnewer: true });
+    const conf = '{"curDeck":1,"big":1234567890123456789,"f":1.50,"nested":{"a":[1,2.0e3,-0],"s":"日本"}}';
+    const body = Buffer.from(`{"changes":{"models":[],"decks":[[],[]],"tags":[],"conf":${conf},"crt":1690000000}}`);
+    await ok('applyChanges', body);
+    await ok('chunk', {});
+    await ok('applyChunk', { chunk: { done: true } });
+    await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 3, 0, 6, 1, 1] });
+    await ok('finish', {});
+    await ok('start', { minUsn: 0, lnewer: false }, 'sk2');
+    const text = (await call('applyChanges', EMPTY_CHANGES, 'sk2')).text();
+    for (const literal of ['"big":1234567890123456789', '"f":1.50', '"a":[1,2.0e3,-0]', '"s":"日本"']) {
+      assert.ok(text.includes(literal), `${literal} in ${text}`);
+    }
+    assert.ok(text.endsWith(',"crt":1690000000}'), text);
+  });
+
+  test('a config value stored as invalid JSON fails applyChanges for an older client and rolls the sync back', async () => {
+    await t.server.close();
+    const db = openCollection(join(t.base, 'user', 'collection.anki2'));
+    db.prepare("INSERT OR REPLACE INTO config (KEY, usn, mtime_secs, val) VALUES ('broken', 0, 0, ?)").run(Buffer.from('{"a":'));
+    checkpointAndClose(db);
+    const hash = fileHash();
+    const base = t.base;
+    t = await startTestServer({ base, logger: createLogger((l) => lines.push(l)) });
+    await ok('start', { minUsn: 0, lnewer: false });
+    assert.equal((await call('applyChanges', EMPTY_CHANGES)).status, 400);
+    assert.equal(await sessionStatus(), 409, 'the session is gone');
+    assert.equal(fileHash(), hash, 'the collection is as it was');
+    await t.stop();
+    rmSync(base, { recursive: true, force: true });
+  });
 });
