@@ -465,6 +465,61 @@ describe('normal sync (HTTP level)', () => {
     assert.deepEqual(names, ['DEFAULT+', 'Default']);
   });
 
+  /** A syncs a renamed default deck; returns the usn B must have had to be up to date before it. */
+  const renameDefaultDeckOnA = async (name: string): Promise<number> => {
+    const { decks } = await serverObjects();
+    const deflt = decks[0].find((d) => d.id === 1)!;
+    const m = await meta();
+    await ok('start', { minUsn: m.usn, lnewer: true });
+    // A client sends its changed objects with the server's usn (rslib changes_to_send).
+    const renamed = { ...deflt, name, mod: Math.floor(Date.now() / 1000) + 5, usn: m.usn };
+    await ok('applyChanges', { changes: { models: [], decks: [[renamed], []], tags: [] } });
+    await ok('chunk', {});
+    await ok('applyChunk', { chunk: { done: true } });
+    await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 3, 0, 6, 1, 1] });
+    await ok('finish', {});
+    // The reply for the next device is built right after finish, under the person's lock.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return m.usn;
+  };
+  const applyChangesLoggedAhead = (): boolean => lines.filter((l) => l.includes('/sync/applyChanges')).some((l) => / ahead=yes\b/.test(l));
+
+  test("the next device's applyChanges is the reply built after the last sync finished, the same as one computed afresh", async () => {
+    const bUsn = await renameDefaultDeckOnA('Renamed on A');
+    lines.length = 0;
+    await ok('start', { minUsn: bUsn, lnewer: false }, 'b1');
+    const ahead = (await call('applyChanges', EMPTY_CHANGES, 'b1')).text();
+    assert.ok(applyChangesLoggedAhead(), 'served from the reply built ahead');
+    assert.ok(ahead.includes('"name":"Renamed on A"'), ahead);
+    // Aborting closes the collection (as the reference does), and with it the reply built ahead.
+    await ok('abort', {}, 'b1');
+    lines.length = 0;
+    await ok('start', { minUsn: bUsn, lnewer: false }, 'b2');
+    const fresh = (await call('applyChanges', EMPTY_CHANGES, 'b2')).text();
+    assert.ok(!applyChangesLoggedAhead(), 'computed afresh');
+    assert.equal(ahead, fresh);
+  });
+
+  test('a pull that writes before applyChanges (its graves) gets the server changes computed afresh', async () => {
+    const bUsn = await renameDefaultDeckOnA('Renamed again');
+    lines.length = 0;
+    await ok('start', { minUsn: bUsn, lnewer: false }, 'b1');
+    await ok('applyGraves', { chunk: { cards: [1_234_567], decks: [], notes: [] } }, 'b1');
+    const reply = (await call('applyChanges', EMPTY_CHANGES, 'b1')).text();
+    assert.ok(!applyChangesLoggedAhead(), 'a row was written since the reply was built');
+    assert.ok(reply.includes('"name":"Renamed again"'), reply);
+  });
+
+  test('a device that last synced before an earlier sync gets the server changes computed for its own usn', async () => {
+    const firstUsn = await renameDefaultDeckOnA('First rename');
+    await renameDefaultDeckOnA('Second rename');
+    lines.length = 0;
+    await ok('start', { minUsn: firstUsn, lnewer: false }, 'b1');
+    const reply = (await call('applyChanges', EMPTY_CHANGES, 'b1')).text();
+    assert.ok(!applyChangesLoggedAhead(), 'the reply built ahead was for the usn after the first rename');
+    assert.ok(reply.includes('"name":"Second rename"'), reply);
+  });
+
   test('a deck with id 0 fails the sync (400) and rolls back', async () => {
     const { decks } = await serverObjects();
     const zero = { ...decks[0][0], id: 0, name: 'Zero' };

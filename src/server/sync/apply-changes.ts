@@ -25,6 +25,8 @@ import type { DeckConfigRow } from '../collection/legacy/deck-config.ts';
 import { LegacyConversionError } from '../collection/legacy/errors.ts';
 import { registerTags, tagsChangedSince } from '../collection/tags.ts';
 import type { NormalSyncSession } from './session.ts';
+import { usableChangesAhead } from './changes-ahead.ts';
+import type { ChangesAhead, ServerChangesText } from './changes-ahead.ts';
 
 export interface ClientChanges {
   readonly notetypes: NotetypeRows[];
@@ -119,15 +121,22 @@ export function legacyObjectsSince(
 
 /**
  * The server's side of the exchange as JSON text: everything changed since the client's last
- * sync, and the config and `crt` unless the client's collection is the newer one.
+ * sync, and the config and `crt` unless the client's collection is the newer one. Taken from the
+ * reply built after the last sync when that is still exact (changes-ahead.ts).
  */
-function serverChanges(session: NormalSyncSession): string {
-  const { db, clientUsn } = session;
+function serverChanges(session: NormalSyncSession, ahead: ChangesAhead | undefined): { text: string; builtAhead: boolean } {
+  const ready = usableChangesAhead(ahead, session.db, session.clientUsn);
+  const parts = ready ?? serverChangesText(session.db, session.clientUsn);
+  const text = session.clientIsNewer ? parts.objects : `${parts.objects.slice(0, -1)},${parts.confAndCrt}}`;
+  return { text, builtAhead: ready !== undefined };
+}
+
+/** Both parts of the server's changes for a client at `clientUsn`, as JSON text. */
+export function serverChangesText(db: Database.Database, clientUsn: number): ServerChangesText {
   const { models, decks, configs } = legacyObjectsSince(db, clientUsn);
-  const text = stringifyJson({ models, decks: [decks, configs], tags: tagsChangedSince(db, clientUsn) });
-  if (session.clientIsNewer) return text;
+  const objects = stringifyJson({ models, decks: [decks, configs], tags: tagsChangedSince(db, clientUsn) });
   const crt = prepared(db, 'SELECT crt FROM col', 'pluck').get() as number;
-  return `${text.slice(0, -1)},"conf":${configJson(db)},"crt":${crt}}`;
+  return { objects, confAndCrt: `"conf":${configJson(db)},"crt":${crt}` };
 }
 
 /**
@@ -226,13 +235,19 @@ function applyConfig(session: NormalSyncSession, conf: JsonObject, clock: Clock)
   for (const [key, value] of Object.entries(conf)) put.run(key, session.serverUsn, now, jsonBytes(value as JsonValue));
 }
 
-export function applyChanges(session: NormalSyncSession, changes: ClientChanges, clock: Clock): RawJson {
-  const reply = serverChanges(session);
+/** `builtAhead`: the reply was the one built after the last sync (for the request's log line). */
+export function applyChanges(
+  session: NormalSyncSession,
+  changes: ClientChanges,
+  clock: Clock,
+  ahead?: ChangesAhead,
+): { reply: RawJson; builtAhead: boolean } {
+  const { text, builtAhead } = serverChanges(session, ahead);
   applyNotetypes(session, changes.notetypes, clock);
   applyDecks(session, changes.decks, clock);
   applyDeckConfigs(session, changes.deckConfigs);
   registerTags(session.db, changes.tags, session.serverUsn);
   if (changes.crt !== undefined) prepared(session.db, 'UPDATE col SET crt = ?').run(changes.crt);
   if (changes.conf !== undefined) applyConfig(session, changes.conf, clock);
-  return new RawJson(reply);
+  return { reply: new RawJson(text), builtAhead };
 }

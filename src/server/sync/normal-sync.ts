@@ -9,7 +9,8 @@ import type { MethodContext } from './context.ts';
 import { NormalSyncSession } from './session.ts';
 import { parseStartRequest, start } from './start.ts';
 import { applyGraves, parseApplyGravesRequest } from './apply-graves.ts';
-import { applyChanges, parseApplyChangesRequest } from './apply-changes.ts';
+import { applyChanges, parseApplyChangesRequest, serverChangesText } from './apply-changes.ts';
+import { buildChangesAhead } from './changes-ahead.ts';
 import { buildNextChunk, chunk } from './chunk.ts';
 import { applyChunk, parseApplyChunkRequest } from './apply-chunk.ts';
 import { parseSanityRequest, sanityCheck } from './sanity-check.ts';
@@ -33,7 +34,12 @@ function prepare(method: Exclude<StatefulMethod, 'start'>, body: Buffer, ctx: Me
     }
     case 'applyChanges': {
       const req = parseApplyChangesRequest(body);
-      return (s) => applyChanges(s, req, ctx.clock);
+      return (s) => {
+        const { reply, builtAhead } = applyChanges(s, req, ctx.clock, ctx.user.changesAhead);
+        // On the request's log line: whether the server's side was built after the last sync (changes-ahead.ts).
+        if (builtAhead) ctx.logFields.ahead = 'yes';
+        return reply;
+      };
     }
     case 'chunk':
       parseEmptyBody(body, 'chunk');
@@ -103,7 +109,30 @@ export function runStatefulStep(method: StatefulMethod, body: Buffer, ctx: Metho
     afterReply(session, ctx, 'building the next chunk ahead failed', () => buildNextChunk(session));
   }
   if (method === 'applyChunk') afterReply(session, ctx, 'writing a received chunk failed; the sync will be rolled back', () => {});
+  if (method === 'finish') afterFinish(ctx, session.serverUsn);
   return result;
+}
+
+/**
+ * Once a sync has finished: builds what the next device that was up to date before it gets from
+ * `applyChanges` (changes-ahead.ts), under the person's lock, unless a sync started meanwhile.
+ */
+function afterFinish(ctx: MethodContext, clientUsn: number): void {
+  const { user } = ctx;
+  user.changesAhead = undefined;
+  setImmediate(() => {
+    void user.lock.run(() => {
+      const db = user.openedCollection();
+      if (user.session !== undefined || db === undefined) return;
+      try {
+        user.changesAhead = buildChangesAhead(db, clientUsn, serverChangesText);
+      } catch (err) {
+        ctx.logger
+          .child('sync')
+          .debug('building the next applyChanges reply ahead failed', { why: err instanceof Error ? err.message : String(err) });
+      }
+    });
+  });
 }
 
 /**

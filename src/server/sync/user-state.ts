@@ -12,6 +12,7 @@ import { openCollection, checkpointAndClose } from '../collection/open.ts';
 import { createCollection } from '../collection/create.ts';
 import { openMediaDb } from '../media/media-db.ts';
 import { sweepStaleTemps } from '../media/upload-changes.ts';
+import type { ChangesAhead } from './changes-ahead.ts';
 
 export interface UserPaths {
   readonly dir: string;
@@ -57,6 +58,8 @@ export class UserState {
   readonly paths: UserPaths;
   readonly lock = new Mutex();
   session: ActiveSession | undefined;
+  /** The server's side of `applyChanges` built after the last sync, for the next device (changes-ahead.ts). */
+  changesAhead: ChangesAhead | undefined;
   #clock: Clock;
   #col: Database.Database | undefined;
   #media: Database.Database | undefined;
@@ -116,6 +119,7 @@ export class UserState {
   closeCollection(): void {
     const col = this.#col;
     this.#col = undefined;
+    this.changesAhead = undefined;
     if (col?.open) checkpointAndClose(col);
   }
 
