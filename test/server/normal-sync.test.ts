@@ -465,6 +465,28 @@ describe('normal sync (HTTP level)', () => {
     assert.deepEqual(names, ['DEFAULT+', 'Default']);
   });
 
+  test('a newer client replaces a config value stored as invalid JSON (the server does not read it)', async () => {
+    await t.server.close();
+    const db = openCollection(join(t.base, 'user', 'collection.anki2'));
+    db.prepare("INSERT OR REPLACE INTO config (KEY, usn, mtime_secs, val) VALUES ('broken', 0, 0, ?)").run(Buffer.from('{"a":'));
+    checkpointAndClose(db);
+    const base = t.base;
+    t = await startTestServer({ base, logger: createLogger((l) => lines.push(l)) });
+    const m = await meta();
+    await ok('start', { minUsn: m.usn, lnewer: true });
+    await ok('applyChanges', { changes: { models: [], decks: [[], []], tags: [], conf: { curDeck: 1 }, crt: 1_690_000_000 } });
+    await ok('chunk', {});
+    await ok('applyChunk', { chunk: { done: true } });
+    await ok('sanityCheck2', { client: [[0, 0, 0], 10, 10, 3, 0, 6, 1, 1] });
+    await ok('finish', {});
+    await ok('start', { minUsn: 0, lnewer: false }, 'sk2');
+    const r = (await ok('applyChanges', EMPTY_CHANGES, 'sk2')) as { conf: Record<string, unknown> };
+    assert.deepEqual(r.conf, { curDeck: 1 });
+    await ok('abort', {}, 'sk2');
+    await t.stop();
+    rmSync(base, { recursive: true, force: true });
+  });
+
   /** A syncs a renamed default deck; returns the usn B must have had to be up to date before it. */
   const renameDefaultDeckOnA = async (name: string): Promise<number> => {
     const { decks } = await serverObjects();

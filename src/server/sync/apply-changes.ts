@@ -125,16 +125,22 @@ export function legacyObjectsSince(
  * reply built after the last sync when that is still exact (changes-ahead.ts).
  */
 function serverChanges(session: NormalSyncSession, ahead: ChangesAhead | undefined): { text: string; builtAhead: boolean } {
+  const withConfig = !session.clientIsNewer;
   const ready = usableChangesAhead(ahead, session.db, session.clientUsn);
-  const parts = ready ?? serverChangesText(session.db, session.clientUsn);
-  const text = session.clientIsNewer ? parts.objects : `${parts.objects.slice(0, -1)},${parts.confAndCrt}}`;
+  // The config is only read when it is sent: a newer client's config replaces it, even a damaged one.
+  const parts = ready ?? serverChangesText(session.db, session.clientUsn, withConfig);
+  const text = withConfig ? `${parts.objects.slice(0, -1)},${parts.confAndCrt}}` : parts.objects;
   return { text, builtAhead: ready !== undefined };
 }
 
-/** Both parts of the server's changes for a client at `clientUsn`, as JSON text. */
-export function serverChangesText(db: Database.Database, clientUsn: number): ServerChangesText {
+/**
+ * The server's changes for a client at `clientUsn`, as JSON text: the objects, and (unless
+ * `withConfig` is false, then it is empty) `"conf":…,"crt":…`.
+ */
+export function serverChangesText(db: Database.Database, clientUsn: number, withConfig = true): ServerChangesText {
   const { models, decks, configs } = legacyObjectsSince(db, clientUsn);
   const objects = stringifyJson({ models, decks: [decks, configs], tags: tagsChangedSince(db, clientUsn) });
+  if (!withConfig) return { objects, confAndCrt: '' };
   const crt = prepared(db, 'SELECT crt FROM col', 'pluck').get() as number;
   return { objects, confAndCrt: `"conf":${configJson(db)},"crt":${crt}` };
 }
