@@ -1,4 +1,5 @@
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -465,13 +466,25 @@ describe('normal sync (HTTP level)', () => {
     assert.deepEqual(names, ['DEFAULT+', 'Default']);
   });
 
-  test('a newer client replaces a config value stored as invalid JSON (the server does not read it)', async () => {
+  /**
+   * Stops the server, stores a config value that is not JSON in its collection (as a damaged file
+   * would have it) and starts a new server on the same folder, which the test's end removes.
+   */
+  const restartWithDamagedConfigValue = async (tc: TestContext): Promise<void> => {
     await t.server.close();
     const db = openCollection(join(t.base, 'user', 'collection.anki2'));
     db.prepare("INSERT OR REPLACE INTO config (KEY, usn, mtime_secs, val) VALUES ('broken', 0, 0, ?)").run(Buffer.from('{"a":'));
     checkpointAndClose(db);
     const base = t.base;
     t = await startTestServer({ base, logger: createLogger((l) => lines.push(l)) });
+    tc.after(async () => {
+      await t.stop();
+      rmSync(base, { recursive: true, force: true });
+    });
+  };
+
+  test('a newer client replaces a config value stored as invalid JSON (the server does not read it)', async (tc) => {
+    await restartWithDamagedConfigValue(tc);
     const m = await meta();
     await ok('start', { minUsn: m.usn, lnewer: true });
     await ok('applyChanges', { changes: { models: [], decks: [[], []], tags: [], conf: { curDeck: 1 }, crt: 1_690_000_000 } });
@@ -483,8 +496,6 @@ describe('normal sync (HTTP level)', () => {
     const r = (await ok('applyChanges', EMPTY_CHANGES, 'sk2')) as { conf: Record<string, unknown> };
     assert.deepEqual(r.conf, { curDeck: 1 });
     await ok('abort', {}, 'sk2');
-    await t.stop();
-    rmSync(base, { recursive: true, force: true });
   });
 
   /** A syncs a renamed default deck; returns the usn B must have had to be up to date before it. */
@@ -592,19 +603,12 @@ describe('normal sync (HTTP level)', () => {
     assert.ok(text.endsWith(',"crt":1690000000}'), text);
   });
 
-  test('a config value stored as invalid JSON fails applyChanges for an older client and rolls the sync back', async () => {
-    await t.server.close();
-    const db = openCollection(join(t.base, 'user', 'collection.anki2'));
-    db.prepare("INSERT OR REPLACE INTO config (KEY, usn, mtime_secs, val) VALUES ('broken', 0, 0, ?)").run(Buffer.from('{"a":'));
-    checkpointAndClose(db);
+  test('a config value stored as invalid JSON fails applyChanges for an older client and rolls the sync back', async (tc) => {
+    await restartWithDamagedConfigValue(tc);
     const hash = fileHash();
-    const base = t.base;
-    t = await startTestServer({ base, logger: createLogger((l) => lines.push(l)) });
     await ok('start', { minUsn: 0, lnewer: false });
     assert.equal((await call('applyChanges', EMPTY_CHANGES)).status, 400);
     assert.equal(await sessionStatus(), 409, 'the session is gone');
     assert.equal(fileHash(), hash, 'the collection is as it was');
-    await t.stop();
-    rmSync(base, { recursive: true, force: true });
   });
 });
