@@ -346,7 +346,11 @@ export function normalSyncSuite(kind: ServerKind): void {
           const edited = before.notes.slice(10, 12).map((n) => n.id);
           for (const id of edited) await anki().editNote(dev.B, id, { fields: { Front: `B hat ${id} geändert` }, tagsAdd: ['geändert'] });
           const deck = await anki().addDeck(dev.B, 'Ärger::Übungen');
-          const moved = cardsOf(before, before.notes[12]!.id);
+          // "Different things": a card A just reviewed is left alone. If B moved one, whichever edit
+          // came in a later second would win the merge, and a device could end with A's review in its
+          // revlog but B's card (no last review time): a real conflict, tested further down.
+          const untouched = before.notes.slice(12).find((n) => !cardsOf(before, n.id).some((cid) => reviewed.card_ids.includes(cid)))!;
+          const moved = cardsOf(before, untouched.id);
           await anki().moveCards(dev.B, moved, 'Ärger::Übungen');
           level = await syncRound(dev, ['A', 'B', 'A']);
 
