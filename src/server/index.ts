@@ -111,6 +111,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
   const collector: IdleCollector | undefined = collect
     ? createIdleCollector({
         delayMs: IDLE_COLLECT_MS,
+        busy: () => [...users.values()].some((u) => u.session !== undefined),
         collect: () => {
           const started = performance.now();
           collect();

@@ -7,11 +7,12 @@ import { send, syncHeader } from '../helpers/sync-client.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 
 /** A collector on hand-driven timers: `fire()` runs the pending timer, if any. */
-function manualCollector() {
+function manualCollector(busy?: () => boolean) {
   let pending: (() => void) | undefined;
   let collections = 0;
   const collector = createIdleCollector({
     delayMs: 100,
+    ...(busy ? { busy } : {}),
     collect: () => {
       collections += 1;
     },
@@ -78,6 +79,18 @@ describe('idle collector', () => {
     m.collector.syncEnded();
     m.collector.close();
     assert.equal(m.armed(), false);
+    m.fire();
+    assert.equal(m.collections(), 1);
+  });
+
+  test("while another person's sync is open between its requests, the collection waits for a quiet moment", () => {
+    let otherSyncOpen = true;
+    const m = manualCollector(() => otherSyncOpen);
+    m.collector.syncEnded();
+    m.fire();
+    assert.equal(m.collections(), 0, 'not between the other sync’s requests');
+    assert.equal(m.armed(), true, 'tried again after the delay');
+    otherSyncOpen = false;
     m.fire();
     assert.equal(m.collections(), 1);
   });

@@ -12,7 +12,8 @@
  * (docs/benchmarks.md). The collection itself takes 30–45 ms of one core, at a moment nobody waits.
  *
  * "Idle" means no request in flight for `delayMs` after the end of a sync (a normal sync's `finish`
- * or `abort`, a full upload or download, a media sync's last call). A request arriving first
+ * or `abort`, a full upload or download, a media sync's last call), and no other normal sync open
+ * between its requests (another person syncing at the same time). A request arriving first
  * postpones it; if one arrives during the collection it waits for it, as it would for V8's own
  * pause. One collection per burst of syncs: ends of syncs while one is pending do not add more.
  */
@@ -32,6 +33,11 @@ export interface IdleCollectorDeps {
   readonly delayMs: number;
   /** Runs the collection. */
   readonly collect: () => void;
+  /**
+   * True while a sync is still under way between its requests (another person's normal sync):
+   * the collection then waits for another quiet moment rather than fall between its requests.
+   */
+  readonly busy?: () => boolean;
   readonly setTimer?: (fn: () => void, ms: number) => { unref?: () => unknown };
   readonly clearTimer?: (timer: unknown) => void;
 }
@@ -53,6 +59,10 @@ export function createIdleCollector(deps: IdleCollectorDeps): IdleCollector {
     timer = setTimer(() => {
       timer = undefined;
       if (closed || inFlight > 0 || !wanted) return;
+      if (deps.busy?.()) {
+        armIfIdle();
+        return;
+      }
       wanted = false;
       deps.collect();
     }, deps.delayMs);
