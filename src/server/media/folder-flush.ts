@@ -17,7 +17,7 @@
  * when files arrived meanwhile, so a slow disk cannot pile flushes up on Node's thread pool.
  * Windows cannot open a folder to sync it: nothing is done there.
  */
-import { close, fsync, openSync } from 'node:fs';
+import { fsyncDirAsync } from '../util/atomic-file.ts';
 import type { Logger } from '../logger.ts';
 
 interface Running {
@@ -34,7 +34,6 @@ const running = new Map<string, Running>();
  * flush of `dir` is left; the server does not wait for it, tests do.
  */
 export function flushFolderSoon(dir: string, logger: Logger): Promise<void> {
-  if (process.platform === 'win32') return Promise.resolve();
   const current = running.get(dir);
   if (current) {
     current.again = true;
@@ -52,26 +51,9 @@ export function flushFolderSoon(dir: string, logger: Logger): Promise<void> {
   return state.idle;
 }
 
-/**
- * Opened here, synced on the thread pool: the open is a few microseconds, and going through the
- * pool for it too would start the sync later, when the client's commit may already be waiting.
- */
 function flushOnce(dir: string, logger: Logger): Promise<void> {
-  const failed = (err: unknown): void => {
+  return fsyncDirAsync(dir).catch((err: unknown) => {
     logger.debug('media folder flush failed', { why: (err as NodeJS.ErrnoException).code ?? String(err) });
-  };
-  let fd: number;
-  try {
-    fd = openSync(dir, 'r');
-  } catch (err) {
-    failed(err);
-    return Promise.resolve();
-  }
-  return new Promise((resolve) => {
-    fsync(fd, (syncErr) => {
-      if (syncErr) failed(syncErr);
-      close(fd, () => resolve());
-    });
   });
 }
 

@@ -1,5 +1,5 @@
 /** Durable file replacement: fsync the new file, rename it over the old one, fsync the folder. */
-import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
+import { close, closeSync, fsync, fsyncSync, openSync, renameSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
@@ -22,6 +22,26 @@ export function fsyncPath(path: string): void {
 export function fsyncDir(dir: string): void {
   if (process.platform === 'win32') return;
   fsyncOpened(dir, 'r');
+}
+
+/**
+ * `fsyncDir` with the sync on the thread pool. The folder is opened right here (microseconds):
+ * opening it on the pool too starts the sync later, which was too late for the media folder's
+ * flush (media/folder-flush.ts).
+ */
+export function fsyncDirAsync(dir: string): Promise<void> {
+  if (process.platform === 'win32') return Promise.resolve();
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+  return new Promise((resolve, reject) => {
+    fsync(fd, (syncErr) => {
+      close(fd, () => (syncErr ? reject(syncErr) : resolve()));
+    });
+  });
 }
 
 export function replaceFileAtomically(tempPath: string, finalPath: string): void {
@@ -50,12 +70,5 @@ export async function writeFileAtomicallyAsync(path: string, text: string): Prom
     await rm(tmp, { force: true });
     throw err;
   }
-  if (process.platform !== 'win32') {
-    const dir = await open(dirname(path), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-  }
+  await fsyncDirAsync(dirname(path));
 }
