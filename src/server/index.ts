@@ -26,10 +26,18 @@ const IDLE_CONNECTION_MS = 120_000;
 /** How long the server must have been idle after a sync before the garbage collection (util/idle-collector.ts). */
 const IDLE_COLLECT_MS = 100;
 
-/** The requests after which a device's sync, or its media sync, is over (successfully or not). */
-function endsASync(outcome: RequestOutcome): boolean {
-  if (outcome.kind === 'media') return outcome.method === 'mediaSanity' || outcome.status >= 400;
-  return ['finish', 'abort', 'upload', 'download'].includes(outcome.method) || outcome.status >= 400;
+/**
+ * The requests after which a device's normal sync is over (successfully or not): the moments the
+ * idle collection follows (util/idle-collector.ts). Not full syncs and media syncs: they move
+ * files through streams, SQLite and buffers outside V8's heap and leave little garbage in it,
+ * while a forced collection sets V8's next limit close to what is alive, so the sync after it
+ * collects sooner by itself. Measured with --trace-gc: a 5,000-file media upload that followed a
+ * full download had two or three major collections of 5-10 ms when the download had been
+ * collected after, none when it had not (docs/benchmarks.md, session 6).
+ */
+function endsANormalSync(outcome: RequestOutcome): boolean {
+  if (outcome.kind !== 'sync' || outcome.method === 'hostKey') return false;
+  return ['finish', 'abort'].includes(outcome.method) || (outcome.status >= 400 && !['upload', 'download'].includes(outcome.method));
 }
 
 export interface SyncServerDeps {
@@ -44,7 +52,7 @@ export interface SyncServerDeps {
    */
   readonly warmUp?: boolean;
   /**
-   * Collect garbage right after each sync once idle (util/idle-collector.ts), given V8's full
+   * Collect garbage right after each normal sync once idle (util/idle-collector.ts), given V8's full
    * collection (`fullGarbageCollection()`); off (undefined) by default, like warmUp.
    */
   readonly collectWhenIdle?: () => void;
@@ -128,7 +136,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     finished(outcome) {
       activity.finished(outcome);
       outer?.finished(outcome);
-      if (endsASync(outcome)) collector?.syncEnded();
+      if (endsANormalSync(outcome)) collector?.syncEnded();
     },
   };
   const handler = createRequestHandler({ config, auth, clock, logger, userState, publicUrl, observer });

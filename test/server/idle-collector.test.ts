@@ -114,4 +114,24 @@ describe('idle collector', () => {
     await sleep(300);
     assert.equal(collections, 1, 'abort ends a sync');
   });
+
+  test('a server does not collect after a media sync or a full download ends: only normal syncs leave garbage worth it', async (t) => {
+    let collections = 0;
+    const server = await startTestServer({ collectWhenIdle: () => (collections += 1) });
+    t.after(() => server.stop());
+    const header = syncHeader(server.hkey());
+    const media = (method: string, body: unknown) => send(server.endpoint, `/msync/${method}`, { header, body });
+    assert.equal((await media('begin', { v: 'anki,26.9.3 (test),linux' })).status, 200);
+    assert.equal((await media('mediaSanity', { local: 0 })).status, 200);
+    assert.equal((await send(server.endpoint, '/sync/download', { header, body: {} })).status, 200);
+    await sleep(300);
+    assert.equal(collections, 0, 'mediaSanity and download end syncs that need no collection');
+    assert.equal(
+      (await send(server.endpoint, '/sync/finish', { header, body: {} })).status,
+      409,
+      'finish without a started sync is refused',
+    );
+    await sleep(300);
+    assert.equal(collections, 1, 'a failed normal-sync step ends that sync too');
+  });
 });

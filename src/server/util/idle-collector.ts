@@ -11,8 +11,8 @@
  * a collection right after the push instead, none landed in the pull and Hearth used 50–60 ms
  * (docs/benchmarks.md). The collection itself takes 30–45 ms of one core, at a moment nobody waits.
  *
- * "Idle" means no request in flight for `delayMs` after the end of a sync (a normal sync's `finish`
- * or `abort`, a full upload or download, a media sync's last call), and no other normal sync open
+ * "Idle" means no request in flight for `delayMs` after the end of a sync (which ends count is the
+ * server's choice: a normal sync's `finish` or `abort`, see index.ts), and no other normal sync open
  * between its requests (another person syncing at the same time). A request arriving first
  * postpones it; if one arrives during the collection it waits for it, as it would for V8's own
  * pause. One collection per burst of syncs: ends of syncs while one is pending do not add more.
