@@ -38,6 +38,7 @@ import type { MethodContext } from '../sync/context.ts';
 import { caseFoldKey, mediaFilePath } from './filenames.ts';
 import { flushFolderSoon } from './folder-flush.ts';
 import { existingEntries, getEntry, getNonEmptyEntry, nonEmptyNames, setEntry, withMediaTransaction } from './media-db.ts';
+import type { MediaEntry } from './media-db.ts';
 import { jsonResult } from './protocol.ts';
 import type { JsonResult, UploadReply } from './protocol.ts';
 import { extractUploadZip } from './zip.ts';
@@ -134,6 +135,8 @@ export function applyUploadedChanges(
         db,
         changes.map((c) => c.fname),
       );
+      // The rows are written after the files (see below), in the order decided here.
+      const rows: MediaEntry[] = [];
       for (const change of changes) {
         const existing = current.get(change.fname);
         if (!presentBefore.has(change.fname)) presentBefore.set(change.fname, existing !== undefined);
@@ -143,7 +146,7 @@ export function applyUploadedChanges(
           meta.totalBytes = Math.max(0, meta.totalBytes - existing.size);
           meta.totalNonemptyFiles = Math.max(0, meta.totalNonemptyFiles - 1);
           // The checksum is kept with the deletion record, like the reference.
-          setEntry(db, { ...existing, size: 0, usn: meta.lastUsn, mtime: nowSecs });
+          rows.push({ ...existing, size: 0, usn: meta.lastUsn, mtime: nowSecs });
           current.delete(change.fname);
           finalFiles.set(change.fname, null);
           removed += 1;
@@ -160,13 +163,17 @@ export function applyUploadedChanges(
           added += 1;
         }
         const entry = { fname: change.fname, csum: change.sha1, size: change.size, usn: meta.lastUsn, mtime: nowSecs };
-        setEntry(db, entry);
+        rows.push(entry);
         current.set(change.fname, entry);
         finalFiles.set(change.fname, change);
       }
       refuseCaseCollisions(db, presentBefore, finalFiles);
+      // Files first, then rows: the background sync of the folder (folder-flush.ts) then starts
+      // while the rows are written and committed, and is further along when the client, having
+      // read the reply, commits its own database (its commit waits for a sync in progress).
       moveFilesIntoPlace(mediaDir, finalFiles, undo, oldFiles);
       if (finalFiles.size > 0) onFilesPlaced?.();
+      for (const row of rows) setEntry(db, row);
       return meta.lastUsn;
     });
     updateCaseFoldIndex(db, finalFiles);

@@ -1,5 +1,5 @@
 /** Durable file replacement: fsync the new file, rename it over the old one, fsync the folder. */
-import { close, closeSync, fsync, fsyncSync, openSync, renameSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync, renameSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
@@ -25,9 +25,10 @@ export function fsyncDir(dir: string): void {
 }
 
 /**
- * `fsyncDir` with the sync on the thread pool. The folder is opened right here (microseconds):
- * opening it on the pool too starts the sync later, which was too late for the media folder's
- * flush (media/folder-flush.ts).
+ * `fsyncDir` with the sync on the thread pool. The folder is opened and closed right here
+ * (microseconds each): opening it on the pool too starts the sync later, which was too late for
+ * the media folder's flush (media/folder-flush.ts), and closing it there costs the main thread
+ * a second completion, while the client it has just answered is working.
  */
 export function fsyncDirAsync(dir: string): Promise<void> {
   if (process.platform === 'win32') return Promise.resolve();
@@ -39,7 +40,13 @@ export function fsyncDirAsync(dir: string): Promise<void> {
   }
   return new Promise((resolve, reject) => {
     fsync(fd, (syncErr) => {
-      close(fd, () => (syncErr ? reject(syncErr) : resolve()));
+      try {
+        closeSync(fd);
+      } catch {
+        // a folder opened read-only has nothing to lose on close
+      }
+      if (syncErr) reject(syncErr);
+      else resolve();
     });
   });
 }
