@@ -3,8 +3,8 @@
  * No Electron here; the desktop app and the headless CLI both start it through this function.
  */
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import type { ServerConfig } from './config.ts';
 import { ConfigError } from './config.ts';
@@ -17,6 +17,8 @@ import { openAccountStore } from './accounts/account-store.ts';
 import { UserState } from './sync/user-state.ts';
 import { warmUpSyncCodecs } from './sync/warm-up.ts';
 import { createRequestHandler } from './http/request-handler.ts';
+import { trackForGracefulClose } from './http/graceful-close.ts';
+import type { GracefulClose } from './http/graceful-close.ts';
 import { createActivityRecorder } from './activity.ts';
 import type { RequestObserver, RequestOutcome } from './activity.ts';
 import { createIdleCollector } from './util/idle-collector.ts';
@@ -103,8 +105,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
   // Like the reference, every known user's folder, media/ and media.db exist from the start.
   for (const name of auth.usernames()) userState(name);
 
-  let server: Server | undefined;
-  const sockets = new Set<Socket>();
+  let server: GracefulClose | undefined;
   // The address the device used to reach us is the one it should sync with. A Host header that
   // is not a plain host[:port] is ignored rather than echoed.
   const publicUrl = (req: IncomingMessage): string => {
@@ -158,17 +159,14 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         // mid-download): close it, so the person's lock, held while a download streams, is freed.
         // Clients give up after 30-60 s of silence themselves (spec http.md §4).
         s.setTimeout(IDLE_CONNECTION_MS);
-        s.on('connection', (sock) => {
-          sockets.add(sock);
-          sock.once('close', () => sockets.delete(sock));
-        });
+        const closing = trackForGracefulClose(s);
         s.once('error', (err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRINUSE') reject(new ConfigError(`Port ${config.port} is already in use by another program.`));
           else if (err.code === 'EACCES') reject(new ConfigError(`Not allowed to listen on port ${config.port}.`));
           else reject(err);
         });
         s.listen(config.port, config.host, () => {
-          server = s;
+          server = closing;
           const addr = s.address() as AddressInfo;
           logger.info('listening', { host: addr.address, port: addr.port, base: config.base });
           resolve({ host: addr.address, port: addr.port });
@@ -184,14 +182,10 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     },
     async close() {
       collector?.close();
-      if (server) {
-        const s = server;
-        server = undefined;
-        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
-        s.closeIdleConnections();
-        await closed;
-      }
-      for (const sock of sockets) sock.destroy();
+      const s = server;
+      server = undefined;
+      // Waits for requests in flight, not for connections that carry none (http/graceful-close.ts).
+      await s?.close();
       for (const state of users.values()) {
         await state.lock.run(() => state.close());
       }

@@ -14,7 +14,7 @@
  * finish (so a sync is never cut mid-write), closes the collections, then releases the lock.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -133,41 +133,23 @@ function portIsTaken(host: string, port: number): Promise<boolean> {
 
 /**
  * Which requests are in flight (Node's own http diagnostics channel, so the server library needs
- * no hook) and who synced when (the `user` field of the server's per-request log line).
- *
- * It also makes a graceful stop finish promptly: the server's close() waits for every
- * connection to end, and a client's keep-alive connection stays open after its last request
- * (Anki keeps them ~90 s). Once stopping, responses still to be sent carry `Connection: close`,
- * and idle connections are closed as soon as each request in flight has been answered.
+ * no hook) and who synced when (the `user` field of the server's per-request log line). A stop
+ * that waits for them is the server library's close() (src/server/http/graceful-close.ts).
  */
 function createActivityTracker(onChange: () => void) {
   let active = 0;
   let lastEndedAt = Number.NEGATIVE_INFINITY;
-  let stopping = false;
   const lastSync = new Map<string, number>();
-  const inFlight = new Set<ServerResponse>();
-  const servers = new Set<HttpServer>();
   let quietTimer: NodeJS.Timeout | undefined;
 
-  const closeIdle = (): void => {
-    for (const server of servers) server.closeIdleConnections();
-  };
-
   const onRequest = (message: unknown): void => {
-    const { request, response, server } = message as { request: IncomingMessage; response: ServerResponse; server: HttpServer };
-    servers.add(server);
-    inFlight.add(response);
-    if (stopping) response.shouldKeepAlive = false;
+    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
     const counted = /^\/m?sync\//.test(request.url ?? '');
-    if (counted) {
-      active++;
-      onChange();
-    }
+    if (!counted) return;
+    active++;
+    onChange();
     // 'close' fires whether the response finished or the client went away.
     response.once('close', () => {
-      inFlight.delete(response);
-      if (stopping) setImmediate(closeIdle);
-      if (!counted) return;
       active--;
       lastEndedAt = Date.now();
       onChange();
@@ -179,11 +161,6 @@ function createActivityTracker(onChange: () => void) {
 
   return {
     start: () => subscribe('http.server.request.start', onRequest),
-    /** Called when a stop begins, before the server closes. */
-    stopping(): void {
-      stopping = true;
-      for (const response of inFlight) if (!response.headersSent) response.shouldKeepAlive = false;
-    },
     stop: () => {
       unsubscribe('http.server.request.start', onRequest);
       clearTimeout(quietTimer);
@@ -320,7 +297,6 @@ async function main(): Promise<void> {
   /** Closes what is open; the server's close() waits for requests in flight. */
   const shutDown = async (): Promise<void> => {
     clearTimeout(statusTimer);
-    tracker.stopping();
     const s = server;
     server = undefined;
     if (s) await s.close();

@@ -9,7 +9,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,6 +232,23 @@ describe('server process entry', { timeout: 10 * TEST_TIMEOUT_MS }, () => {
 
   it('stop waits for a request in flight, then says stopped, releases the lock and exits 0', { timeout: TEST_TIMEOUT_MS }, async () => {
     const e = entry!;
+    try {
+      await stopWithRequestInFlight(e);
+    } finally {
+      e.kill(); // a stop that hung must not hold the folder for the tests after this one
+    }
+  });
+
+  /** The stop test's body: a slow request in flight and a connection with no request at all. */
+  async function stopWithRequestInFlight(e: Entry): Promise<void> {
+    // A connection that never sends a request, as Anki's HTTP client leaves in its pool: it must
+    // not hold the stop up (it did, in CI, until the server's two-minute idle timeout).
+    const { port } = new URL(endpoint);
+    const unused = connect(Number(port), '127.0.0.1');
+    unused.on('error', () => {});
+    unused.resume();
+    const unusedClosed = new Promise((resolve) => unused.once('close', resolve));
+    await new Promise((resolve) => unused.once('connect', resolve));
     const body = await zstdStreamed(JSON.stringify({ v: 11, cv: '26.9.3,hearth-test,linux' }));
     // A meta request whose body arrives slowly, like an upload over weak Wi-Fi.
     let responseStatus = 0;
@@ -271,7 +288,8 @@ describe('server process entry', { timeout: 10 * TEST_TIMEOUT_MS }, () => {
     assert.equal(await e.exitCode(), 0);
     assert.equal(existsSync(serverLockPath(base)), false);
     await assert.rejects(fetch(`${endpoint}health`));
-  });
+    await unusedClosed; // the server closed it
+  }
 
   it('a missing folder fails with folder-missing unless the config allows creating it', { timeout: TEST_TIMEOUT_MS }, async () => {
     const missing = join(tmp, 'unplugged-drive', 'anki');
