@@ -3,9 +3,10 @@
  * none. Node's `server.close()` waits for every connection to end, and `closeIdleConnections()`
  * closes only those between requests: a connection that has not sent a request yet counts as
  * busy (Node's protection against slow headers), so it holds the close until its socket times
- * out. Anki's HTTP client leaves such connections: when a request finds a pooled connection
- * while a new one is still connecting, the new one joins the pool unused (seen in CI: a stop
- * that never finished while the client's pool was idle). Anki keeps pooled connections ~90 s.
+ * out. Anki's HTTP client can leave such connections: its pool keeps a connection that was
+ * still being opened when a request found an idle one, unused (a stop in CI hung until the
+ * socket timeout this way; a raw socket that sends nothing reproduces it). Anki keeps pooled
+ * connections ~90 s.
  *
  * So a close here: stops listening; answers still to be sent say `Connection: close`; idle
  * connections close at once; and once every request in flight has been answered, whatever
@@ -17,8 +18,6 @@ import type { Socket } from 'node:net';
 export interface GracefulClose {
   /** Resolves once the server has stopped listening and every connection has ended. */
   close(): Promise<void>;
-  /** Requests received and not yet answered (for tests and logs). */
-  inFlight(): number;
 }
 
 export function trackForGracefulClose(server: Server): GracefulClose {
@@ -43,7 +42,6 @@ export function trackForGracefulClose(server: Server): GracefulClose {
   });
 
   return {
-    inFlight: () => responses.size,
     async close() {
       closing = true;
       for (const res of responses) if (!res.headersSent) res.shouldKeepAlive = false;
