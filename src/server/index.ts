@@ -105,7 +105,8 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
   // Like the reference, every known user's folder, media/ and media.db exist from the start.
   for (const name of auth.usernames()) userState(name);
 
-  let server: GracefulClose | undefined;
+  /** The listening server's graceful close; undefined until it listens and once it is closing. */
+  let listening: GracefulClose | undefined;
   // The address the device used to reach us is the one it should sync with. A Host header that
   // is not a plain host[:port] is ignored rather than echoed.
   const publicUrl = (req: IncomingMessage): string => {
@@ -159,14 +160,14 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         // mid-download): close it, so the person's lock, held while a download streams, is freed.
         // Clients give up after 30-60 s of silence themselves (spec http.md §4).
         s.setTimeout(IDLE_CONNECTION_MS);
-        const closing = trackForGracefulClose(s);
+        const graceful = trackForGracefulClose(s);
         s.once('error', (err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRINUSE') reject(new ConfigError(`Port ${config.port} is already in use by another program.`));
           else if (err.code === 'EACCES') reject(new ConfigError(`Not allowed to listen on port ${config.port}.`));
           else reject(err);
         });
         s.listen(config.port, config.host, () => {
-          server = closing;
+          listening = graceful;
           const addr = s.address() as AddressInfo;
           logger.info('listening', { host: addr.address, port: addr.port, base: config.base });
           resolve({ host: addr.address, port: addr.port });
@@ -182,8 +183,8 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     },
     async close() {
       collector?.close();
-      const s = server;
-      server = undefined;
+      const s = listening;
+      listening = undefined;
       // Waits for requests in flight, not for connections that carry none (http/graceful-close.ts).
       await s?.close();
       for (const state of users.values()) {
