@@ -9,11 +9,11 @@
  * Writes are atomic (temp file + rename); another process (the CLI, the app) may change the
  * file while the server runs, so readers reload it when its modification time changes.
  */
-import argon2 from 'argon2';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { passwordProblem, sameFolderName, usernameProblem } from '../../shared/usernames.ts';
+import { hashArgon2id } from './argon2id.ts';
 import { hostKeyFor } from './host-key.ts';
 
 export interface StoredAccount {
@@ -35,9 +35,6 @@ export class AccountError extends Error {
     this.name = 'AccountError';
   }
 }
-
-/** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane (~20-40 ms here). */
-export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 export function accountFilePath(base: string): string {
   return join(base, '.hearth', 'accounts.json');
@@ -122,7 +119,7 @@ export function openAccountStore(base: string): AccountStore {
       if (problem) throw new AccountError(problem);
       const clash = load().accounts.find((a) => sameFolderName(a.username, username));
       if (clash) throw new AccountError(`There is already a person called "${clash.username}".`);
-      const verifier = await argon2.hash(hostKeyFor(`${username}:${password}`), ARGON2_OPTIONS);
+      const verifier = await hashArgon2id(hostKeyFor(`${username}:${password}`));
       const now = new Date().toISOString();
       // Re-read after the slow hash so a concurrent change is not overwritten.
       const current = load().accounts;
@@ -138,7 +135,7 @@ export function openAccountStore(base: string): AccountStore {
       const problem = passwordProblem(password);
       if (problem) throw new AccountError(problem);
       if (!find(username)) throw new AccountError(`There is no person called "${username}".`);
-      const verifier = await argon2.hash(hostKeyFor(`${username}:${password}`), ARGON2_OPTIONS);
+      const verifier = await hashArgon2id(hostKeyFor(`${username}:${password}`));
       const now = new Date().toISOString();
       save(load().accounts.map((a) => (a.username === username ? { ...a, verifier, passwordChangedAt: now } : a)));
     },

@@ -3,7 +3,6 @@
  * accounts of Hearth's account store (argon2id). Answers two questions: "do this username and
  * password log in?" (hostKey) and "whose host key is this?" (every other request).
  */
-import argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
 import type { EnvUserEntry } from '../config.ts';
 import { ConfigError } from '../config.ts';
@@ -14,7 +13,7 @@ import { hostKeyFor } from './host-key.ts';
 import { hashPlaintextLikeReference, parsePbkdf2Phc, verifyPbkdf2 } from './pbkdf2.ts';
 import type { Pbkdf2Hash } from './pbkdf2.ts';
 import type { AccountStore } from './account-store.ts';
-import { ARGON2_OPTIONS } from './account-store.ts';
+import { hashArgon2id, verifyArgon2id } from './argon2id.ts';
 import { createThrottle } from './throttle.ts';
 import type { ThrottleRule } from './throttle.ts';
 
@@ -73,7 +72,7 @@ export interface Verifiers {
 
 export const realVerifiers: Verifiers = {
   pbkdf2: verifyPbkdf2,
-  argon2: (phc, plain) => argon2.verify(phc, plain).catch(() => false),
+  argon2: verifyArgon2id,
 };
 
 export interface AuthenticatorDeps {
@@ -93,7 +92,7 @@ export async function createAuthenticator(
   const dummyPbkdf2 = envUsers[0]?.hash;
   // Made on first need: a server with only SYNC_USERn users never pays argon2's memory.
   let dummyArgon2: Promise<string> | undefined;
-  const dummyArgon2Hash = (): Promise<string> => (dummyArgon2 ??= argon2.hash(randomBytes(16).toString('hex'), ARGON2_OPTIONS));
+  const dummyArgon2Hash = (): Promise<string> => (dummyArgon2 ??= hashArgon2id(randomBytes(16).toString('hex')));
   const envByKey = new Map(envUsers.map((u) => [u.hostKey, u.username]));
 
   // Store host keys already proven; cleared whenever the account file changes.

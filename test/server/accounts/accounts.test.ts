@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostKeyFor } from '../../../src/server/accounts/host-key.ts';
@@ -86,6 +86,19 @@ describe('account store (argon2id)', () => {
     assert.ok(!text.includes(hostKeyFor('alice:correct horse')));
     assert.match(text, /\$argon2id\$/);
     if (process.platform !== 'win32') assert.equal(statSync(store.path).mode & 0o777, 0o600);
+  });
+
+  test('an account saved by an earlier Hearth (argon2 0.45 package, parameters in its own order) still logs in', async () => {
+    const base = tempBase();
+    mkdirSync(join(base, '.hearth'), { recursive: true });
+    // Written by the `argon2` npm package 0.45.1 for sha1("alice:correct horse"); note "m=…,p=…,t=…".
+    const verifier = '$argon2id$v=19$m=19456,p=1,t=2$a55XERyvhYTuslltV0kdnw$7uYUkWGECwuFf7sIEGMQqedDK+C73siM41EJKPq8uFE';
+    const account = { username: 'alice', verifier, createdAt: '2026-01-01T00:00:00Z', passwordChangedAt: '2026-01-01T00:00:00Z' };
+    writeFileSync(join(base, '.hearth', 'accounts.json'), JSON.stringify({ version: 1, accounts: [account] }));
+    assert.equal(await realVerifiers.argon2(verifier, hostKeyFor('alice:correct horse')), true);
+    assert.equal(await realVerifiers.argon2(verifier, hostKeyFor('alice:wrong horse')), false);
+    const auth = await createAuthenticator([], openAccountStore(base), { clock: fakeClock() });
+    assert.equal(await auth.login('alice', 'correct horse', '127.0.0.1'), hostKeyFor('alice:correct horse'));
   });
 
   test('invalid usernames and short passwords are refused with plain words, and nothing is written', async () => {
