@@ -1,6 +1,18 @@
 #!/usr/bin/env node
-// Builds the `unicase` SQLite extension (native/unicase.c) into
-// native/build/unicase.{so,dylib,dll} with the system C compiler.
+// Builds the `unicase` SQLite extension (native/unicase.c) for one or more of the six targets
+// Hearth ships for, into native/build/unicase-<platform>-<arch>.<so|dylib|dll>
+// (src/server/collection/native-targets.ts names them).
+//
+//   node scripts/build-native.mjs                      this machine's target
+//   node scripts/build-native.mjs --target win32-arm64 one target (repeatable)
+//   node scripts/build-native.mjs --all                all six
+//   --force                                            rebuild even when up to date
+//
+// This machine's target is built with the system C compiler (CC, else cc/gcc/clang, or MSVC's
+// cl on Windows); every other target, and this one when there is no compiler, with Zig's C
+// compiler, which cross-compiles to all six from any of them. Zig comes from PyPI's `ziglang`
+// package (pinned below) and is installed into .tools/zig on first need; ZIG=<path> uses
+// another.
 //
 // Why a plain compiler call and not node-gyp: the result is not a Node addon
 // but a SQLite loadable extension. It links against nothing — every SQLite
@@ -9,9 +21,8 @@
 // so the headers match the SQLite that will load it.
 //
 // Steps: (1) regenerate native/build/casefold_table.h (scripts/gen-casefold.mjs)
-// when the Unicode data or the generator changed; (2) compile when any input is
-// newer than the library. `--force` rebuilds regardless.
-// Environment: CC overrides the compiler (e.g. CC=clang, or CC=gcc on Windows).
+// when the Unicode data or the generator changed; (2) compile each target whose library is
+// missing or older than any input.
 
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -19,6 +30,7 @@ import { existsSync, mkdirSync, renameSync, statSync, rmSync, utimesSync } from 
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_OUTPUT as TABLE_HEADER, casefoldSourceFiles, generateCasefoldTable } from './gen-casefold.mjs';
+import { NATIVE_TARGETS, parseTargetName, targetName, unicaseFileName } from '../src/server/collection/native-targets.ts';
 
 const require = createRequire(import.meta.url);
 const scriptPath = fileURLToPath(import.meta.url);
@@ -26,14 +38,22 @@ const projectRoot = resolve(dirname(scriptPath), '..');
 const nativeDir = join(projectRoot, 'native');
 const buildDir = join(nativeDir, 'build');
 const source = join(nativeDir, 'unicase.c');
-const force = process.argv.includes('--force');
+const targetsFile = join(projectRoot, 'src', 'server', 'collection', 'native-targets.ts');
 
-/** File name SQLite/Hearth expect on each platform (must match src/server/collection/unicase.ts). */
-function libraryFileName(platform = process.platform) {
-  if (platform === 'win32') return 'unicase.dll';
-  if (platform === 'darwin') return 'unicase.dylib';
-  return 'unicase.so';
-}
+/** The Zig release used for cross-compiling (PyPI package `ziglang`). */
+export const ZIG_VERSION = '0.15.1';
+/**
+ * Zig's name for each target. macOS 12 is the oldest macOS that Electron 45 runs on; the
+ * extension calls no C library function, so the glibc version does not matter on Linux.
+ */
+const ZIG_TARGETS = {
+  'win32-x64': 'x86_64-windows-gnu',
+  'win32-arm64': 'aarch64-windows-gnu',
+  'darwin-x64': 'x86_64-macos.12.0-none',
+  'darwin-arm64': 'aarch64-macos.12.0-none',
+  'linux-x64': 'x86_64-linux-gnu',
+  'linux-arm64': 'aarch64-linux-gnu',
+};
 
 /** better-sqlite3's bundled SQLite headers (sqlite3.h, sqlite3ext.h). */
 function sqliteIncludeDir() {
@@ -44,9 +64,10 @@ function sqliteIncludeDir() {
   return dir;
 }
 
+class BuildError extends Error {}
+
 function fail(message) {
-  console.error(`build-native: ${message}`);
-  process.exit(1);
+  throw new BuildError(message);
 }
 
 function mtime(path) {
@@ -69,9 +90,9 @@ function isStale(output, inputs) {
 }
 
 /** Runs a command with inherited output; returns its exit status, or null if the program does not exist. */
-function run(command, args) {
+function run(command, args, options = {}) {
   console.log(`build-native: $ ${[command, ...args].join(' ')}`);
-  const result = spawnSync(command, args, { stdio: 'inherit', cwd: projectRoot, shell: false });
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: projectRoot, shell: false, ...options });
   if (result.error) {
     if (result.error.code === 'ENOENT') {
       console.log(`build-native: ${command} not found`);
@@ -82,26 +103,31 @@ function run(command, args) {
   return result.status;
 }
 
-/** Compiler command lines for this platform, first one wins. */
-function compileCommands(output, includeDir) {
+/** GCC/Clang-style flags. -fvisibility=hidden: export only the entry points (marked in unicase.c), since SQLite loads extensions RTLD_GLOBAL. */
+function commonFlags(includeDir) {
+  return ['-O2', '-std=c99', '-Wall', '-Wextra', '-fvisibility=hidden', `-I${includeDir}`, `-I${buildDir}`];
+}
+
+/** The flags that make a loadable library on the target's system. */
+function sharedLibraryFlags(platform) {
+  // -dynamiclib works on macOS because the extension has no undefined SQLite symbols (all
+  // calls go through sqlite3_api); SQLite dlopen()s it like any dylib.
+  if (platform === 'darwin') return ['-dynamiclib', '-fPIC'];
+  if (platform === 'win32') return ['-shared'];
+  return ['-shared', '-fPIC'];
+}
+
+/** This machine's compilers, first one found wins. */
+function systemCompileCommands(output, includeDir) {
   const cc = process.env.CC;
-  // GCC/Clang-style flags. -fvisibility=hidden: export only the entry points
-  // (marked in unicase.c), since SQLite loads extensions RTLD_GLOBAL.
-  const common = ['-O2', '-std=c99', '-Wall', '-Wextra', '-fvisibility=hidden', `-I${includeDir}`, `-I${buildDir}`];
+  const args = [...commonFlags(includeDir), ...sharedLibraryFlags(process.platform), '-o', output, source];
   if (process.platform === 'win32') {
-    const gnuStyle = (compiler) => ({ command: compiler, args: [...common, '-shared', '-o', output, source] });
-    if (cc) return [/(^|[\\/])cl(\.exe)?$/i.test(cc) ? msvc(cc, output, includeDir) : gnuStyle(cc)];
+    if (cc) return [/(^|[\\/])cl(\.exe)?$/i.test(cc) ? msvc(cc, output, includeDir) : { command: cc, args }];
     // MSVC needs a "Developer Command Prompt" (vcvars) environment to be on PATH.
-    return [msvc('cl', output, includeDir), gnuStyle('gcc'), gnuStyle('clang')];
+    return [msvc('cl', output, includeDir), { command: 'gcc', args }, { command: 'clang', args }];
   }
-  if (process.platform === 'darwin') {
-    // -dynamiclib works because the extension has no undefined SQLite symbols
-    // (all calls go through sqlite3_api); SQLite dlopen()s it like any dylib.
-    const args = [...common, '-dynamiclib', '-fPIC', '-o', output, source];
-    return (cc ? [cc] : ['cc', 'clang']).map((command) => ({ command, args }));
-  }
-  const args = [...common, '-shared', '-fPIC', '-o', output, source];
-  return (cc ? [cc] : ['cc', 'gcc', 'clang']).map((command) => ({ command, args }));
+  const compilers = cc ? [cc] : process.platform === 'darwin' ? ['cc', 'clang'] : ['cc', 'gcc', 'clang'];
+  return compilers.map((command) => ({ command, args }));
 }
 
 function msvc(command, output, includeDir) {
@@ -112,9 +138,48 @@ function msvc(command, output, includeDir) {
   };
 }
 
-function main() {
-  mkdirSync(buildDir, { recursive: true });
+const zigHome = join(projectRoot, '.tools', 'zig');
 
+/** The Python that can install `ziglang`: python3, or on Windows the `py` launcher. */
+function python() {
+  for (const command of process.platform === 'win32' ? ['py', 'python3', 'python'] : ['python3', 'python']) {
+    if (spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0) return command;
+  }
+  return undefined;
+}
+
+/** Zig's compiler: ZIG, or the pinned `ziglang` from PyPI in .tools/zig (installed on first need). */
+export function zigCompiler() {
+  if (process.env.ZIG) return process.env.ZIG;
+  const zig = join(zigHome, 'ziglang', process.platform === 'win32' ? 'zig.exe' : 'zig');
+  const stamp = join(zigHome, `ziglang-${ZIG_VERSION}.dist-info`);
+  if (existsSync(zig) && existsSync(stamp)) return zig;
+  const py = python();
+  if (!py)
+    fail('building for another system needs Zig, installed from PyPI with Python 3, which was not found; install Python 3 or set ZIG');
+  console.log(`build-native: installing Zig ${ZIG_VERSION} (PyPI ziglang) into ${zigHome}`);
+  rmSync(zigHome, { recursive: true, force: true });
+  const status = run(py, [
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    '--target',
+    zigHome,
+    `ziglang==${ZIG_VERSION}`,
+  ]);
+  if (status !== 0 || !existsSync(zig)) fail(`could not install ziglang==${ZIG_VERSION} with pip`);
+  return zig;
+}
+
+function zigCompileCommand(target, output, includeDir) {
+  const args = ['cc', '-target', ZIG_TARGETS[targetName(target)], ...commonFlags(includeDir), ...sharedLibraryFlags(target.platform)];
+  // -s: no symbol tables beyond the exports (Zig keeps debug info by default).
+  return { command: zigCompiler(), args: [...args, '-s', '-o', output, source] };
+}
+
+function refreshCasefoldTable(force) {
   const generator = join(projectRoot, 'scripts', 'gen-casefold.mjs');
   if (force || isStale(TABLE_HEADER, [generator, ...casefoldSourceFiles()])) {
     const { written } = generateCasefoldTable(TABLE_HEADER);
@@ -123,40 +188,73 @@ function main() {
     if (!written) utimesSync(TABLE_HEADER, new Date(), new Date());
     console.log(`build-native: ${written ? 'generated' : 'refreshed'} ${TABLE_HEADER}`);
   }
+}
 
-  const includeDir = sqliteIncludeDir();
-  const output = join(buildDir, libraryFileName());
-  const inputs = [source, TABLE_HEADER, scriptPath, join(includeDir, 'sqlite3ext.h'), join(includeDir, 'sqlite3.h')];
+const isHost = (target) => target.platform === process.platform && target.arch === process.arch;
+
+function buildTarget(target, includeDir, force) {
+  const output = join(buildDir, unicaseFileName(target));
+  const inputs = [source, TABLE_HEADER, scriptPath, targetsFile, join(includeDir, 'sqlite3ext.h'), join(includeDir, 'sqlite3.h')];
   if (!force && !isStale(output, inputs)) {
     console.log(`build-native: up to date: ${output}`);
-    return;
+    return output;
   }
-
   // Build next to the library, then rename it into place: a running server that has the old
   // library mapped keeps its copy, and nobody ever loads a half-written file.
   const partial = `${output}.${process.pid}.partial${extname(output)}`;
+  const commands = isHost(target) && !process.env.ZIG ? systemCompileCommands(partial, includeDir) : [];
   const tried = [];
-  for (const { command, args } of compileCommands(partial, includeDir)) {
-    const status = run(command, args);
+  for (const { command, args } of [...commands, { lazy: true }]) {
+    const step = command ? { command, args } : zigCompileCommand(target, partial, includeDir);
+    const status = run(step.command, step.args);
     if (status === null) {
-      tried.push(command);
+      tried.push(step.command);
       continue;
     }
     if (status !== 0) {
       rmSync(partial, { force: true });
-      fail(`${basename(command)} failed (exit status ${status}) compiling ${source}`);
+      fail(`${basename(step.command)} failed (exit status ${status}) compiling ${source} for ${targetName(target)}`);
     }
     renameSync(partial, output);
+    // Zig also writes a Windows import library (unicase.lib), which nothing links against.
+    if (target.platform === 'win32') rmSync(join(buildDir, 'unicase.lib'), { force: true });
     console.log(`build-native: built ${output}`);
-    return;
+    return output;
   }
-  const hint =
-    process.platform === 'win32'
-      ? 'install "Visual Studio Build Tools" (C++ workload) and run from a Developer Command Prompt, or set CC to gcc/clang'
-      : process.platform === 'darwin'
-        ? 'install the Xcode Command Line Tools: xcode-select --install'
-        : 'install a C compiler, e.g. sudo apt-get install build-essential (Debian/Ubuntu) or sudo dnf install gcc';
-  fail(`no C compiler found (tried: ${tried.join(', ')}). To build the unicase SQLite extension, ${hint}.`);
+  fail(`no C compiler found (tried: ${tried.join(', ')})`);
 }
 
-main();
+/** Builds unicase for each target (this machine's by default); returns the libraries' paths. */
+export function buildNative({ targets = NATIVE_TARGETS.filter(isHost), force = false } = {}) {
+  mkdirSync(buildDir, { recursive: true });
+  refreshCasefoldTable(force);
+  const includeDir = sqliteIncludeDir();
+  return targets.map((target) => buildTarget(target, includeDir, force));
+}
+
+function parseArguments(argv) {
+  const targets = [];
+  let force = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--force') force = true;
+    else if (arg === '--all') targets.push(...NATIVE_TARGETS);
+    else if (arg === '--target' || arg.startsWith('--target=')) {
+      const name = arg === '--target' ? argv[++i] : arg.slice('--target='.length);
+      const target = parseTargetName(name ?? '');
+      if (!target) fail(`unknown target ${name}; one of: ${NATIVE_TARGETS.map(targetName).join(', ')}`);
+      targets.push(target);
+    } else fail(`unknown argument ${arg}`);
+  }
+  return { targets: targets.length > 0 ? [...new Set(targets)] : undefined, force };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === scriptPath) {
+  try {
+    buildNative(parseArguments(process.argv.slice(2)));
+  } catch (err) {
+    if (!(err instanceof BuildError)) throw err;
+    console.error(`build-native: ${err.message}`);
+    process.exit(1);
+  }
+}

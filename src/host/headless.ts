@@ -23,7 +23,7 @@ import type { Settings, SettingsField, SettingsProblem, Validated } from '../sha
 import { systemClock } from '../server/clock.ts';
 import type { Clock } from '../server/clock.ts';
 import type { ServerConfig } from '../server/config.ts';
-import { createSyncServer } from '../server/index.ts';
+import { createSyncServer, IncompleteInstallError } from '../server/index.ts';
 import type { SyncServer } from '../server/index.ts';
 import type { Logger } from '../server/logger.ts';
 import { problemFromOutcome } from '../server/problems.ts';
@@ -164,7 +164,11 @@ export function createHeadless(deps: HeadlessDeps): Headless {
       log.info('sync server running', { host: address.host, port: address.port, folder });
     } catch (err) {
       const error: HearthError =
-        err instanceof StartProblem ? err.error : { code: 'internal', detail: err instanceof Error ? err.message : String(err) };
+        err instanceof StartProblem
+          ? err.error
+          : err instanceof IncompleteInstallError
+            ? { code: 'incomplete-install', detail: err.message }
+            : { code: 'internal', detail: err instanceof Error ? err.message : String(err) };
       await halt();
       state = { kind: 'crashed', error, retryAt: null };
       log.error('the sync server could not start', { code: error.code, detail: error.detail });

@@ -22,6 +22,7 @@ import type { GracefulClose } from './http/graceful-close.ts';
 import { createActivityRecorder } from './activity.ts';
 import type { RequestObserver, RequestOutcome } from './activity.ts';
 import { createIdleCollector } from './util/idle-collector.ts';
+import { checkRuntime } from './runtime-check.ts';
 import type { IdleCollector } from './util/idle-collector.ts';
 
 const IDLE_CONNECTION_MS = 120_000;
@@ -74,6 +75,8 @@ export interface SyncServer {
 export async function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}): Promise<SyncServer> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
+  // Before anything is written: a server that cannot read a collection must not start.
+  checkRuntime();
   mkdirSync(config.base, { recursive: true });
   const envUsers = await loadEnvUsers(config.envUsers, config.passwordsHashed);
   const store = openAccountStore(config.base);
@@ -198,3 +201,4 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
 
 export type { ServerConfig } from './config.ts';
 export { configFromEnv, ConfigError } from './config.ts';
+export { IncompleteInstallError } from './runtime-check.ts';

@@ -22,7 +22,7 @@ import { parseMainToServer } from '../shared/server-process.ts';
 import type { MainToServer, ServerActivity, ServerStartConfig, ServerToMain } from '../shared/server-process.ts';
 import type { ServerFailureCode } from '../shared/errors.ts';
 import { ConfigError } from './config.ts';
-import { createSyncServer } from './index.ts';
+import { createSyncServer, IncompleteInstallError } from './index.ts';
 import { runInBackgroundPriority } from './util/background-priority.ts';
 import type { SyncServer } from './index.ts';
 import { createLogger } from './logger.ts';
@@ -285,7 +285,12 @@ async function main(): Promise<void> {
       log.info('ready', { host: address.host, port: address.port, people: server.usernames().length });
       await channel.post({ type: 'ready', host: address.host, port: address.port });
     } catch (err) {
-      const failure = err instanceof StartFailure ? err : new StartFailure('internal', err instanceof Error ? err.message : String(err));
+      const failure =
+        err instanceof StartFailure
+          ? err
+          : err instanceof IncompleteInstallError
+            ? new StartFailure('incomplete-install', err.message)
+            : new StartFailure('internal', err instanceof Error ? err.message : String(err));
       if (failure.code === 'internal') log.error('cannot start', { why: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       else log.warn('cannot start', { code: failure.code, why: failure.message });
       await shutDown();

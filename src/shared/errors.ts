@@ -6,7 +6,14 @@
  */
 
 /** Problems the server process reports itself, in its `failed` message (see server-process.ts). */
-export const SERVER_FAILURE_CODES = ['port-in-use', 'folder-missing', 'folder-not-writable', 'folder-in-use', 'internal'] as const;
+export const SERVER_FAILURE_CODES = [
+  'port-in-use',
+  'folder-missing',
+  'folder-not-writable',
+  'folder-in-use',
+  'incomplete-install',
+  'internal',
+] as const;
 export type ServerFailureCode = (typeof SERVER_FAILURE_CODES)[number];
 
 /** Problems the supervisor in the main process detects about the server process. */
@@ -26,6 +33,8 @@ const SENTENCES: Record<HearthErrorCode, string> = {
   'folder-missing': 'The folder for the sync data cannot be found. If it is on an external drive, plug the drive in.',
   'folder-not-writable': 'Hearth is not allowed to save in the folder for the sync data. Choose another folder in Hearth’s settings.',
   'folder-in-use': 'Another copy of Hearth is already using this sync folder. Close it first, or choose another folder.',
+  'incomplete-install':
+    'Hearth’s installation is incomplete: a part the sync server needs to read Anki collections cannot be loaded. Please install Hearth again.',
   internal: 'The sync server stopped because of an unexpected problem. The log file has the details.',
   'server-start-timeout': 'The sync server took too long to start.',
   'server-crashed': 'The sync server stopped unexpectedly.',
@@ -41,6 +50,7 @@ const RETRY_AUTOMATICALLY: Record<HearthErrorCode, boolean> = {
   'folder-missing': true,
   'folder-not-writable': false,
   'folder-in-use': false,
+  'incomplete-install': false,
   internal: true,
   'server-start-timeout': true,
   'server-crashed': true,
@@ -69,6 +79,8 @@ export function errorShortLabel(code: HearthErrorCode): string {
       return 'cannot save in the sync folder';
     case 'folder-in-use':
       return 'another Hearth uses the sync folder';
+    case 'incomplete-install':
+      return 'Hearth needs to be installed again';
     case 'server-start-timeout':
       return 'the server did not start in time';
     case 'internal':

@@ -157,12 +157,12 @@ function randomString(next: () => number, maxLen: number): string {
 // Loader
 // ---------------------------------------------------------------------------------------------
 
-test('unicaseExtensionPath is an absolute path to the built library for this platform', () => {
+test('unicaseExtensionPath is an absolute path to the library built for this system and CPU', () => {
   const path = unicaseExtensionPath();
   assert.ok(isAbsolute(path));
   const ext = process.platform === 'win32' ? 'dll' : process.platform === 'darwin' ? 'dylib' : 'so';
-  assert.equal(path, join(dirname(path), `unicase.${ext}`));
-  assert.match(path, /[\\/]native[\\/]build[\\/]unicase\.\w+$/);
+  assert.equal(path, join(dirname(path), `unicase-${process.platform}-${process.arch}.${ext}`));
+  assert.match(path, /[\\/]native[\\/]build[\\/]unicase-\w+-\w+\.\w+$/);
 });
 
 test('a collation-less connection cannot compare with unicase; loadUnicase adds it', () => {

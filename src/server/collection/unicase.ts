@@ -12,13 +12,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
+import { unicaseFileName } from './native-targets.ts';
+import type { NativeTarget } from './native-targets.ts';
 
-/** Must match libraryFileName() in scripts/build-native.mjs. */
-function libraryFileName(): string {
-  if (process.platform === 'win32') return 'unicase.dll';
-  if (process.platform === 'darwin') return 'unicase.dylib';
-  return 'unicase.so';
-}
 
 /**
  * The project root is the nearest ancestor of this module holding a package.json. Searching
@@ -46,7 +42,9 @@ let cachedPath: string | undefined;
  */
 export function unicaseExtensionPath(): string {
   if (cachedPath === undefined) {
-    const path = join(projectRoot(), 'native', 'build', libraryFileName());
+    // The library built for this system and CPU; an installer carries only its own target's.
+    const target = { platform: process.platform, arch: process.arch } as NativeTarget;
+    const path = join(projectRoot(), 'native', 'build', unicaseFileName(target));
     cachedPath = path.replace(/([\\/])app\.asar(?=[\\/])/, '$1app.asar.unpacked');
   }
   return cachedPath;
@@ -64,7 +62,7 @@ interface LoadExtensionWithEntryPoint {
 export function loadUnicase(db: Database.Database): void {
   const path = unicaseExtensionPath();
   if (!existsSync(path)) {
-    throw new Error(`unicase extension not built: run npm run build:native (expected ${path})`);
+    throw new Error(`unicase extension not built for ${process.platform}-${process.arch}: run npm run build:native (expected ${path})`);
   }
   // Named explicitly so loading does not depend on SQLite's entry-point guessing from the file
   // name; the library also exports a test-only entry point (sqlite3_unicasefold_init).
