@@ -16,6 +16,8 @@ const common = [
   'dist/**',
   'assets/tray/**',
   '!**/*.map',
+  // TypeScript sources some packages ship beside their JavaScript (ajv); nothing loads them.
+  '!node_modules/**/*.{ts,mts,cts}',
   // better-sqlite3's SQLite sources and C++ are for building it; its prebuilt library runs.
   '!node_modules/better-sqlite3/{deps,src,build}/**',
   '!node_modules/better-sqlite3/binding.gyp',

@@ -49,11 +49,7 @@ export function nativeFilesFor(target) {
 export function nativeFilePatterns(platform) {
   const [unicase, sqlite, argon2] = nativeFilesFor({ platform, arch: '${arch}' });
   const argon2Package = dirname(argon2).slice('node_modules/@node-rs/'.length);
-  return [
-    unicase,
-    `!node_modules/better-sqlite3/prebuilds/!(${basename(sqlite)})`,
-    `!node_modules/@node-rs/!(argon2|${argon2Package})/**`,
-  ];
+  return [unicase, `!node_modules/better-sqlite3/prebuilds/!(${basename(sqlite)})`, `!node_modules/@node-rs/!(argon2|${argon2Package})/**`];
 }
 
 function run(command, args, options = {}) {
@@ -77,7 +73,9 @@ export function ensureArgon2Package(target) {
   const scratch = mkdtempSync(join(tmpdir(), 'hearth-pack-'));
   try {
     // npm pack fetches the registry's tarball (through npm's own cache and settings).
-    const [packed] = JSON.parse(run('npm', ['pack', `${name}@${entry.version}`, '--json', '--pack-destination', scratch], { cwd: scratch }));
+    const [packed] = JSON.parse(
+      run('npm', ['pack', `${name}@${entry.version}`, '--json', '--pack-destination', scratch], { cwd: scratch }),
+    );
     const tarball = join(scratch, packed.filename);
     const [algorithm, expected] = entry.integrity.split(/-(.*)/s);
     const actual = createHash(algorithm).update(readFileSync(tarball)).digest('base64');

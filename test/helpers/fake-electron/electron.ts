@@ -3,8 +3,9 @@
  * remote control for tests: the test process sends commands over this process's IPC channel
  * ({cmd: 'invoke' | 'tray' | 'windows' | 'quit' | 'published'}) and gets one reply each.
  *
- * Paths come from HEARTH_FAKE_ELECTRON_DIR (userData and home under it); the app's root is the
- * checkout, so the built dist/ is what runs, as in the packaged app.
+ * Paths come from HEARTH_FAKE_ELECTRON_DIR (userData and home under it). The app's root is the
+ * checkout, so the built dist/ is what runs; or, for a packaged app (the stand-in Electron of
+ * test/helpers/stand-in-electron), HEARTH_FAKE_ELECTRON_APP, its app.asar.
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -13,13 +14,14 @@ import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { published } from './bonjour.ts';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const packagedApp = process.env.HEARTH_FAKE_ELECTRON_APP;
+const root = packagedApp ?? fileURLToPath(new URL('../../../', import.meta.url));
 const dir = process.env.HEARTH_FAKE_ELECTRON_DIR ?? join(root, '.cache', 'fake-electron');
 
 type Listener = (...args: unknown[]) => unknown;
 
 class FakeApp extends EventEmitter {
-  isPackaged = false;
+  isPackaged = packagedApp !== undefined;
   getAppPath = (): string => root;
   getPath = (name: string): string => join(dir, name === 'home' ? 'home' : 'userData');
   getVersion = (): string => '0.1.0-test';
