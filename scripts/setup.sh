@@ -14,6 +14,9 @@ fi
 node scripts/build-native.mjs
 
 if [ "${1:-}" = "--tests" ]; then
+  # The packaging tests check the native libraries of all six targets (Zig, from PyPI, builds the
+  # other systems' unicase; installed into .tools/zig on first need).
+  node scripts/build-native.mjs --all
   anki_version=26.9.3
   if ! .venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('anki') == '$anki_version' else 1)" 2>/dev/null; then
     echo "Installing the real Anki client (anki==$anki_version) into .venv for the interop tests" >&2

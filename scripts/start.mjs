@@ -1,7 +1,7 @@
 // `npm start`: builds the app, then launches it with Electron. Electron's binary (about 100 MB)
 // is not part of the npm package; Electron downloads it the first time it is needed. Where that
-// cannot happen (no internet, or ELECTRON_SKIP_BINARY_DOWNLOAD=1, which scripts/node-env.sh sets
-// for these offline machines) this says so plainly and points to the headless server instead.
+// cannot happen (no internet, or ELECTRON_SKIP_BINARY_DOWNLOAD=1 set in the environment) this
+// says so plainly and points to the headless server instead.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

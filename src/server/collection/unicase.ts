@@ -15,7 +15,6 @@ import type Database from 'better-sqlite3';
 import { unicaseFileName } from './native-targets.ts';
 import type { NativeTarget } from './native-targets.ts';
 
-
 /**
  * The project root is the nearest ancestor of this module holding a package.json. Searching
  * (rather than a fixed '../../..') keeps working when the code is compiled or bundled into
