@@ -17,6 +17,8 @@ if [ "${1:-}" = "--tests" ]; then
   # The packaging tests check the native libraries of all six targets (Zig, from PyPI, builds the
   # other systems' unicase; installed into .tools/zig on first need).
   node scripts/build-native.mjs --all
+  # The Windows lane: the headless server run by Windows Node under Wine (Linux x64 only).
+  bash scripts/setup-wine.sh
   anki_version=26.9.3
   if ! .venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('anki') == '$anki_version' else 1)" 2>/dev/null; then
     echo "Installing the real Anki client (anki==$anki_version) into .venv for the interop tests" >&2

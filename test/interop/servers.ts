@@ -29,7 +29,24 @@ const PORT_ATTEMPTS = 3;
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HOST = '127.0.0.1';
 
-export type ServerKind = 'official' | 'hearth';
+/**
+ * `hearth-windows`: Hearth's headless server run by Windows Node under Wine, on a data folder
+ * whose path Wine maps to drive Z: (set up by scripts/setup-wine.sh; see windowsLane below).
+ */
+export type ServerKind = 'official' | 'hearth' | 'hearth-windows';
+
+/** What the Windows lane runs with; undefined where it cannot run (not Linux x64, or not set up). */
+export const windowsLane = ((): { wine: string; node: string; prefix: string } | undefined => {
+  const wine = process.env['HEARTH_WINE'] ?? '/usr/lib/wine/wine64';
+  const node = path.join(PROJECT_ROOT, '.tools', 'win-node', 'node.exe');
+  const prefix = path.join(PROJECT_ROOT, '.tools', 'wine-prefix');
+  return process.platform === 'linux' && existsSync(wine) && existsSync(node) && existsSync(prefix) ? { wine, node, prefix } : undefined;
+})();
+
+/** The path Windows programs under Wine see for a path of this machine (drive Z: is `/`). */
+export function windowsPath(unixPath: string): string {
+  return `Z:${path.resolve(unixPath).split('/').join('\\')}`;
+}
 
 export interface ServerOptions {
   /** "username:password" entries, passed as SYNC_USER1, SYNC_USER2, … */
@@ -149,10 +166,14 @@ function serverCommand(kind: ServerKind): { command: string; args: string[] } {
     const python = process.env['HEARTH_ANKI_PYTHON'] ?? path.join(PROJECT_ROOT, '.venv', 'bin', 'python');
     return { command: python, args: ['-m', 'anki.syncserver'] };
   }
+  if (kind === 'hearth-windows') {
+    if (!windowsLane) throw new Error('the Windows lane is not set up here: run bash scripts/setup-wine.sh');
+    return { command: windowsLane.wine, args: [windowsLane.node, 'src\\server\\cli.ts'] };
+  }
   return { command: process.execPath, args: [path.join('src', 'server', 'cli.ts')] };
 }
 
-function serverEnv(opts: ServerOptions, base: string, port: number): NodeJS.ProcessEnv {
+function serverEnv(kind: ServerKind, opts: ServerOptions, base: string, port: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     // Never let the caller's own sync-server settings leak into the child.
@@ -162,8 +183,12 @@ function serverEnv(opts: ServerOptions, base: string, port: number): NodeJS.Proc
   opts.users.forEach((user, i) => {
     env[`SYNC_USER${i + 1}`] = user;
   });
-  env['SYNC_BASE'] = base;
+  env['SYNC_BASE'] = kind === 'hearth-windows' ? windowsPath(base) : base;
   env['SYNC_HOST'] = HOST;
+  if (kind === 'hearth-windows') {
+    env['WINEPREFIX'] = windowsLane!.prefix;
+    env['WINEDEBUG'] = '-all';
+  }
   env['SYNC_PORT'] = String(port);
   if (opts.maxPayloadMegs !== undefined) env['MAX_SYNC_PAYLOAD_MEGS'] = String(opts.maxPayloadMegs);
   if (opts.passwordsHashed) env['PASSWORDS_HASHED'] = '1';
@@ -200,12 +225,13 @@ async function startOnce(kind: ServerKind, opts: ServerOptions, base: string, po
   const echo = opts.echoOutput ?? process.env['HEARTH_INTEROP_VERBOSE'] === '1';
   const output = new OutputFile(kind);
   // Echoing needs the lines as they come (pipes); otherwise the child writes to the file itself.
-  const fd = echo ? undefined : output.openForChild();
+  // Windows Node under Wine cannot write to pipes (EBADF): always a file.
+  const fd = echo && kind !== 'hearth-windows' ? undefined : output.openForChild();
   let child: ChildProcess;
   try {
     child = spawn(command, args, {
       cwd: PROJECT_ROOT,
-      env: serverEnv(opts, base, port),
+      env: serverEnv(kind, opts, base, port),
       stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
     });
   } finally {
@@ -279,7 +305,9 @@ async function startOnce(kind: ServerKind, opts: ServerOptions, base: string, po
 /** Starts a server and waits until GET /health answers 200. */
 export async function startServer(kind: ServerKind, opts: ServerOptions): Promise<RunningServer> {
   const ownBase = opts.base === undefined;
-  const base = opts.base ?? (await mkdtemp(path.join(tmpdir(), `hearth-${kind}-server-`)));
+  // On Windows, a folder name with a space and letters outside ASCII, as a family's often has.
+  const prefix = kind === 'hearth-windows' ? 'hearth-windows Dätä-' : `hearth-${kind}-server-`;
+  const base = opts.base ?? (await mkdtemp(path.join(tmpdir(), prefix)));
   let lastError: unknown;
   try {
     for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
