@@ -18,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ActionResult, StorageMove } from '../shared/api.ts';
 import { settingProblem } from '../shared/settings.ts';
 import type { Logger } from '../server/logger.ts';
+import { caseFoldKey } from '../server/media/filenames.ts';
 
 /** Files an operating system drops into folders; they neither make a folder "not empty" nor get copied. */
 const JUNK = new Set([
@@ -89,6 +90,56 @@ async function walk(root: string): Promise<{ files: FileEntry[]; dirs: string[] 
   };
   await visit(root);
   return { files, dirs };
+}
+
+/**
+ * Two files whose paths differ only in letter case (`Photo.jpg`, `photo.jpg`: a case-sensitive
+ * disk, Linux's, keeps both) would become one file on a disk that does not tell case apart
+ * (Windows', and macOS's by default): the move is refused before anything is copied, with the
+ * names, rather than losing one of them.
+ */
+async function refuseCaseOnlyTwins(files: readonly FileEntry[], to: string): Promise<void> {
+  const byKey = new Map<string, string>();
+  let twins: [string, string] | undefined;
+  for (const f of files) {
+    const key = caseFoldKey(f.rel);
+    const other = byKey.get(key);
+    if (other !== undefined) {
+      twins = [other, f.rel];
+      break;
+    }
+    byKey.set(key, f.rel);
+  }
+  if (!twins || !(await ignoresCase(to))) return;
+  throw new MoveProblem(
+    `Two files in the sync data differ only in capital letters (${twins[0]} and ${twins[1]}), and the new folder cannot keep both. ` +
+      'Nothing was moved. In Anki, on the device that added them, use Tools › Check Media and sync; then try again.',
+  );
+}
+
+/** Whether the disk of `target` (or of its nearest existing folder) treats `A` and `a` as one name. */
+async function ignoresCase(target: string): Promise<boolean> {
+  let dir = target;
+  while (
+    !(await stat(dir)
+      .then((s) => s.isDirectory())
+      .catch(() => false))
+  ) {
+    const parent = dirname(dir);
+    if (parent === dir) return false;
+    dir = parent;
+  }
+  const name = `.hearth-case-probe-${randomBytes(4).toString('hex')}`;
+  const probe = join(dir, name);
+  await writeFile(probe, '', { flag: 'wx' });
+  try {
+    return await lstat(join(dir, name.toUpperCase())).then(
+      () => true,
+      () => false,
+    );
+  } finally {
+    await unlink(probe).catch(() => {});
+  }
 }
 
 /** Total size of the files a move would copy. */
@@ -238,7 +289,8 @@ export const nodeMoveFs: MoveFs = {
       },
     });
     await pipeline(createReadStream(src, { highWaterMark: 1024 * 1024 }), tap, createWriteStream(dst, { flags: 'wx' }));
-    const fd = await open(dst, 'r');
+    // Opened for writing: Windows flushes a file only through a handle with write access.
+    const fd = await open(dst, 'r+');
     try {
       await fd.sync();
     } finally {
@@ -320,6 +372,8 @@ export function createStorageMover(deps: StorageMoverDeps): StorageMover {
           if (err instanceof MoveProblem) throw err;
         }
       }
+
+      await refuseCaseOnlyTwins(files, to);
 
       // Copy.
       const ensureDir = async (dir: string): Promise<void> => {

@@ -7,12 +7,11 @@
  * The file itself is behind SettingsBackend: electron-store in the app (it writes atomically,
  * temp file + rename), a plain JSON file with the same temp + rename for tests and tools.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync } from 'node:fs';
 import { applySettingsPatch, settingsFromStored } from '../shared/settings.ts';
 import type { Settings, SettingsProblem, Validated } from '../shared/settings.ts';
 import type { Logger } from '../server/logger.ts';
+import { writeFileAtomically } from '../server/util/atomic-file.ts';
 
 export interface SettingsBackend {
   readonly path: string;
@@ -93,16 +92,8 @@ export function fileSettingsBackend(path: string): SettingsBackend {
       }
     },
     write(settings) {
-      mkdirSync(dirname(path), { recursive: true });
-      const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-      writeFileSync(tmp, JSON.stringify(settings, null, 2) + '\n');
-      const fd = openSync(tmp, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, path);
+      // Flushed through a handle with write access: Windows refuses to flush a read-only one.
+      writeFileAtomically(path, JSON.stringify(settings, null, 2) + '\n');
     },
   };
 }

@@ -15,7 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHttpApi } from '../../src/shared/api-http.ts';
 import type { HearthApi } from '../../src/shared/api.ts';
+import { windowsLane, windowsPath } from '../interop/servers.ts';
 
 /** Longest the server may take to print the admin address after spawning. */
 export const UI_SERVER_START_TIMEOUT_MS = 30_000;
@@ -42,6 +43,8 @@ export interface UiServerOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Copy the server's output to this process's stderr. */
   readonly echoOutput?: boolean;
+  /** Run it with Windows Node under Wine (the Windows lane, test/interop/servers.ts `windowsLane`). */
+  readonly windows?: boolean;
 }
 
 export interface UiServer {
@@ -82,8 +85,11 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
   const adminPort = await freeLoopbackPort();
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(SYNC_USER\d+|HEARTH_ADMIN)$/.test(k)) env[k] = v;
+  if (options.windows && !windowsLane) throw new Error('the Windows lane is not set up here: run bash scripts/setup-wine.sh');
+  const lane = options.windows ? windowsLane : undefined;
   Object.assign(env, {
-    SYNC_BASE: base,
+    SYNC_BASE: lane ? windowsPath(base) : base,
+    ...(lane ? { WINEPREFIX: lane.prefix, WINEDEBUG: '-all' } : {}),
     SYNC_HOST: '127.0.0.1',
     SYNC_PORT: String(syncPort),
     HEARTH_ADMIN_PORT: String(adminPort),
@@ -92,12 +98,31 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
   });
   (options.users ?? []).forEach((u, i) => (env[`SYNC_USER${i + 1}`] = u));
 
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'src', 'server', 'cli.ts')], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // Windows Node under Wine cannot write to pipes (EBADF): its output goes to a file, read as it grows.
+  const outputDir = lane ? mkdtempSync(join(tmpdir(), 'hearth-ui-output-')) : undefined;
+  const outputFd = outputDir ? openSync(join(outputDir, 'output.log'), 'a') : undefined;
+  const child: ChildProcess = lane
+    ? spawn(lane.wine, [lane.node, 'src\\server\\cli.ts'], { cwd: ROOT, env, stdio: ['ignore', outputFd!, outputFd!] })
+    : spawn(process.execPath, [join(ROOT, 'src', 'server', 'cli.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (outputFd !== undefined) closeSync(outputFd);
   let output = '';
+  let poll: NodeJS.Timeout | undefined;
+  if (outputDir) {
+    let seen = 0;
+    poll = setInterval(() => {
+      let text = '';
+      try {
+        text = readFileSync(join(outputDir, 'output.log'), 'utf8');
+      } catch {
+        return;
+      }
+      if (text.length > seen) {
+        onFileData(text.slice(seen));
+        seen = text.length;
+      }
+    }, 100);
+  }
+  let onFileData: (chunk: string) => void = () => {};
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const found = await new Promise<{ adminPort: number; token: string; syncPort: number }>((resolve, reject) => {
@@ -126,6 +151,7 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
       s?.setEncoding('utf8');
       s?.on('data', onData);
     }
+    onFileData = onData;
     child.once('exit', (code) => fail(`the server exited (code ${code}) before it was ready`));
   });
 
@@ -145,6 +171,8 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
         await exited;
         clearTimeout(timer);
       }
+      clearInterval(poll);
+      if (outputDir) rmSync(outputDir, { recursive: true, force: true });
       if (ownBase) rmSync(base, { recursive: true, force: true });
     },
   };

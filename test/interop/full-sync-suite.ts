@@ -19,7 +19,7 @@ import type { CollectionDump } from './anki-client.ts';
 import { startServer } from './servers.ts';
 import { send, syncHeader } from '../helpers/sync-client.ts';
 import { UPLOAD_CORRUPT } from '../../src/server/sync/upload.ts';
-import type { RunningServer, ServerKind } from './servers.ts';
+import type { RunningServer, SuiteServerKind } from './servers.ts';
 
 const TEST_TIMEOUT_MS = 180_000;
 const SETUP_TIMEOUT_MS = 120_000;
@@ -53,7 +53,7 @@ function assertSameCollection(actual: CollectionDump, expected: CollectionDump):
   assert.deepStrictEqual(actual, expected, 'collections differ');
 }
 
-export function fullSyncSuite(kind: ServerKind): void {
+export function fullSyncSuite(kind: SuiteServerKind): void {
   describe(`full sync: real Anki client against the ${kind} server`, { timeout: 10 * TEST_TIMEOUT_MS }, () => {
     let tmp = '';
     let server: RunningServer | undefined;

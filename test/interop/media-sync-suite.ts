@@ -22,7 +22,7 @@ import { after, before, describe, it } from 'node:test';
 import { AnkiClient } from './anki-client.ts';
 import type { MediaFolder } from './anki-client.ts';
 import { startServer } from './servers.ts';
-import type { RunningServer, ServerKind } from './servers.ts';
+import type { RunningServer, ServerKind, SuiteServerKind } from './servers.ts';
 import { send, syncHeader } from '../helpers/sync-client.ts';
 import { uploadZip } from '../server/media/support.ts';
 
@@ -98,7 +98,7 @@ function assertServerFolderHolds(base: string, user: string, expected: ReadonlyM
   for (const [name, data] of expected) assert.ok(readFileSync(path.join(dir, name)).equals(data), `server copy of ${name}`);
 }
 
-export function mediaSyncSuite(kind: ServerKind): void {
+export function mediaSyncSuite(kind: SuiteServerKind): void {
   const otherKind: ServerKind = kind === 'official' ? 'hearth' : 'official';
 
   describe(`media sync: real Anki client against the ${kind} server`, { timeout: 12 * TEST_TIMEOUT_MS }, () => {

@@ -29,7 +29,7 @@ import { after, before, describe, it } from 'node:test';
 import { AnkiClient, AnkiClientError } from './anki-client.ts';
 import type { ChangesRequired, CollectionDump, DumpNote } from './anki-client.ts';
 import { startServer } from './servers.ts';
-import type { RunningServer, ServerKind } from './servers.ts';
+import type { RunningServer, SuiteServerKind } from './servers.ts';
 
 const TEST_TIMEOUT_MS = 120_000;
 const SETUP_TIMEOUT_MS = 120_000;
@@ -112,7 +112,7 @@ async function expectDbCheckRequired(promise: Promise<unknown>, what: string): P
   });
 }
 
-export function normalSyncSuite(kind: ServerKind): void {
+export function normalSyncSuite(kind: SuiteServerKind): void {
   describe(`normal sync: real Anki client against the ${kind} server`, { timeout: 20 * TEST_TIMEOUT_MS }, () => {
     let tmp = '';
     let server: RunningServer | undefined;

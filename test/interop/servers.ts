@@ -29,11 +29,14 @@ const PORT_ATTEMPTS = 3;
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HOST = '127.0.0.1';
 
+/** The two servers compared side by side (the benchmarks' yardstick and ours). */
+export type ServerKind = 'official' | 'hearth';
 /**
- * `hearth-windows`: Hearth's headless server run by Windows Node under Wine, on a data folder
- * whose path Wine maps to drive Z: (set up by scripts/setup-wine.sh; see windowsLane below).
+ * Every server the interop suites run against: also `hearth-windows`, Hearth's headless server
+ * run by Windows Node under Wine, on a data folder whose path Wine maps to drive Z: (set up by
+ * scripts/setup-wine.sh; see windowsLane below).
  */
-export type ServerKind = 'official' | 'hearth' | 'hearth-windows';
+export type SuiteServerKind = ServerKind | 'hearth-windows';
 
 /** What the Windows lane runs with; undefined where it cannot run (not Linux x64, or not set up). */
 export const windowsLane = ((): { wine: string; node: string; prefix: string } | undefined => {
@@ -64,7 +67,7 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
-  kind: ServerKind;
+  kind: SuiteServerKind;
   /** Sync endpoint with trailing slash, e.g. http://127.0.0.1:40123/ */
   endpoint: string;
   base: string;
@@ -99,7 +102,7 @@ class OutputFile {
   readonly path: string;
   #final: string | undefined;
 
-  constructor(kind: ServerKind) {
+  constructor(kind: SuiteServerKind) {
     const parent = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
     this.path = path.join(mkdtempSync(path.join(parent, `hearth-${kind}-output-`)), 'output.log');
     openOutputs.add(this);
@@ -161,7 +164,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function serverCommand(kind: ServerKind): { command: string; args: string[] } {
+function serverCommand(kind: SuiteServerKind): { command: string; args: string[] } {
   if (kind === 'official') {
     const python = process.env['HEARTH_ANKI_PYTHON'] ?? path.join(PROJECT_ROOT, '.venv', 'bin', 'python');
     return { command: python, args: ['-m', 'anki.syncserver'] };
@@ -173,7 +176,7 @@ function serverCommand(kind: ServerKind): { command: string; args: string[] } {
   return { command: process.execPath, args: [path.join('src', 'server', 'cli.ts')] };
 }
 
-function serverEnv(kind: ServerKind, opts: ServerOptions, base: string, port: number): NodeJS.ProcessEnv {
+function serverEnv(kind: SuiteServerKind, opts: ServerOptions, base: string, port: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     // Never let the caller's own sync-server settings leak into the child.
@@ -220,7 +223,7 @@ async function healthy(port: number): Promise<boolean> {
   }
 }
 
-async function startOnce(kind: ServerKind, opts: ServerOptions, base: string, port: number): Promise<RunningServer> {
+async function startOnce(kind: SuiteServerKind, opts: ServerOptions, base: string, port: number): Promise<RunningServer> {
   const { command, args } = serverCommand(kind);
   const echo = opts.echoOutput ?? process.env['HEARTH_INTEROP_VERBOSE'] === '1';
   const output = new OutputFile(kind);
@@ -303,7 +306,7 @@ async function startOnce(kind: ServerKind, opts: ServerOptions, base: string, po
 }
 
 /** Starts a server and waits until GET /health answers 200. */
-export async function startServer(kind: ServerKind, opts: ServerOptions): Promise<RunningServer> {
+export async function startServer(kind: SuiteServerKind, opts: ServerOptions): Promise<RunningServer> {
   const ownBase = opts.base === undefined;
   // On Windows, a folder name with a space and letters outside ASCII, as a family's often has.
   const prefix = kind === 'hearth-windows' ? 'hearth-windows Dätä-' : `hearth-${kind}-server-`;

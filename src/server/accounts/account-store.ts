@@ -9,12 +9,12 @@
  * Writes are atomic (temp file + rename); another process (the CLI, the app) may change the
  * file while the server runs, so readers reload it when its modification time changes.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { passwordProblem, sameFolderName, usernameProblem } from '../../shared/usernames.ts';
 import { hashArgon2id } from './argon2id.ts';
 import { hostKeyFor } from './host-key.ts';
+import { writeFileAtomically } from '../util/atomic-file.ts';
 
 export interface StoredAccount {
   readonly username: string;
@@ -40,17 +40,9 @@ export function accountFilePath(base: string): string {
   return join(base, '.hearth', 'accounts.json');
 }
 
+/** Private to the user: the folder 0700, the file 0600 (POSIX; Windows keeps the folder's ACL). */
 function atomicWrite(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  const fd = openSync(tmp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomically(path, text, { mode: 0o600, dirMode: 0o700 });
 }
 
 function validateFile(data: unknown, path: string): AccountFile {

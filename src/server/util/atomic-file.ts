@@ -1,5 +1,5 @@
 /** Durable file replacement: fsync the new file, rename it over the old one, fsync the folder. */
-import { closeSync, fsync, fsyncSync, openSync, renameSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
@@ -55,6 +55,23 @@ export function replaceFileAtomically(tempPath: string, finalPath: string): void
   fsyncPath(tempPath);
   renameSync(tempPath, finalPath);
   fsyncDir(dirname(finalPath));
+}
+
+/**
+ * Writes `text` as the new contents of `path` durably, all or nothing: a temp file beside it,
+ * flushed, renamed over it, the folder flushed. For small files whose readers must never see
+ * half of one (accounts, settings). `mode` applies to a new file (e.g. 0o600 for accounts).
+ */
+export function writeFileAtomically(path: string, text: string, options: { mode?: number; dirMode?: number } = {}): void {
+  mkdirSync(dirname(path), { recursive: true, ...(options.dirMode === undefined ? {} : { mode: options.dirMode }) });
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    writeFileSync(tmp, text, options.mode === undefined ? {} : { mode: options.mode });
+    replaceFileAtomically(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /**
