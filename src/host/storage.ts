@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ActionResult, StorageMove } from '../shared/api.ts';
 import { settingProblem } from '../shared/settings.ts';
 import type { Logger } from '../server/logger.ts';
-import { caseFoldKey } from '../server/media/filenames.ts';
+import { canBeFileHere, caseFoldKey } from '../server/media/filenames.ts';
 
 /** Files an operating system drops into folders; they neither make a folder "not empty" nor get copied. */
 const JUNK = new Set([
@@ -93,12 +93,21 @@ async function walk(root: string): Promise<{ files: FileEntry[]; dirs: string[] 
 }
 
 /**
- * Two files whose paths differ only in letter case (`Photo.jpg`, `photo.jpg`: a case-sensitive
- * disk, Linux's, keeps both) would become one file on a disk that does not tell case apart
- * (Windows', and macOS's by default): the move is refused before anything is copied, with the
- * names, rather than losing one of them.
+ * Names a data folder from another system can hold and the new folder cannot: on Windows a name
+ * Windows cannot store (`aux.mp3`); and two files whose paths differ only in letter case
+ * (`Photo.jpg`, `photo.jpg`: a case-sensitive disk, Linux's, keeps both), which would become one
+ * file on a disk that does not tell case apart (Windows', and macOS's by default). The move is
+ * refused before anything is copied, with the names, rather than losing a file.
  */
-async function refuseCaseOnlyTwins(files: readonly FileEntry[], to: string): Promise<void> {
+async function refuseNamesTheNewFolderCannotHold(files: readonly FileEntry[], to: string): Promise<void> {
+  // On Windows a name it cannot store (`aux.mp3`, from a Linux server) would open a device.
+  const unstorable = files.find((f) => !canBeFileHere(f.rel.split('/').pop()!));
+  if (unstorable) {
+    throw new MoveProblem(
+      `The sync data has a file whose name Windows cannot store (${unstorable.rel}). Nothing was moved. ` +
+        'In Anki, on the device that added it, use Tools › Check Media and sync; then try again.',
+    );
+  }
   const byKey = new Map<string, string>();
   let twins: [string, string] | undefined;
   for (const f of files) {
@@ -373,7 +382,7 @@ export function createStorageMover(deps: StorageMoverDeps): StorageMover {
         }
       }
 
-      await refuseCaseOnlyTwins(files, to);
+      await refuseNamesTheNewFolderCannotHold(files, to);
 
       // Copy.
       const ensureDir = async (dir: string): Promise<void> => {

@@ -13,7 +13,7 @@ import { sendZstdStream } from '../http/zstd-stream.ts';
 import type { MethodContext } from '../sync/context.ts';
 import { namesAfter, readAhead, takeReadyReply } from './download-ahead.ts';
 import type { BuiltReply } from './download-ahead.ts';
-import { mediaFilePath, pathSafetyProblem } from './filenames.ts';
+import { canBeFileHere, mediaFilePath, pathSafetyProblem } from './filenames.ts';
 import { existingSizes, forgetMissingFile } from './media-db.ts';
 import type { SizedName } from './media-db.ts';
 import { TARGET_ZIP_BYTES, parseDownloadFilesRequest } from './protocol.ts';
@@ -68,7 +68,8 @@ function openFiles(mediaDir: string, rows: readonly SizedName[]): { files: Downl
   const files: DownloadFile[] = [];
   for (const entry of rows) {
     const path = mediaFilePath(mediaDir, entry.fname);
-    const fd = openOrUndefined(path);
+    // On Windows such a name can never be a file here (its path would open a device).
+    const fd = canBeFileHere(entry.fname) ? openOrUndefined(path) : undefined;
     const st = fd === undefined ? undefined : fstatSync(fd);
     if (fd === undefined || !st!.isFile() || st!.size === 0) {
       if (fd !== undefined) closeSync(fd);

@@ -29,22 +29,50 @@ export function pathSafetyProblem(name: string): string | undefined {
 }
 
 /**
- * The checks on a name arriving in an upload (spec §3.4): the reference's three (≤ 255 bytes,
- * NFC, no separator) plus path safety on every host Hearth runs on. Control characters,
- * `: * ? " < > |`, Windows device names and a trailing space or dot are refused too: current
- * clients remove all of them before syncing (§6 rules 2, 4, 5), and on a Windows host they would
- * write somewhere else (`a:b` is an alternate data stream, `a.jpg.` is `a.jpg`).
+ * Why Windows cannot have a file of this name, or undefined: `: * ? " < > |` and control
+ * characters, a device name (`CON`, `aux.mp3`), or a trailing space or dot (`a.jpg.` is `a.jpg`
+ * there; `a:b` is an alternate data stream). Current clients remove all of these before syncing
+ * (spec §6 rules 2, 4, 5).
  */
-export function uploadFilenameProblem(name: string): string | undefined {
-  const unsafe = pathSafetyProblem(name);
-  if (unsafe) return unsafe;
-  if (Buffer.byteLength(name, 'utf8') > MAX_FILENAME_BYTES) return `longer than ${MAX_FILENAME_BYTES} bytes`;
-  if (name.normalize('NFC') !== name) return 'not in Unicode NFC';
+export function windowsNameProblem(name: string): string | undefined {
   if (CONTROL.test(name)) return 'contains a control character';
   if (WINDOWS_RESERVED.test(name)) return 'contains a character Windows does not allow';
   if (WINDOWS_DEVICE.test(name)) return 'is a Windows device name';
   if (name.endsWith(' ') || name.endsWith('.')) return 'ends with a space or dot';
   return undefined;
+}
+
+/**
+ * The checks on a name a device adds or changes in an upload (spec §3.4): the reference's three
+ * (≤ 255 bytes, NFC, no separator) plus path safety on every host Hearth runs on, and nothing
+ * Windows cannot store, whatever the host: the data folder may move to Windows later, and
+ * current clients never send such a name.
+ */
+export function uploadFilenameProblem(name: string): string | undefined {
+  return deletionFilenameProblem(name) ?? windowsNameProblem(name);
+}
+
+/**
+ * The checks on a name a device deletes: only the reference's (and path safety). Clients send
+ * deletions unchecked, notably of a name they received from a server and renamed to one they
+ * accept (`CON.mp3` → `CON_.mp3`), so refusing one would fail every later media sync. A
+ * deletion never creates a file.
+ */
+export function deletionFilenameProblem(name: string): string | undefined {
+  const unsafe = pathSafetyProblem(name);
+  if (unsafe) return unsafe;
+  if (Buffer.byteLength(name, 'utf8') > MAX_FILENAME_BYTES) return `longer than ${MAX_FILENAME_BYTES} bytes`;
+  if (name.normalize('NFC') !== name) return 'not in Unicode NFC';
+  return undefined;
+}
+
+/**
+ * Whether a file of this name can exist in a media folder on this system: on Windows a name it
+ * cannot store never became a file (nor could one be copied there), and its path would name a
+ * device or another file, so nothing on disk is touched for it.
+ */
+export function canBeFileHere(name: string, platform: NodeJS.Platform = process.platform): boolean {
+  return platform !== 'win32' || windowsNameProblem(name) === undefined;
 }
 
 /**

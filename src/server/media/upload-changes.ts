@@ -35,7 +35,7 @@ import { decodedBodyLimit } from '../config.ts';
 import { badRequest } from '../errors.ts';
 import { BodyTooLargeError, readZstdBodyInMemoryOrFile } from '../http/zstd-body.ts';
 import type { MethodContext } from '../sync/context.ts';
-import { caseFoldKey, mediaFilePath } from './filenames.ts';
+import { canBeFileHere, caseFoldKey, mediaFilePath } from './filenames.ts';
 import { flushFolderSoon } from './folder-flush.ts';
 import { existingEntries, getEntry, getNonEmptyEntry, nonEmptyNames, setEntry, withMediaTransaction } from './media-db.ts';
 import type { MediaEntry } from './media-db.ts';
@@ -296,7 +296,7 @@ function moveFilesIntoPlace(
     }
   };
   for (const [fname, file] of entries) {
-    if (file === null) setAside(mediaFilePath(mediaDir, fname));
+    if (file === null && canBeFileHere(fname)) setAside(mediaFilePath(mediaDir, fname));
   }
   for (const [fname, file] of entries) {
     if (file === null) continue;

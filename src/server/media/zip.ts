@@ -11,7 +11,7 @@ import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { SyncHttpError, badRequest, internal } from '../errors.ts';
-import { uploadFilenameProblem } from './filenames.ts';
+import { uploadFilenameProblem, deletionFilenameProblem } from './filenames.ts';
 import { readStoredZipDirectory, storedZip } from './stored-zip.ts';
 import type { StoredEntry, StoredZipEntry } from './stored-zip.ts';
 import { MAX_FILE_BYTES, MAX_UPLOAD_META_BYTES, parseUploadMeta } from './protocol.ts';
@@ -195,7 +195,7 @@ export async function extractUploadZip(
     // Every check that needs no file data comes first, so a bad zip costs no reading or writing.
     let declaredTotal = 0;
     const plan = items.map((item) => {
-      const problem = uploadFilenameProblem(item.fname);
+      const problem = item.zipName === null ? deletionFilenameProblem(item.fname) : uploadFilenameProblem(item.fname);
       if (problem) throw badRequest(`uploadChanges: filename ${JSON.stringify(item.fname.slice(0, 80))} ${problem}`);
       if (item.zipName === null) return { fname: item.fname, entry: undefined };
       const entry = entries.get(item.zipName);

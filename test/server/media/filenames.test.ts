@@ -2,7 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
-import { caseFoldKey, mediaFilePath, pathSafetyProblem, uploadFilenameProblem } from '../../../src/server/media/filenames.ts';
+import {
+  canBeFileHere,
+  caseFoldKey,
+  deletionFilenameProblem,
+  mediaFilePath,
+  pathSafetyProblem,
+  uploadFilenameProblem,
+} from '../../../src/server/media/filenames.ts';
 
 test('names current clients produce are accepted', () => {
   for (const name of ['a.jpg', '猫.jpg', 'café.gif', 'emoji 🦊.txt', 'a [1] (2).png', '.hidden', 'x'.repeat(255), 'é'.repeat(127)]) {
@@ -52,4 +59,14 @@ test('case folding matches names a case-insensitive disk treats as one file', ()
   assert.equal(caseFoldKey('ÄRGER.png'), caseFoldKey('ärger.png'));
   assert.equal(caseFoldKey('ΟΔΟΣ'), caseFoldKey('οδοσ'));
   assert.notEqual(caseFoldKey('straße'), caseFoldKey('strasse'));
+});
+
+test('a deletion needs only the reference’s checks; on Windows a name it cannot store is never a file', () => {
+  for (const name of ['CON.mp3', 'aux', 'a.', 'b ', 'what?.jpg', 'a:b']) {
+    assert.equal(deletionFilenameProblem(name), undefined, name);
+    assert.equal(canBeFileHere(name, 'linux'), true, name);
+    assert.equal(canBeFileHere(name, 'win32'), false, name);
+  }
+  for (const name of ['../x', 'a/b', '', 'cafe\u0301', 'x'.repeat(256)]) assert.notEqual(deletionFilenameProblem(name), undefined, name);
+  assert.equal(canBeFileHere('photo.jpg', 'win32'), true);
 });

@@ -122,6 +122,16 @@ describe('uploadChanges refuses bad input and changes nothing', () => {
 
   test('a bad name in a deletion is refused too', refuseItems([['../existing.txt', null]], 'deletion name'));
 
+  test('a deletion of a name Windows cannot store is accepted (clients send them after renaming such a file), and no file is touched', async () => {
+    // A name a client received from another server and renamed (CON.mp3 → CON_.mp3): it deletes the old one.
+    const before = readdirSync(join(t.base, 'user', 'media')).sort();
+    for (const name of ['CON.mp3', 'trailing.', 'what?.jpg', 'trailing ']) {
+      const r = await c.uploadRaw(await uploadZip([[name, null]]));
+      assert.equal(r.status, 200, `${JSON.stringify(name)} answered ${r.status}`);
+    }
+    assert.deepEqual(readdirSync(join(t.base, 'user', 'media')).sort(), before);
+  });
+
   test('one bad entry refuses the whole upload: the good entries before it are not applied', async () => {
     await expectRefused(
       await uploadZip([
