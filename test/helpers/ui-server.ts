@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { createHttpApi } from '../../src/shared/api-http.ts';
 import type { HearthApi } from '../../src/shared/api.ts';
 import { windowsLane, windowsPath } from '../interop/servers.ts';
+import { ensureTargetNatives } from '../../scripts/target-natives.mjs';
 
 /** Longest the server may take to print the admin address after spawning. */
 export const UI_SERVER_START_TIMEOUT_MS = 30_000;
@@ -87,6 +88,7 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(SYNC_USER\d+|HEARTH_ADMIN)$/.test(k)) env[k] = v;
   if (options.windows && !windowsLane) throw new Error('the Windows lane is not set up here: run bash scripts/setup-wine.sh');
   const lane = options.windows ? windowsLane : undefined;
+  if (lane) ensureTargetNatives({ platform: 'win32', arch: 'x64' });
   Object.assign(env, {
     SYNC_BASE: lane ? windowsPath(base) : base,
     ...(lane ? { WINEPREFIX: lane.prefix, WINEDEBUG: '-all' } : {}),

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { ensureTargetNatives } from '../../scripts/target-natives.mjs';
 
 /** Longest a server may take to answer GET /health with 200 after spawning. */
 export const SERVER_READY_TIMEOUT_MS = 30_000;
@@ -164,6 +165,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
+let windowsNatives: string[] | undefined;
+
 function serverCommand(kind: SuiteServerKind): { command: string; args: string[] } {
   if (kind === 'official') {
     const python = process.env['HEARTH_ANKI_PYTHON'] ?? path.join(PROJECT_ROOT, '.venv', 'bin', 'python');
@@ -171,6 +174,8 @@ function serverCommand(kind: SuiteServerKind): { command: string; args: string[]
   }
   if (kind === 'hearth-windows') {
     if (!windowsLane) throw new Error('the Windows lane is not set up here: run bash scripts/setup-wine.sh');
+    // npm install removes packages of other systems: put the Windows x64 natives back (once, cheap when present).
+    windowsNatives ??= ensureTargetNatives({ platform: 'win32', arch: 'x64' });
     return { command: windowsLane.wine, args: [windowsLane.node, 'src\\server\\cli.ts'] };
   }
   return { command: process.execPath, args: [path.join('src', 'server', 'cli.ts')] };
