@@ -78,6 +78,32 @@ function jsonLimits(config: ServerConfig) {
   return { maxCompressed: limit + (limit >> 4) + 65_536, maxDecoded: limit };
 }
 
+/**
+ * hostKey is read before anyone is known: its body is a username and a password, so it gets a
+ * small limit of its own (a body past it is refused before more is read), not the collection's.
+ */
+const HOST_KEY_LIMITS = { maxCompressed: 16 * 1024, maxDecoded: 16 * 1024 } as const;
+
+/**
+ * When a reply goes out before the request's body has all arrived (an upload refused while the
+ * device is still sending), the connection cannot carry another request: the rest of the body
+ * would be read as one. Anki reuses its connections, so without this its next request waited on
+ * it until it gave up (30-60 s). The reply says `Connection: close`, and the connection is closed
+ * once the reply has left, as the official server does; the device opens a new one at once.
+ */
+function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete || res.headersSent) return;
+  res.setHeader('connection', 'close');
+  // Taken now: the response lets go of its socket once it has finished.
+  const socket = res.socket ?? req.socket;
+  if (!socket) return;
+  res.once('finish', () => {
+    socket.end();
+    // A device that keeps sending after our FIN would hold the socket; it has its reply.
+    setTimeout(() => socket.destroy(), 2_000).unref();
+  });
+}
+
 /** After an early error, read (and drop) what the client is still sending, so it sees our reply. */
 function drain(req: IncomingMessage): Promise<void> {
   if (req.complete || req.destroyed) return Promise.resolve();
@@ -130,7 +156,7 @@ export function createRequestHandler(deps: HandlerDeps) {
   ): Promise<void> {
     const clientAddress = req.socket.remoteAddress ?? 'unknown';
     if (method === 'hostKey') {
-      const body = await readZstdBody(req, jsonLimits(config));
+      const body = await readZstdBody(req, HOST_KEY_LIMITS);
       sendJson(res, await hostKey(body, auth, clientAddress));
       return;
     }
@@ -142,6 +168,7 @@ export function createRequestHandler(deps: HandlerDeps) {
       if ('reply' in received) {
         log.info('upload refused', { user: username, why: received.why });
         fields.refused = received.reply;
+        closeIfBodyUnread(req, res);
         sendZstd(res, received.reply);
         return;
       }
@@ -229,6 +256,7 @@ export function createRequestHandler(deps: HandlerDeps) {
     } catch (err) {
       const e = asSyncHttpError(err);
       await drain(req);
+      closeIfBodyUnread(req, res);
       sendError(res, e);
       const line = { ...fields, status: e.status, ms: clock.nowMs() - started, why: e.message };
       if (e.status >= 500) log.error('failed', line);

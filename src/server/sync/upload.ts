@@ -8,12 +8,12 @@
  */
 import { closeSync, existsSync, linkSync, copyFileSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { decodedBodyLimit } from '../config.ts';
 import { BodyTooLargeError, writeZstdBodyToFile } from '../http/zstd-body.ts';
 import { openCollection, checkpointAndClose } from '../collection/open.ts';
 import { replaceFileAtomically } from '../util/atomic-file.ts';
+import { newUploadTempPath } from './upload-temps.ts';
 import type { MethodContext } from './context.ts';
 import type { UserState } from './user-state.ts';
 
@@ -157,7 +157,7 @@ export function installUpload(tempPath: string, ctx: MethodContext): void {
 export async function receiveUpload(body: Readable, ctx: MethodContext): Promise<{ tempPath: string } | { reply: string; why: string }> {
   const { user, config } = ctx;
   mkdirSync(user.paths.dir, { recursive: true });
-  const tempPath = join(user.paths.dir, `.upload-${randomBytes(6).toString('hex')}.tmp`);
+  const tempPath = newUploadTempPath(user.paths.dir);
   const limit = decodedBodyLimit(config);
   try {
     // The reference refuses uploads whose decoded length is >= the limit.
