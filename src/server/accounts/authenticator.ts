@@ -32,8 +32,17 @@ export interface Authenticator {
   userForHostKey(hostKey: string, clientAddress: string): Promise<string>;
 }
 
+/**
+ * Wrong passwords for one username from one address: counted together, so that a stranger's
+ * failures (another address) can never stop a family member's devices from logging in. A
+ * success from that address clears them.
+ */
 export const USER_LOGIN_RULE: ThrottleRule = { maxFailures: 10, windowMs: 15 * 60_000 };
+/** Failures of any kind from one address (many names guessed, or unknown host keys). */
 export const ADDRESS_RULE: ThrottleRule = { maxFailures: 30, windowMs: 15 * 60_000 };
+
+/** The throttle key of one username tried from one address. */
+const loginKey = (username: string, clientAddress: string): string => `login:${clientAddress}|${username}`;
 
 /** Parses SYNC_USERn like the reference, but finds every mistake at startup rather than at login. */
 export async function loadEnvUsers(entries: readonly EnvUserEntry[], passwordsHashed: boolean): Promise<EnvUser[]> {
@@ -127,7 +136,7 @@ export async function createAuthenticator(
     },
 
     async login(username, password, clientAddress) {
-      const userKey = `user:${username}`;
+      const userKey = loginKey(username, clientAddress);
       const addrKey = `addr:${clientAddress}`;
       refuseIfThrottled([
         [userKey, USER_LOGIN_RULE],

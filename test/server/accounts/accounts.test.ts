@@ -197,17 +197,31 @@ describe('authenticator', () => {
     }
   });
 
-  test('after repeated failures a username is throttled with 429, even with the right password, until the window passes', async () => {
+  test('after repeated failures from one address a username is throttled there with 429, even with the right password, until the window passes', async () => {
     const store = openAccountStore(tempBase());
     await store.add('gina', 'right-password');
     const clock = fakeClock();
     const auth = await createAuthenticator([], store, { clock });
     for (let i = 0; i < USER_LOGIN_RULE.maxFailures; i++) {
-      assert.equal(await statusOf(auth.login('gina', 'wrong', `10.0.0.${i}`)), 403);
+      assert.equal(await statusOf(auth.login('gina', 'wrong', '10.0.0.9')), 403);
     }
-    assert.equal(await statusOf(auth.login('gina', 'right-password', '10.0.1.1')), 429);
+    assert.equal(await statusOf(auth.login('gina', 'right-password', '10.0.0.9')), 429);
     clock.advance(USER_LOGIN_RULE.windowMs);
-    assert.equal(await statusOf(auth.login('gina', 'right-password', '10.0.1.1')), 200);
+    assert.equal(await statusOf(auth.login('gina', 'right-password', '10.0.0.9')), 200);
+  });
+
+  test('a stranger’s 100 wrong passwords do not stop a family member’s device from logging in', async () => {
+    const store = openAccountStore(tempBase());
+    await store.add('anna', 'annas-password');
+    const clock = fakeClock();
+    const auth = await createAuthenticator([], store, { clock });
+    // From many addresses and from one, as an attacker might.
+    for (let i = 0; i < 50; i++) await statusOf(auth.login('anna', `guess ${i}`, `203.0.113.${i}`));
+    for (let i = 0; i < 50; i++) await statusOf(auth.login('anna', `guess ${i}`, '198.51.100.1'));
+    assert.equal(await statusOf(auth.login('anna', 'annas-password', '198.51.100.1')), 429, 'the stranger’s own address is refused');
+    assert.equal(await statusOf(auth.login('anna', 'annas-password', '192.168.1.23')), 200, 'anna’s phone logs in');
+    const key = await auth.login('anna', 'annas-password', '192.168.1.24');
+    assert.equal(await auth.userForHostKey(key, '192.168.1.24'), 'anna', 'and her devices keep syncing');
   });
 
   test('one address guessing many usernames or host keys is throttled', async () => {
