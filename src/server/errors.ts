@@ -32,13 +32,19 @@ export class SyncHttpError extends Error {
   readonly status: number;
   /** Extra response headers (e.g. Retry-After); never anything secret. */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The status line's reason phrase, when the standard one would mislead: Anki never reads an
+   * error's body, but shows the status line in its "Error details" (plain ASCII, one line).
+   */
+  readonly reason: string | undefined;
 
-  constructor(code: SyncErrorCode, logMessage: string, headers: Record<string, string> = {}) {
+  constructor(code: SyncErrorCode, logMessage: string, headers: Record<string, string> = {}, reason?: string) {
     super(logMessage);
     this.name = 'SyncHttpError';
     this.code = code;
     this.status = STATUS[code];
     this.headers = headers;
+    this.reason = reason;
   }
 }
 

@@ -30,6 +30,8 @@ export interface PostOptions {
   /** Bytes sent as they are (for garbage and bombs). */
   readonly raw?: Buffer;
   readonly method?: string;
+  /** Default application/octet-stream, as current clients send. */
+  readonly contentType?: string;
 }
 
 export function syncHeader(hkey: string, skey = 'test01', v = 11): Record<string, unknown> {
@@ -42,7 +44,7 @@ export async function send(endpoint: string, path: string, opts: PostOptions = {
     const plain = Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(JSON.stringify(opts.body));
     payload = await zstdStreamed(plain);
   }
-  const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+  const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'application/octet-stream' };
   if (opts.header !== null && opts.header !== undefined) {
     headers['anki-sync'] = typeof opts.header === 'string' ? opts.header : JSON.stringify(opts.header);
   }

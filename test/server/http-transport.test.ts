@@ -98,9 +98,18 @@ describe('HTTP transport', () => {
     assert.equal((await send(t.endpoint, '/sync/hostKey', { header: syncHeader('', 's', 10), body })).status, 501);
   });
 
-  test('a request without the anki-sync header (legacy multipart protocol) gets 501', async () => {
-    const r = await send(t.endpoint, '/sync/meta', { header: null, raw: Buffer.from('--x\r\n') });
+  test('a request without the anki-sync header in the legacy multipart framing (Anki before 2.1.57) gets 501', async () => {
+    const r = await send(t.endpoint, '/sync/meta', {
+      header: null,
+      raw: Buffer.from('--x\r\n'),
+      contentType: 'multipart/form-data; boundary=x',
+    });
     assert.equal(r.status, 501);
+  });
+
+  test('any other request without the anki-sync header is a bad request (400), as with the official server', async () => {
+    const r = await send(t.endpoint, '/sync/meta', { header: null, raw: Buffer.from('hello') });
+    assert.equal(r.status, 400);
   });
 
   test('hostKey with the right password returns sha1("user:pass") as the key, with anki-original-size', async () => {

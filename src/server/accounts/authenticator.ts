@@ -120,9 +120,15 @@ export async function createAuthenticator(
   const refuseIfThrottled = (keys: Array<[string, ThrottleRule]>): void => {
     const wait = Math.max(...keys.map(([k, rule]) => throttle.retryAfterMs(k, rule)));
     if (wait > 0) {
-      throw new SyncHttpError('too-many-requests', 'too many failed attempts', {
-        'retry-after': String(Math.ceil(wait / 1000)),
-      });
+      // Anki shows a 429 as "A network error occurred", followed by the status line: that line
+      // says what is going on, and when to try again.
+      const minutes = Math.max(1, Math.ceil(wait / 60_000));
+      throw new SyncHttpError(
+        'too-many-requests',
+        'too many failed attempts',
+        { 'retry-after': String(Math.ceil(wait / 1000)) },
+        `Too many failed login attempts - try again in ${minutes} minute${minutes === 1 ? '' : 's'}`,
+      );
     }
   };
 

@@ -24,7 +24,7 @@ import { COPY_SCRIPT, landingPage } from './landing-page.ts';
 import { createHash } from 'node:crypto';
 import { isMediaMethod, isSyncMethod } from './methods.ts';
 import type { Route, SyncMethod } from './methods.ts';
-import { parseSyncHeader, rejectLegacyRequest } from './sync-header.ts';
+import { parseSyncHeader, rejectLegacyRequest, rejectRequestWithoutHeader } from './sync-header.ts';
 import type { SyncHeader } from './sync-header.ts';
 import { readZstdBody } from './zstd-body.ts';
 import { sendError, sendJson, sendText, sendZstd, sendZstdFile } from './respond.ts';
@@ -237,7 +237,7 @@ export function createRequestHandler(deps: HandlerDeps) {
           sendSetupPage(res, landingPage(deps.publicUrl(req), String(req.headers['user-agent'] ?? '')));
           return;
         case 'media': {
-          const header = parseSyncHeader(req.headers['anki-sync']) ?? rejectLegacyRequest();
+          const header = parseSyncHeader(req.headers['anki-sync']) ?? rejectRequestWithoutHeader(req.headers['content-type']);
           fields.client = header.c.slice(0, 60);
           await runMediaMethod(r.method, req, res, await authenticate(header, req, fields));
           log.info('ok', { ...fields, status: 200, ms: clock.nowMs() - started });
@@ -245,7 +245,7 @@ export function createRequestHandler(deps: HandlerDeps) {
           return;
         }
         case 'sync': {
-          const header = parseSyncHeader(req.headers['anki-sync']) ?? rejectLegacyRequest();
+          const header = parseSyncHeader(req.headers['anki-sync']) ?? rejectRequestWithoutHeader(req.headers['content-type']);
           fields.client = header.c.slice(0, 60);
           await runSyncMethod(r.method, header, req, res, fields);
           log.info('ok', { ...fields, status: 200, ms: clock.nowMs() - started });
@@ -259,7 +259,8 @@ export function createRequestHandler(deps: HandlerDeps) {
       closeIfBodyUnread(req, res);
       sendError(res, e);
       const line = { ...fields, status: e.status, ms: clock.nowMs() - started, why: e.message };
-      if (e.status >= 500) log.error('failed', line);
+      // 501 is a device too old for this server, not a fault of the server's.
+      if (e.status >= 500 && e.status !== 501) log.error('failed', line);
       else log.info('refused', line);
       report(fields, e.status, e.message);
     }

@@ -108,8 +108,8 @@ export function sendError(res: ServerResponse, err: SyncHttpError): void {
     res.destroy();
     return;
   }
-  const text = `${err.status} ${STATUS_CODES[err.status] ?? 'Error'}\n`;
-  res.writeHead(err.status, {
+  const text = `${err.status} ${err.reason ?? STATUS_CODES[err.status] ?? 'Error'}\n`;
+  res.writeHead(err.status, err.reason ?? STATUS_CODES[err.status] ?? 'Error', {
     'content-type': 'text/plain; charset=utf-8',
     'content-length': String(Buffer.byteLength(text)),
     ...err.headers,

@@ -60,3 +60,13 @@ export function parseSyncHeader(value: string | string[] | undefined): SyncHeade
 export function rejectLegacyRequest(): never {
   throw clientTooOld('request without anki-sync header (legacy protocol ≤ 10)');
 }
+
+/**
+ * A POST without the anki-sync header: the multipart framing of protocols ≤ 10 (Anki before
+ * 2.1.57) gets 501, which those clients show as "please update"; anything else is a bad request,
+ * as with the official server.
+ */
+export function rejectRequestWithoutHeader(contentType: string | undefined): never {
+  if (/^multipart\/form-data\b/i.test(contentType ?? '')) rejectLegacyRequest();
+  throw badRequest('request without anki-sync header');
+}

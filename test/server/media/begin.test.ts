@@ -69,11 +69,13 @@ describe('media begin and authentication', () => {
           .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
           .join('') + `--${boundary}--\r\n`,
       );
-    const begin = await send(t.endpoint, 'msync/begin', { header: null, raw: form({ c: '0', v: 'client', k: t.hkey() }) });
+    const contentType = `multipart/form-data; boundary=${boundary}`;
+    const begin = await send(t.endpoint, 'msync/begin', { header: null, raw: form({ c: '0', v: 'client', k: t.hkey() }), contentType });
     assert.equal(begin.status, 501);
     const changes = await send(t.endpoint, 'msync/mediaChanges', {
       header: null,
       raw: form({ c: '0', v: 'client', sk: t.hkey(), data: '{"lastUsn": 0}' }),
+      contentType,
     });
     assert.equal(changes.status, 501);
   });
