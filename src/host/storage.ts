@@ -196,6 +196,8 @@ export interface StorageCheckDeps {
   readonly requiredBytes?: number;
   /** Free bytes at a path (default: fs.statfs). */
   readonly freeBytes?: (path: string) => Promise<number>;
+  /** Longest the check may take (default FOLDER_CHECK_TIMEOUT_MS). */
+  readonly timeoutMs?: number;
 }
 
 async function systemFreeBytes(path: string): Promise<number> {
@@ -211,13 +213,59 @@ async function systemFreeBytes(path: string): Promise<number> {
 export async function checkStorageFolder(target: string, deps: StorageCheckDeps): Promise<ActionResult> {
   const bad = settingProblem('storageFolder', target);
   if (bad) return { ok: false, problem: bad };
+  const system = systemFolderOf(resolve(target));
+  if (system) {
+    return {
+      ok: false,
+      problem: `${target} is inside ${system}, a folder of the system. Choose a folder of your own, in your home folder or on an external drive.`,
+    };
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new MoveProblem(
+            `${target} did not answer within ${FOLDER_CHECK_TIMEOUT_MS / 1000} seconds (a network drive that is not connected?). Choose another folder.`,
+          ),
+        ),
+      deps.timeoutMs ?? FOLDER_CHECK_TIMEOUT_MS,
+    );
+  });
   try {
-    await checkTarget(resolve(target), deps);
+    // The check's file operations can hang (a special or unreachable file system); the answer may not.
+    await Promise.race([checkTarget(resolve(target), deps), timedOut]);
     return { ok: true };
   } catch (err) {
     if (err instanceof MoveProblem) return { ok: false, problem: err.message };
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** Longest a folder check may take before the person is told the folder does not answer. */
+export const FOLDER_CHECK_TIMEOUT_MS = 10_000;
+
+/**
+ * The system folder a path is in, or undefined: places that are not storage (`/proc`, `/sys`,
+ * `/dev`: a check there could spin forever) or belong to the system (`/etc`, `C:\Windows`).
+ */
+export function systemFolderOf(path: string, platform: NodeJS.Platform = process.platform): string | undefined {
+  const roots =
+    platform === 'win32'
+      ? [
+          `${process.env['SystemRoot'] ?? 'C:\\Windows'}`,
+          process.env['ProgramFiles'] ?? 'C:\\Program Files',
+          process.env['ProgramFiles(x86)'] ?? 'C:\\Program Files (x86)',
+        ]
+      : platform === 'darwin'
+        ? ['/System', '/bin', '/sbin', '/usr', '/dev', '/private/etc', '/private/var/db', '/Library/Apple']
+        : // Not /run: some systems mount USB drives in /run/media.
+          ['/proc', '/sys', '/dev', '/boot', '/etc', '/bin', '/sbin', '/lib', '/lib64', '/usr'];
+  const norm = (p: string): string => (platform === 'win32' ? p.toLowerCase().replaceAll('/', '\\') : p);
+  const sepChar = platform === 'win32' ? '\\' : '/';
+  return roots.find((root) => norm(path) === norm(root) || norm(path).startsWith(norm(root) + sepChar));
 }
 
 async function checkTarget(target: string, deps: StorageCheckDeps): Promise<void> {

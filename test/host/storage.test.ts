@@ -1,11 +1,11 @@
 // The data folder: checking a new one, and moving everything there without ever losing anything
 // (src/host/storage.ts), with real temp folders and injected failures.
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkStorageFolder, createStorageMover, folderSize, nodeMoveFs } from '../../src/host/storage.ts';
+import { checkStorageFolder, createStorageMover, folderSize, nodeMoveFs, systemFolderOf } from '../../src/host/storage.ts';
 import type { MoveFs, StorageMoverDeps } from '../../src/host/storage.ts';
 import type { ActionResult, StorageMove } from '../../src/shared/api.ts';
 import { silentLogger } from '../../src/server/logger.ts';
@@ -93,7 +93,7 @@ describe('checking a new data folder', () => {
     await refused(other, { current, freeBytes: plenty }, /already contains other files/);
     if (process.platform === 'linux') {
       // Not writable even for root.
-      await refused('/sys/hearth-test-folder', { current, freeBytes: plenty }, /not allowed to save in \/sys\/hearth-test-folder/);
+      await refused('/sys/hearth-test-folder', { current, freeBytes: plenty }, /a folder of the system/);
     }
   });
 
@@ -316,4 +316,29 @@ describe('moving the data folder', () => {
     );
     assert.equal(await folderSize(join(from, 'missing')), 0);
   });
+});
+
+test('a folder of the system is refused at once, in plain words, before anything is tried there', async () => {
+  for (const target of ['/proc/hearth', '/sys/Hearth', '/dev/shm/x', '/etc/hearth']) {
+    const r = await checkStorageFolder(target, { current: '/home/anna/.syncserver' });
+    assert.equal(r.ok, false, target);
+    assert.match(r.ok ? '' : r.problem, /a folder of the system/, target);
+  }
+  assert.equal(systemFolderOf('C:\\Windows\\Temp\\x', 'win32') !== undefined, true);
+  assert.equal(systemFolderOf('D:\\Anki Sync', 'win32'), undefined);
+  assert.equal(systemFolderOf('/run/media/anna/USB/Hearth', 'linux'), undefined, 'USB drives are mounted there on some systems');
+  assert.equal(systemFolderOf('/Volumes/USB/Hearth', 'darwin'), undefined);
+});
+
+test('a folder check that does not answer is stopped after its time limit, with plain words', async () => {
+  const started = Date.now();
+  const r = await checkStorageFolder(join(tmpdir(), 'hearth-slow-drive', 'Hearth'), {
+    current: '/home/anna/.syncserver',
+    timeoutMs: 200,
+    // A drive that never answers how much room it has.
+    freeBytes: () => new Promise(() => {}),
+  });
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? '' : r.problem, /did not answer within/);
+  assert.ok(Date.now() - started < 5_000);
 });
