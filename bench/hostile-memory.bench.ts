@@ -41,7 +41,10 @@ function hostileLogin(endpoint: string): Promise<number> {
   return new Promise((resolve) => {
     const req = request(new URL('/sync/hostKey', endpoint), {
       method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', 'anki-sync': JSON.stringify({ v: 11, k: '', c: '26.9.3,bench,linux', s: 'x' }) },
+      headers: {
+        'content-type': 'application/octet-stream',
+        'anki-sync': JSON.stringify({ v: 11, k: '', c: '26.9.3,bench,linux', s: 'x' }),
+      },
     });
     req.on('response', (res) => {
       res.resume();
@@ -72,7 +75,9 @@ for (let round = 0; round < rounds; round++) {
   for (const kind of (round % 2 === 0 ? ['hearth', 'official'] : ['official', 'hearth']) as ServerKind[]) {
     const r = await measure(kind);
     results[kind].push(r);
-    console.log(`round ${round + 1}/${rounds} ${kind.padEnd(8)} idle ${r.idleMiB.toFixed(0)} MiB, peak +${r.peakAboveIdleMiB.toFixed(0)} MiB, statuses ${r.statuses.join(' ')}`);
+    console.log(
+      `round ${round + 1}/${rounds} ${kind.padEnd(8)} idle ${r.idleMiB.toFixed(0)} MiB, peak +${r.peakAboveIdleMiB.toFixed(0)} MiB, statuses ${r.statuses.join(' ')}`,
+    );
   }
 }
 
