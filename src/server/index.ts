@@ -26,6 +26,13 @@ import { checkRuntime } from './runtime-check.ts';
 import type { IdleCollector } from './util/idle-collector.ts';
 
 const IDLE_CONNECTION_MS = 120_000;
+/**
+ * Longest one request may take to arrive, body included. A body that trickles in (a byte now and
+ * then, never idle long enough for IDLE_CONNECTION_MS) would otherwise hold its connection, and
+ * for an upload its temp file, forever. An hour lets the largest upload (300 MiB decoded, rarely
+ * more than half that compressed) arrive over a slow phone connection of about 1 Mbit/s.
+ */
+const REQUEST_TIMEOUT_MS = 60 * 60_000;
 /** How long the server must have been idle after a sync before the garbage collection (util/idle-collector.ts). */
 const IDLE_COLLECT_MS = 100;
 
@@ -59,6 +66,8 @@ export interface SyncServerDeps {
    * collection (`fullGarbageCollection()`); off (undefined) by default, like warmUp.
    */
   readonly collectWhenIdle?: () => void;
+  /** Longest one request may take to arrive (default REQUEST_TIMEOUT_MS; tests shorten it). */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface SyncServer {
@@ -151,7 +160,12 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     syncingUsers: () => activity.syncingUsers(),
     listen() {
       return new Promise((resolve, reject) => {
-        const s = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
+        const requestTimeout = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+        // headersTimeout must not exceed requestTimeout (Node checks both with one timer).
+        const headersTimeout = Math.min(60_000, requestTimeout);
+        // Node checks both limits on a timer (30 s by default), often enough for an hour.
+        const connectionsCheckingInterval = Math.min(30_000, Math.max(100, requestTimeout / 4));
+        const s = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval, keepAliveTimeout: 65_000 }, (req, res) => {
           if (!collector) {
             void handler(req, res);
             return;

@@ -26,6 +26,7 @@ export async function startTestServer(
     passwordsHashed?: boolean;
     logger?: Logger;
     collectWhenIdle?: () => void;
+    requestTimeoutMs?: number;
   } = {},
 ): Promise<TestServer> {
   const base = opts.base ?? mkdtempSync(join(tmpdir(), 'hearth-test-'));
@@ -43,6 +44,7 @@ export async function startTestServer(
       logger: opts.logger ?? silentLogger,
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.collectWhenIdle ? { collectWhenIdle: opts.collectWhenIdle } : {}),
+      ...(opts.requestTimeoutMs ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
     },
   );
   const { port } = await server.listen();

@@ -105,6 +105,15 @@ describe('normal sync (HTTP level)', () => {
     assert.equal((await call('applyChanges', EMPTY_CHANGES)).status, 200);
   });
 
+  test('as strict as the official server: a minUsn outside 32 bits and graves without their lists are 400', async () => {
+    for (const minUsn of [1e30, 2 ** 31, -(2 ** 31) - 1])
+      assert.equal((await call('start', { minUsn, lnewer: false })).status, 400, String(minUsn));
+    await ok('start', { minUsn: 0, lnewer: false });
+    assert.equal((await call('applyGraves', { chunk: {} })).status, 400);
+    assert.equal((await call('applyGraves', { chunk: { cards: [], notes: [] } })).status, 400, 'decks missing');
+    assert.equal((await call('applyGraves', EMPTY_GRAVES)).status, 200, 'the session is still there');
+  });
+
   test('D10: chunk sends all pending rows round robin in one reply and omits empty lists', async () => {
     await ok('start', { minUsn: 0, lnewer: false });
     await ok('applyChanges', EMPTY_CHANGES);

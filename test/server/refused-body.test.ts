@@ -100,3 +100,42 @@ test('upload temporaries left by a crash are removed when the server starts; oth
     await again.stop();
   }
 });
+
+test('a body that trickles in is cut off once the request has taken longer than its limit', { timeout: 20_000 }, async () => {
+  const t = await startTestServer({ requestTimeoutMs: 1_500 });
+  try {
+    // A real upload's zstd stream, so the server keeps waiting for the rest.
+    const stream = await zstdStreamed(randomBytes(1024 * 1024));
+    let sent = 0;
+    const started = Date.now();
+    const closed = await new Promise<number>((resolve) => {
+      const req = request(new URL('/sync/upload', t.endpoint), {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream', 'anki-sync': JSON.stringify(syncHeader(t.hkey())) },
+      });
+      // 16 bytes every 200 ms: never idle, never done.
+      const timer = setInterval(() => {
+        req.write(stream.subarray(sent, sent + 16));
+        sent += 16;
+      }, 200);
+      const done = (): void => {
+        clearInterval(timer);
+        resolve(Date.now() - started);
+      };
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', done);
+      });
+      req.on('error', done);
+      req.on('close', done);
+    });
+    assert.ok(closed >= 1_400 && closed < 10_000, `the request was cut off after ${closed} ms`);
+    assert.deepEqual(
+      readdirSync(join(t.base, 'user')).filter((n) => n.startsWith('.upload-')),
+      [],
+      'its temp file is gone',
+    );
+  } finally {
+    await t.stop();
+  }
+});

@@ -11,7 +11,7 @@ import type { NormalSyncSession } from './session.ts';
 import { addGrave, GRAVE_CARD, GRAVE_DECK, GRAVE_NOTE, requireKey } from './steps.ts';
 
 export function parseApplyGravesRequest(body: Buffer): Graves {
-  return parseGraves(requireKey(expectObject(parseJsonBody(body), 'applyGraves'), 'chunk', 'applyGraves'));
+  return parseGraves(requireKey(expectObject(parseJsonBody(body), 'applyGraves'), 'chunk', 'applyGraves'), { complete: true });
 }
 
 export function applyGravesToCollection(session: NormalSyncSession, graves: Graves): void {

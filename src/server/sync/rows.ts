@@ -204,9 +204,18 @@ function graveIds(v: unknown, what: string): number[] {
   });
 }
 
-export function parseGraves(v: unknown): Graves {
-  if (v === undefined || v === null) return { cards: [], notes: [], decks: [] };
+/**
+ * Graves as `applyGraves` and `start` send them. `complete`: all three lists must be there, as
+ * the reference's `Graves` requires for `applyGraves` (`{"chunk":{}}` is a 400 there); `start`'s
+ * legacy `graves` is read leniently, as the reference reads it.
+ */
+export function parseGraves(v: unknown, options: { complete?: boolean } = {}): Graves {
+  if (v === undefined || v === null) {
+    if (options.complete) fail('graves must be an object with cards, notes and decks');
+    return { cards: [], notes: [], decks: [] };
+  }
   if (typeof v !== 'object' || Array.isArray(v)) fail('graves must be an object');
   const g = v as Record<string, unknown>;
+  if (options.complete) for (const k of ['cards', 'notes', 'decks']) if (!Array.isArray(g[k])) fail(`graves must have a list of ${k}`);
   return { cards: graveIds(g.cards, 'card'), notes: graveIds(g.notes, 'note'), decks: graveIds(g.decks, 'deck') };
 }

@@ -23,7 +23,10 @@ export function parseStartRequest(body: Buffer): StartRequest {
   const obj = expectObject(parseJsonBody(body), 'start');
   const minUsn = requireKey(obj, 'minUsn', 'start');
   const lnewer = requireKey(obj, 'lnewer', 'start');
-  if (typeof minUsn !== 'number' || !Number.isInteger(minUsn)) throw badRequest('start: minUsn must be an integer');
+  // A usn is a 32-bit integer (the reference's Usn(i32)): 1e30 is an integer, but not a usn.
+  if (typeof minUsn !== 'number' || !Number.isInteger(minUsn) || minUsn < -(2 ** 31) || minUsn > 2 ** 31 - 1) {
+    throw badRequest('start: minUsn must be a 32-bit integer');
+  }
   if (typeof lnewer !== 'boolean') throw badRequest('start: lnewer must be a boolean');
   return { minUsn, lnewer, graves: obj.graves === undefined || obj.graves === null ? undefined : parseGraves(obj.graves) };
 }
