@@ -45,5 +45,13 @@ export function buildAppStatus(inputs: StatusInputs): AppStatus {
     storageMove: inputs.storageMove,
     firstRun: !inputs.settings.firstRunDone,
     canPickFolder: inputs.canPickFolder,
+    throttledLogins:
+      inputs.server.kind === 'running'
+        ? (inputs.server.activity.throttled ?? []).map((t) => ({
+            username: t.username,
+            address: t.address,
+            until: new Date(t.untilMs).toISOString(),
+          }))
+        : [],
   };
 }

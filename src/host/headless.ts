@@ -242,6 +242,7 @@ export function createHeadless(deps: HeadlessDeps): Headless {
                 .map(([username, r]) => ({ username, lastSyncAt: Date.parse(r.lastSyncAt) }))
                 .sort((a, b) => b.lastSyncAt - a.lastSyncAt),
               syncingUsers: syncingUsers(),
+              throttled: server?.throttledLogins() ?? [],
             },
           }
         : state;
@@ -325,6 +326,12 @@ export function createHeadless(deps: HeadlessDeps): Headless {
     moveStorage: (path) => mover.start(path),
     checkPort: (port) => checkPort(port, { host: () => host, ownPort: () => (state.kind === 'running' ? state.port : null) }),
     getRecentErrors: () => recent.list(),
+    allowLoginAgain(address, username) {
+      if (!server) return { ok: false, problem: 'The sync server is not running, so nobody is refused now.' };
+      server.allowLoginAgain(address, username);
+      log.info('a refused address may try again', { address, user: username ?? '(any)' });
+      return { ok: true };
+    },
     finishFirstRun() {
       if (settings.firstRunDone) return;
       saveFile({ ...file, firstRunDone: true });

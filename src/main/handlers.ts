@@ -25,6 +25,8 @@ export interface AppHandlerDeps {
   /** The system's folder picker; null when cancelled. */
   readonly pickFolder: () => Promise<string | null>;
   readonly quit: () => void;
+  /** Tells the server process to let an address try again (false: no server running). */
+  readonly allowLogin: (address: string, username: string | null) => boolean;
   readonly bind?: (host: string, port: number) => Promise<BindResult>;
 }
 
@@ -73,6 +75,10 @@ export function createAppHandlers(deps: AppHandlerDeps): ApiHandlers {
         ...(deps.bind ? { bind: deps.bind } : {}),
       }),
     getRecentErrors: () => deps.recentErrors.list(),
+    allowLoginAgain: (address, username) =>
+      deps.allowLogin(address, username)
+        ? { ok: true }
+        : { ok: false, problem: 'The sync server is not running, so nobody is refused now.' },
     finishFirstRun() {
       settings.update({ firstRunDone: true });
     },

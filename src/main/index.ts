@@ -152,6 +152,7 @@ async function main(): Promise<void> {
     settings,
     serverState: () => host.state(),
     status,
+    allowLogin: (address, username) => host.allowLogin(address, username),
     people: createPeople({
       base: () => settings.get().storageFolder,
       // The app's people are Hearth's own accounts; SYNC_USERn belongs to the headless server.

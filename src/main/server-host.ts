@@ -80,6 +80,8 @@ export interface ServerHost {
   stop(): Promise<void>;
   /** For new settings: waits (up to IDLE_WAIT_TIMEOUT_MS) until nobody is syncing, stops, starts. */
   restart(config: ServerStartConfig): Promise<ServerState>;
+  /** Lets an address refused for too many wrong passwords try again; false when no server runs. */
+  allowLogin(address: string, username: string | null): boolean;
 }
 
 export interface ServerHostDeps {
@@ -326,6 +328,11 @@ export function createServerHost(deps: ServerHostDeps): ServerHost {
         return launch(config);
       }),
     stop: () => serial(stopNow),
+    allowLogin(address, username) {
+      if (state.kind !== 'running' || !current) return false;
+      current.child.send({ type: 'allow-login', address, username });
+      return true;
+    },
     async restart(config) {
       await whenIdle(IDLE_WAIT_TIMEOUT_MS);
       return serial(async () => {

@@ -13,6 +13,7 @@ import { systemClock } from './clock.ts';
 import type { Logger } from './logger.ts';
 import { createLogger } from './logger.ts';
 import { createAuthenticator, loadEnvUsers } from './accounts/authenticator.ts';
+import type { ThrottledLogin } from './accounts/authenticator.ts';
 import { openAccountStore } from './accounts/account-store.ts';
 import { UserState } from './sync/user-state.ts';
 import { warmUpSyncCodecs } from './sync/warm-up.ts';
@@ -79,6 +80,10 @@ export interface SyncServer {
   usernames(): string[];
   /** People with a sync in progress (a request in flight or one that ended moments ago). */
   syncingUsers(): string[];
+  /** Logins refused for now after too many failures: who, from where, until when. */
+  throttledLogins(): ThrottledLogin[];
+  /** Lets that address try that username (null: any name) again now; false if it was not refused. */
+  allowLoginAgain(address: string, username: string | null): boolean;
 }
 
 export async function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}): Promise<SyncServer> {
@@ -158,6 +163,8 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
   return {
     usernames: () => auth.usernames(),
     syncingUsers: () => activity.syncingUsers(),
+    throttledLogins: () => auth.throttled(),
+    allowLoginAgain: (address, username) => auth.allowAgain(address, username),
     listen() {
       return new Promise((resolve, reject) => {
         const requestTimeout = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
@@ -216,3 +223,4 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
 export type { ServerConfig } from './config.ts';
 export { configFromEnv, ConfigError } from './config.ts';
 export { IncompleteInstallError } from './runtime-check.ts';
+export type { ThrottledLogin } from './accounts/authenticator.ts';

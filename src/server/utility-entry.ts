@@ -220,7 +220,11 @@ async function main(): Promise<void> {
     if (statusTimer || phase !== 'running') return;
     statusTimer = setTimeout(() => {
       statusTimer = undefined;
-      const activity: ServerActivity = { ...tracker.snapshot(), syncingUsers: server?.syncingUsers() ?? [] };
+      const activity: ServerActivity = {
+        ...tracker.snapshot(),
+        syncingUsers: server?.syncingUsers() ?? [],
+        throttled: server?.throttledLogins() ?? [],
+      };
       const text = JSON.stringify(activity);
       if (text === lastSent) return;
       lastSent = text;
@@ -234,6 +238,8 @@ async function main(): Promise<void> {
     finished(outcome) {
       const problem = problemFromOutcome(outcome, Date.now());
       if (problem && phase === 'running') void channel.post({ type: 'problem', problem });
+      // Who is refused changed: the window lists them.
+      if (outcome.status === 429 || outcome.status === 403) tracker.changed();
     },
   };
 
@@ -329,6 +335,10 @@ async function main(): Promise<void> {
     if (message.type === 'start') {
       if (phase !== 'waiting') log.warn('ignored a second start');
       else await start(message.config);
+    } else if (message.type === 'allow-login') {
+      server?.allowLoginAgain(message.address, message.username);
+      log.info('a refused address may try again', { address: message.address, user: message.username ?? '(any)' });
+      tracker.changed();
     } else {
       await stop('asked by the app');
     }

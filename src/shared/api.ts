@@ -53,6 +53,17 @@ export interface AppStatus {
   readonly firstRun: boolean;
   /** Whether this window can open the system's folder picker (the app) or must type a path (headless in a browser). */
   readonly canPickFolder: boolean;
+  /** Logins the server refuses for now after too many wrong passwords: who, from where, until when. */
+  readonly throttledLogins: readonly ThrottledLogin[];
+}
+
+export interface ThrottledLogin {
+  /** The username tried; null when the address is refused whatever name it tries. */
+  readonly username: string | null;
+  /** The device's network address, e.g. 192.168.1.40. */
+  readonly address: string;
+  /** ISO time when it may try again. */
+  readonly until: string;
 }
 
 export type SettingsUpdateResult = Validated;
@@ -116,6 +127,9 @@ const stringAndBoolean: ArgsParser<[string, boolean]> = (args) =>
 const oneNumber: ArgsParser<[number]> = (args) =>
   args.length === 1 && typeof args[0] === 'number' && Number.isFinite(args[0]) ? [args[0]] : undefined;
 
+const addressAndName: ArgsParser<[string, string | null]> = (args) =>
+  args.length === 2 && isString(args[0]) && args[0] !== '' && (args[1] === null || isString(args[1])) ? [args[0], args[1]] : undefined;
+
 /** The patch's fields are validated by applySettingsPatch; here only its shape. */
 const onePatch: ArgsParser<[SettingsPatch]> = (args) => {
   const [patch] = args;
@@ -154,6 +168,8 @@ export const HEARTH_API = {
   checkPort: method<[port: number], ActionResult>(oneNumber),
   /** The last problems, newest first, in plain language. */
   getRecentErrors: method<[], RecentError[]>(noArgs),
+  /** Lets an address refused for too many wrong passwords try again now (username null: any name). */
+  allowLoginAgain: method<[address: string, username: string | null], ActionResult>(addressAndName),
   /** Marks the first-run guide as done. */
   finishFirstRun: method<[], void>(noArgs),
 } as const;

@@ -2,6 +2,7 @@
  * The messages between the main process and the server process (src/server/utility-entry.ts).
  *
  *   main → server   start{config}            once, right after the process is created
+ *                   allow-login{address, username}  lets a refused address try again now
  *                   stop                     close gracefully
  *   server → main   ready{host, port}        listening; the sync URL can be shown
  *                   failed{code, detail}     could not start; the process then exits 1
@@ -43,6 +44,16 @@ export interface ServerActivity {
   readonly users: readonly UserActivity[];
   /** People whose devices are syncing right now (absent from older server processes: none known). */
   readonly syncingUsers?: readonly string[];
+  /** Logins refused for now after too many failures (absent: none). */
+  readonly throttled?: readonly ThrottledLoginInfo[];
+}
+
+/** A login the server refuses for now: a username tried from an address (null: any name from it). */
+export interface ThrottledLoginInfo {
+  readonly username: string | null;
+  readonly address: string;
+  /** When it may try again (ms since the epoch). */
+  readonly untilMs: number;
 }
 
 export const IDLE_ACTIVITY: ServerActivity = { syncing: false, activeRequests: 0, users: [] };
@@ -77,7 +88,10 @@ export interface ServerProblem {
   readonly detail: string;
 }
 
-export type MainToServer = { readonly type: 'start'; readonly config: ServerStartConfig } | { readonly type: 'stop' };
+export type MainToServer =
+  | { readonly type: 'start'; readonly config: ServerStartConfig }
+  | { readonly type: 'allow-login'; readonly address: string; readonly username: string | null }
+  | { readonly type: 'stop' };
 
 export type ServerToMain =
   | { readonly type: 'ready'; readonly host: string; readonly port: number }
@@ -108,9 +122,38 @@ function parseActivity(v: unknown): ServerActivity | undefined {
     if (!isObj(u) || typeof u.username !== 'string' || typeof u.lastSyncAt !== 'number') return undefined;
     users.push({ username: u.username, lastSyncAt: u.lastSyncAt });
   }
-  if (v.syncingUsers === undefined) return { syncing: v.syncing, activeRequests: v.activeRequests, users };
-  if (!Array.isArray(v.syncingUsers) || !(v.syncingUsers as unknown[]).every((n) => typeof n === 'string')) return undefined;
-  return { syncing: v.syncing, activeRequests: v.activeRequests, users, syncingUsers: v.syncingUsers as string[] };
+  const activity: { -readonly [K in keyof ServerActivity]: ServerActivity[K] } = {
+    syncing: v.syncing,
+    activeRequests: v.activeRequests,
+    users,
+  };
+  if (v.syncingUsers !== undefined) {
+    if (!Array.isArray(v.syncingUsers) || !(v.syncingUsers as unknown[]).every((n) => typeof n === 'string')) return undefined;
+    activity.syncingUsers = v.syncingUsers as string[];
+  }
+  if (v.throttled !== undefined) {
+    const throttled = parseThrottled(v.throttled);
+    if (!throttled) return undefined;
+    activity.throttled = throttled;
+  }
+  return activity;
+}
+
+function parseThrottled(v: unknown): ThrottledLoginInfo[] | undefined {
+  if (!Array.isArray(v) || v.length > 1000) return undefined;
+  const out: ThrottledLoginInfo[] = [];
+  for (const t of v as unknown[]) {
+    if (
+      !isObj(t) ||
+      (t.username !== null && typeof t.username !== 'string') ||
+      typeof t.address !== 'string' ||
+      typeof t.untilMs !== 'number'
+    ) {
+      return undefined;
+    }
+    out.push({ username: t.username, address: t.address, untilMs: t.untilMs });
+  }
+  return out;
 }
 
 function parseProblem(v: unknown): ServerProblem | undefined {
@@ -127,6 +170,12 @@ function parseProblem(v: unknown): ServerProblem | undefined {
 export function parseMainToServer(v: unknown): MainToServer | undefined {
   if (!isObj(v)) return undefined;
   if (v.type === 'stop') return { type: 'stop' };
+  if (v.type === 'allow-login') {
+    const { address, username } = v;
+    if (typeof address !== 'string' || address === '' || address.length > 100) return undefined;
+    if (username !== null && (typeof username !== 'string' || username.length > 200)) return undefined;
+    return { type: 'allow-login', address, username };
+  }
   if (v.type === 'start') {
     const config = parseStartConfig(v.config);
     return config ? { type: 'start', config } : undefined;

@@ -200,6 +200,34 @@ describe('the desktop app’s main process, with a stand-in for Electron', { tim
     assert.match(errors[0]?.message ?? '', /could not log in/);
   });
 
+  it(
+    'shows a device refused after wrong passwords, from the server process, and lets it try again',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      const login = (p: string) => send(`http://127.0.0.1:${port}/`, '/sync/hostKey', { header: syncHeader(''), body: { u: 'alice', p } });
+      for (let i = 0; i < 10; i++) await login(`wrong ${i}`);
+      assert.equal((await login('alices password')).status, 429);
+      const deadline = Date.now() + STATE_TIMEOUT_MS;
+      let status = await invoke('getStatus');
+      while (status.throttledLogins.length === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = await invoke('getStatus');
+      }
+      assert.deepEqual(
+        status.throttledLogins.map((t) => [t.username, t.address]),
+        [['alice', '127.0.0.1']],
+      );
+      assert.ok(Date.parse(status.throttledLogins[0]!.until) > Date.now() + 10 * 60_000, 'for about 15 minutes');
+      assert.deepEqual(await invoke('allowLoginAgain', '127.0.0.1', 'alice'), { ok: true });
+      let again = await login('alices password');
+      while (again.status === 429 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        again = await login('alices password');
+      }
+      assert.equal(again.status, 200);
+    },
+  );
+
   it('moves the data to another folder and serves it from there', { timeout: TEST_TIMEOUT_MS }, async () => {
     const from = join(dir, 'home', '.syncserver');
     const target = join(dir, 'external drive', 'Hearth');

@@ -27,6 +27,7 @@ const STATUS: AppStatus = {
   storageMove: { state: 'idle', from: null, to: null, copiedBytes: 0, totalBytes: 0, problem: null },
   firstRun: true,
   canPickFolder: true,
+  throttledLogins: [],
 };
 
 class FakeIpcMain implements IpcMainLike {
@@ -57,6 +58,7 @@ function wire(overrides: Partial<ApiHandlers> = {}) {
     quit: () => void calls.push('quit'),
     listPeople: () => [],
     addPerson: (username) => (calls.push(`add:${username}`), { ok: true }),
+    allowLoginAgain: () => ({ ok: true }),
     changePassword: () => ({ ok: true }),
     removePerson: () => ({ ok: true }),
     chooseStorageFolder: () => null,

@@ -52,6 +52,7 @@ function app(t: T, opts: { refuseFolder?: (folder: string) => boolean } = {}) {
   const handlers = createAppHandlers({
     settings,
     serverState: () => host.state(),
+    allowLogin: (address, username) => host.allowLogin(address, username),
     status: () =>
       buildAppStatus({
         server: host.state(),

@@ -1,5 +1,5 @@
 // Runtime checks of the main ⇄ server-process messages (src/shared/server-process.ts) and error codes.
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMainToServer, parseServerToMain } from '../../src/shared/server-process.ts';
 import {
@@ -75,4 +75,31 @@ describe('error codes', () => {
     assert.equal(retriesAutomatically('folder-missing'), true);
     assert.equal(retriesAutomatically('server-crashed'), true);
   });
+});
+
+test('refused logins cross the process boundary checked: allow-login, and the throttled list in a status', () => {
+  assert.deepEqual(parseMainToServer({ type: 'allow-login', address: '192.168.1.40', username: 'anna' }), {
+    type: 'allow-login',
+    address: '192.168.1.40',
+    username: 'anna',
+  });
+  assert.deepEqual(parseMainToServer({ type: 'allow-login', address: '10.0.0.2', username: null }), {
+    type: 'allow-login',
+    address: '10.0.0.2',
+    username: null,
+  });
+  for (const bad of [
+    { type: 'allow-login', address: '', username: 'a' },
+    { type: 'allow-login', address: 'x', username: 3 },
+    { type: 'allow-login' },
+  ]) {
+    assert.equal(parseMainToServer(bad), undefined, JSON.stringify(bad));
+  }
+  const throttled = [{ username: 'anna', address: '192.168.1.40', untilMs: 1_800_000_000_000 }];
+  const status = parseServerToMain({ type: 'status', activity: { syncing: false, activeRequests: 0, users: [], throttled } });
+  assert.deepEqual(status, { type: 'status', activity: { syncing: false, activeRequests: 0, users: [], throttled } });
+  assert.equal(
+    parseServerToMain({ type: 'status', activity: { syncing: false, activeRequests: 0, users: [], throttled: [{ address: 1 }] } }),
+    undefined,
+  );
 });

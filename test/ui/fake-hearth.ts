@@ -77,6 +77,7 @@ function statusOf(s: FakeState): AppStatus {
     storageMove: s.storageMove,
     firstRun: s.firstRun,
     canPickFolder: s.canPickFolder,
+    throttledLogins: [],
   };
 }
 
@@ -106,6 +107,7 @@ export function fakeHandlers(s: FakeState): ApiHandlers {
       return s.settings;
     },
     quit: () => undefined,
+    allowLoginAgain: () => ({ ok: true }),
     listPeople: () => s.people.map(summary),
     addPerson: (username, password) => {
       const problem = usernameProblem(username) ?? passwordProblem(password);

@@ -5,7 +5,7 @@
 import { toggleSwitch } from '../components.ts';
 import type { Ctx, Model, View } from '../context.ts';
 import { h, replaceContent } from '../dom.ts';
-import { formatBytes, serverStateWords, timeAgo } from '../format.ts';
+import { formatBytes, serverStateWords, timeAgo, timeUntil } from '../format.ts';
 import { problemSentence } from '../api-client.ts';
 
 export function homeView(ctx: Ctx): View {
@@ -36,6 +36,19 @@ export function homeView(ctx: Ctx): View {
   );
   const others = h('div', { class: 'other-hearths' });
   const peopleBody = h('div', {});
+  // Logins refused for a while after wrong passwords: shown only while there are some.
+  const refusedBody = h('div', { 'aria-live': 'polite' });
+  const refusedCard = h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'home-refused', hidden: true },
+    h('h2', { id: 'home-refused' }, 'Devices waiting after wrong passwords'),
+    h(
+      'p',
+      { class: 'hint' },
+      'After many wrong passwords Hearth makes a device wait before it may try again; other devices are not affected. Anki shows this as “A network error occurred”. If it is one of your own devices, let it try again now.',
+    ),
+    refusedBody,
+  );
   const errorsBody = h('div', { 'aria-live': 'polite' });
   const logLine = h('p', { class: 'hint log-line' });
   const el = h(
@@ -44,6 +57,7 @@ export function homeView(ctx: Ctx): View {
     h('h1', {}, 'Home'),
     others,
     stateCard,
+    refusedCard,
     h('section', { class: 'card', 'aria-labelledby': 'home-people' }, h('h2', { id: 'home-people' }, 'Who synced'), peopleBody),
     h(
       'section',
@@ -55,6 +69,7 @@ export function homeView(ctx: Ctx): View {
   );
 
   let shownPeople = '';
+  let shownRefused = '';
   let shownErrors = '';
   let shownOthers = '';
   return {
@@ -159,6 +174,46 @@ export function homeView(ctx: Ctx): View {
                 ),
           );
         }
+      }
+      const refused = (s?.throttledLogins ?? []).filter((t) => Date.parse(t.until) > model.now);
+      const refusedKey = JSON.stringify([refused, Math.floor(model.now / 60_000)]);
+      if (refusedKey !== shownRefused) {
+        shownRefused = refusedKey;
+        refusedCard.hidden = refused.length === 0;
+        replaceContent(
+          refusedBody,
+          h(
+            'ul',
+            { class: 'refused-logins' },
+            refused.map((t) =>
+              h(
+                'li',
+                {},
+                h(
+                  'span',
+                  {},
+                  `${t.username === null ? 'Any name' : t.username}, from the device at ${t.address}: may try again ${timeUntil(Date.parse(t.until), model.now)}. `,
+                ),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'secondary',
+                    onclick: () =>
+                      void ctx.api
+                        .allowLoginAgain(t.address, t.username)
+                        .then((r) =>
+                          r.ok ? ctx.notify(`The device at ${t.address} may try again now.`, 'ok') : ctx.notify(r.problem, 'problem'),
+                        )
+                        .catch((error: unknown) => ctx.notify(problemSentence(error), 'problem'))
+                        .finally(() => void ctx.refresh()),
+                  },
+                  'Let it try again now',
+                ),
+              ),
+            ),
+          ),
+        );
       }
       const errors = model.errors;
       if (errors) {

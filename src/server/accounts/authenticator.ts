@@ -30,6 +30,18 @@ export interface Authenticator {
   login(username: string, password: string, clientAddress: string): Promise<string>;
   /** Returns the username owning `hostKey`, or throws 403 / 429. */
   userForHostKey(hostKey: string, clientAddress: string): Promise<string>;
+  /** Who is refused now for too many failures, from where, and until when. */
+  throttled(): ThrottledLogin[];
+  /** Lets an address try again now (for one username, or for every name when username is null). */
+  allowAgain(clientAddress: string, username: string | null): boolean;
+}
+
+export interface ThrottledLogin {
+  /** The username being tried; null when the address itself is refused (many names or keys tried). */
+  readonly username: string | null;
+  readonly address: string;
+  /** When it may try again (ms since the epoch). */
+  readonly untilMs: number;
 }
 
 /**
@@ -43,6 +55,7 @@ export const ADDRESS_RULE: ThrottleRule = { maxFailures: 30, windowMs: 15 * 60_0
 
 /** The throttle key of one username tried from one address. */
 const loginKey = (username: string, clientAddress: string): string => `login:${clientAddress}|${username}`;
+const addressKey = (clientAddress: string): string => `addr:${clientAddress}`;
 
 /** Parses SYNC_USERn like the reference, but finds every mistake at startup rather than at login. */
 export async function loadEnvUsers(entries: readonly EnvUserEntry[], passwordsHashed: boolean): Promise<EnvUser[]> {
@@ -139,6 +152,26 @@ export async function createAuthenticator(
       const names = envUsers.map((u) => u.username);
       for (const a of storeAccounts()) if (!names.some((n) => sameFolderName(n, a.username))) names.push(a.username);
       return names;
+    },
+
+    throttled() {
+      const now = deps.clock.nowMs();
+      const out: ThrottledLogin[] = [];
+      for (const key of throttle.keys()) {
+        const login = /^login:([^|]*)\|(.*)$/.exec(key);
+        const address = login ? login[1]! : key.startsWith('addr:') ? key.slice('addr:'.length) : undefined;
+        if (address === undefined) continue;
+        const wait = throttle.retryAfterMs(key, login ? USER_LOGIN_RULE : ADDRESS_RULE);
+        if (wait > 0) out.push({ username: login ? login[2]! : null, address, untilMs: now + wait });
+      }
+      return out.sort((a, b) => b.untilMs - a.untilMs);
+    },
+
+    allowAgain(clientAddress, username) {
+      const key = username === null ? addressKey(clientAddress) : loginKey(username, clientAddress);
+      const was = throttle.retryAfterMs(key, username === null ? ADDRESS_RULE : USER_LOGIN_RULE) > 0;
+      throttle.clear(key);
+      return was;
     },
 
     async login(username, password, clientAddress) {

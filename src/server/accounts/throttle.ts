@@ -16,6 +16,8 @@ export interface Throttle {
   retryAfterMs(key: string, rule: ThrottleRule): number;
   recordFailure(key: string): void;
   clear(key: string): void;
+  /** Every key with failures still in some window (for listing who is refused). */
+  keys(): string[];
 }
 
 /** Most keys remembered; the oldest are dropped first, so memory stays bounded under attack. */
@@ -47,6 +49,9 @@ export function createThrottle(clock: Clock): Throttle {
     },
     clear(key) {
       failures.delete(key);
+    },
+    keys() {
+      return [...failures.keys()];
     },
   };
 }
