@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import type { ServerConfig } from './config.ts';
 import { ConfigError } from './config.ts';
@@ -184,6 +184,23 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         // mid-download): close it, so the person's lock, held while a download streams, is freed.
         // Clients give up after 30-60 s of silence themselves (spec http.md §4).
         s.setTimeout(IDLE_CONNECTION_MS);
+        // A request whose head is over 16 KiB: the reply goes out whole, and what the client still
+        // sends is read and dropped until it closes, so closing does not reset the connection
+        // under its reply. Anything else Node refuses (garbage, a request past its time) ends the
+        // connection at once, as Node does by itself, so a request in flight is aborted.
+        s.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+          if (!socket.writable) return void socket.destroy();
+          if (err.code === 'HPE_HEADER_OVERFLOW') {
+            socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+            socket.resume();
+            setTimeout(() => socket.destroy(), 2_000).unref();
+            return;
+          }
+          // As Node's own handler: a reply only when nothing was written yet, then the end.
+          const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+          if ((socket as Socket).bytesWritten === 0) socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+          socket.destroy(err);
+        });
         const graceful = trackForGracefulClose(s);
         s.once('error', (err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRINUSE') reject(new ConfigError(`Port ${config.port} is already in use by another program.`));

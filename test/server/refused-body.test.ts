@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -135,6 +136,29 @@ test('a body that trickles in is cut off once the request has taken longer than 
       [],
       'its temp file is gone',
     );
+  } finally {
+    await t.stop();
+  }
+});
+
+test('a request head over 16 KiB (a 100 KB address or header) gets a whole 431 reply, not a reset connection', async () => {
+  const t = await startTestServer();
+  try {
+    const port = Number(new URL(t.endpoint).port);
+    const heads = [
+      `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+      `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(100_000)}\r\n\r\n`,
+    ];
+    for (const head of heads) {
+      const reply = await new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(head));
+        let out = '';
+        socket.on('data', (d: Buffer) => (out += d.toString('latin1')));
+        socket.on('error', (e) => resolve(`error ${e.message}`));
+        socket.on('close', () => resolve(out));
+      });
+      assert.match(reply, /^HTTP\/1\.1 431 /);
+    }
   } finally {
     await t.stop();
   }
