@@ -80,6 +80,7 @@ export function storageSection(ctx: Ctx): { readonly el: HTMLElement; update(mod
     { type: 'text', autocomplete: 'off', spellcheck: 'false', 'data-field': 'folder' },
     'The full path of a folder, such as /home/anna/Hearth or C:\\Users\\Anna\\Hearth. An empty folder, or one that does not exist yet.',
   );
+  const checkButton = h('button', { type: 'submit', class: 'primary' }, 'Check and move') as HTMLButtonElement;
   const pathForm = h(
     'form',
     { class: 'folder-form', novalidate: true, hidden: true },
@@ -87,7 +88,7 @@ export function storageSection(ctx: Ctx): { readonly el: HTMLElement; update(mod
     h(
       'div',
       { class: 'actions' },
-      h('button', { type: 'submit', class: 'primary' }, 'Check and move'),
+      checkButton,
       button('Cancel', () => hideForm(), { class: 'secondary' }),
     ),
   );
@@ -112,7 +113,18 @@ export function storageSection(ctx: Ctx): { readonly el: HTMLElement; update(mod
       pathField.setProblem('That is already the folder Hearth uses.');
       return false;
     }
-    const result = await ctx.api.checkStorageFolder(path);
+    // A slow drive can take seconds (at most ten, then the server says it did not answer).
+    message.show('Checking the folder…', 'ok');
+    checkButton.disabled = true;
+    change.disabled = true;
+    let result;
+    try {
+      result = await ctx.api.checkStorageFolder(path);
+    } finally {
+      message.show(undefined);
+      checkButton.disabled = false;
+      change.disabled = false;
+    }
     if (!result.ok) {
       // The problem shows under the typed path; with the folder picker there is no field.
       if (pathForm.hidden) message.show(result.problem);
