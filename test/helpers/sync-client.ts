@@ -4,7 +4,7 @@
  * replies. Able to send malformed input on purpose.
  */
 import { request } from 'node:http';
-import { createZstdCompress, zstdDecompressSync } from 'node:zlib';
+import { createZstdCompress, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 
@@ -74,5 +74,25 @@ export async function send(endpoint: string, path: string, opts: PostOptions = {
       for (let i = 0; i < payload.length; i += step) req.write(payload.subarray(i, i + step));
     }
     req.end();
+  });
+}
+
+/**
+ * A hostKey (login) request sent from `localAddress`: another loopback address (127.0.0.5) plays
+ * another device on the network. Resolves with the status.
+ */
+export function loginFrom(endpoint: string, localAddress: string, u: string, p: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL('/sync/hostKey', endpoint), {
+      method: 'POST',
+      localAddress,
+      headers: { 'content-type': 'application/octet-stream', 'anki-sync': JSON.stringify(syncHeader('')) },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(zstdCompressSync(Buffer.from(JSON.stringify({ u, p }))));
   });
 }

@@ -4,35 +4,16 @@
 // (Hearth only: the official server does not throttle.)
 import { runAll } from './teardown.ts';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { zstdCompressSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { AnkiClient, AnkiClientError } from './anki-client.ts';
 import { startServer } from './servers.ts';
 import type { RunningServer } from './servers.ts';
-import { syncHeader } from '../helpers/sync-client.ts';
+import { loginFrom } from '../helpers/sync-client.ts';
 
 const TEST_TIMEOUT_MS = 120_000;
-
-/** A hostKey request sent from `localAddress` (another loopback address plays another machine). */
-function loginFrom(endpoint: string, localAddress: string, u: string, p: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL('/sync/hostKey', endpoint), {
-      method: 'POST',
-      localAddress,
-      headers: { 'content-type': 'application/octet-stream', 'anki-sync': JSON.stringify(syncHeader('')) },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(zstdCompressSync(Buffer.from(JSON.stringify({ u, p }))));
-  });
-}
 
 describe('throttled logins: real Anki client against Hearth', { timeout: 3 * TEST_TIMEOUT_MS }, () => {
   let tmp = '';

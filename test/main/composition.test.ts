@@ -12,10 +12,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { apiChannel } from '../../src/shared/api.ts';
 import type { ApiMethod, ApiResult } from '../../src/shared/api.ts';
 import { defaultSettings } from '../../src/shared/settings.ts';
 import { send, syncHeader } from '../helpers/sync-client.ts';
+import { AppRemote } from '../helpers/fake-electron/remote.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILD_TIMEOUT_MS = 120_000;
@@ -45,33 +45,10 @@ describe('the desktop app’s main process, with a stand-in for Electron', { tim
   let dir = '';
   let app: ChildProcess | undefined;
   let output = '';
-  let nextId = 1;
-  const pending = new Map<number, (reply: { result: unknown; error?: string }) => void>();
-
-  const command = (cmd: string, extra: Record<string, unknown> = {}): Promise<unknown> =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      const timer = setTimeout(() => reject(new Error(`no reply to ${cmd} within ${REPLY_TIMEOUT_MS} ms\n${output}`)), REPLY_TIMEOUT_MS);
-      pending.set(id, (reply) => {
-        clearTimeout(timer);
-        if (reply.error) reject(new Error(reply.error));
-        else resolve(reply.result);
-      });
-      app!.send({ id, cmd, ...extra });
-    });
-
-  const invoke = <M extends ApiMethod>(method: M, ...args: unknown[]): Promise<ApiResult<M>> =>
-    command('invoke', { channel: apiChannel(method), args }) as Promise<ApiResult<M>>;
-
-  const waitForServer = async (kind: string): Promise<ApiResult<'getStatus'>> => {
-    const deadline = Date.now() + STATE_TIMEOUT_MS;
-    for (;;) {
-      const status = await invoke('getStatus');
-      if (status.server.kind === kind) return status;
-      if (Date.now() > deadline) throw new Error(`server not ${kind} within ${STATE_TIMEOUT_MS} ms: ${JSON.stringify(status)}\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const remote = new AppRemote({ replyMs: REPLY_TIMEOUT_MS, stateMs: STATE_TIMEOUT_MS });
+  const command = (cmd: string, extra: Record<string, unknown> = {}): Promise<unknown> => remote.command(cmd, extra);
+  const invoke = <M extends ApiMethod>(method: M, ...args: unknown[]): Promise<ApiResult<M>> => remote.invoke(method, ...args);
+  const waitForServer = (kind: string): Promise<ApiResult<'getStatus'>> => remote.waitForServer(kind);
 
   const tray = async (): Promise<TrayRecord> => ((await command('tray')) as TrayRecord[])[0]!;
 
@@ -97,11 +74,7 @@ describe('the desktop app’s main process, with a stand-in for Electron', { tim
         s?.setEncoding('utf8');
         s?.on('data', (c: string) => (output += c));
       }
-      app.on('message', (raw) => {
-        const reply = raw as { id: number; result: unknown; error?: string };
-        pending.get(reply.id)?.(reply);
-        pending.delete(reply.id);
-      });
+      remote.attach(app, () => output);
     },
     { timeout: BUILD_TIMEOUT_MS },
   );

@@ -15,12 +15,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getRawHeader } from '@electron/asar';
-import { apiChannel } from '../../src/shared/api.ts';
 import type { ApiMethod, ApiResult } from '../../src/shared/api.ts';
 import { defaultSettings } from '../../src/shared/settings.ts';
 import { nativeFilesFor } from '../../scripts/target-natives.mjs';
 import type { NativeTarget } from '../../src/server/collection/native-targets.ts';
 import { makeStandInElectronDist } from '../helpers/stand-in-electron/make-dist.ts';
+import { AppRemote } from '../helpers/fake-electron/remote.ts';
 import { readNativeBinary } from '../helpers/native-binary.ts';
 import { AnkiClient } from '../interop/anki-client.ts';
 import { freePort } from '../interop/servers.ts';
@@ -162,8 +162,7 @@ describe(
       let home = '';
       let appProcess: ChildProcess | undefined;
       let output = '';
-      let nextId = 1;
-      const pending = new Map<number, (reply: { result: unknown; error?: string }) => void>();
+      const remote = new AppRemote({ replyMs: REPLY_TIMEOUT_MS, stateMs: STATE_TIMEOUT_MS });
       let port = 0;
       let client: AnkiClient | undefined;
 
@@ -178,40 +177,13 @@ describe(
           s?.setEncoding('utf8');
           s?.on('data', (c: string) => (output += c));
         }
-        child.on('message', (raw) => {
-          const reply = raw as { id: number; result: unknown; error?: string };
-          pending.get(reply.id)?.(reply);
-          pending.delete(reply.id);
-        });
+        remote.attach(child, () => output);
         return child;
       };
 
-      const command = (cmd: string, extra: Record<string, unknown> = {}): Promise<unknown> =>
-        new Promise((resolve, reject) => {
-          const id = nextId++;
-          const timer = setTimeout(
-            () => reject(new Error(`no reply to ${cmd} within ${REPLY_TIMEOUT_MS} ms\n${output}`)),
-            REPLY_TIMEOUT_MS,
-          );
-          pending.set(id, (reply) => {
-            clearTimeout(timer);
-            if (reply.error) reject(new Error(reply.error));
-            else resolve(reply.result);
-          });
-          appProcess!.send({ id, cmd, ...extra });
-        });
-      const invoke = <M extends ApiMethod>(method: M, ...args: unknown[]): Promise<ApiResult<M>> =>
-        command('invoke', { channel: apiChannel(method), args }) as Promise<ApiResult<M>>;
-      const waitForServer = async (kind: string): Promise<ApiResult<'getStatus'>> => {
-        const deadline = Date.now() + STATE_TIMEOUT_MS;
-        for (;;) {
-          const status = await invoke('getStatus');
-          if (status.server.kind === kind) return status;
-          if (Date.now() > deadline)
-            throw new Error(`server not ${kind} within ${STATE_TIMEOUT_MS} ms: ${JSON.stringify(status)}\n${output}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      };
+      const command = (cmd: string, extra: Record<string, unknown> = {}): Promise<unknown> => remote.command(cmd, extra);
+      const invoke = <M extends ApiMethod>(method: M, ...args: unknown[]): Promise<ApiResult<M>> => remote.invoke(method, ...args);
+      const waitForServer = (kind: string): Promise<ApiResult<'getStatus'>> => remote.waitForServer(kind);
       const quit = async (): Promise<number | null> => {
         const exited = new Promise<number | null>((resolve) => appProcess!.once('exit', (code) => resolve(code)));
         await command('quit');

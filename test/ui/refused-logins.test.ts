@@ -3,34 +3,15 @@
 // lets that device log in at once; other addresses were never refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
-import { zstdCompressSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { startUiServer } from '../helpers/ui-server.ts';
 import type { UiServer } from '../helpers/ui-server.ts';
-import { syncHeader } from '../helpers/sync-client.ts';
+import { loginFrom } from '../helpers/sync-client.ts';
 import { launchBrowser, UI_STEP_TIMEOUT_MS } from './browser.ts';
 import type { Browser } from './browser.ts';
 import { ensureRendererBuilt, goTo, openWindow, waitForText } from './support.ts';
 
 const TEST_TIMEOUT_MS = 120_000;
-
-/** A login from `localAddress` (another loopback address plays another device); resolves with the status. */
-function loginFrom(endpoint: string, localAddress: string, u: string, p: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL('/sync/hostKey', endpoint), {
-      method: 'POST',
-      localAddress,
-      headers: { 'content-type': 'application/octet-stream', 'anki-sync': JSON.stringify(syncHeader('')) },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(zstdCompressSync(Buffer.from(JSON.stringify({ u, p }))));
-  });
-}
 
 describe('the window: devices refused after wrong passwords', { timeout: 5 * TEST_TIMEOUT_MS }, () => {
   let ui: UiServer;

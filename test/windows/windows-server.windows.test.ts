@@ -17,6 +17,8 @@ import { MediaClient, sha1Hex, uploadZip } from '../server/media/support.ts';
 import Database from 'better-sqlite3';
 import { loadUnicase } from '../../src/server/collection/unicase.ts';
 import { startUiServer } from '../helpers/ui-server.ts';
+import type { UiServer } from '../helpers/ui-server.ts';
+import type { AppStatus } from '../../src/shared/api.ts';
 
 const TEST_TIMEOUT_MS = 180_000;
 const STATE_TIMEOUT_MS = 60_000;
@@ -54,6 +56,17 @@ function collectionFile(dir: string, notes: number, nowMs: number): Buffer {
   const path = join(dir, `collection-${notes}.anki2`);
   makeUploadableCollection(path, notes, nowMs);
   return readFileSync(path);
+}
+
+/** The status once the data-folder move has finished (done or failed), within STATE_TIMEOUT_MS. */
+async function moveFinished(ui: UiServer): Promise<AppStatus> {
+  const deadline = Date.now() + STATE_TIMEOUT_MS;
+  let status = await ui.api.getStatus();
+  while (!['done', 'failed'].includes(status.storageMove.state) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    status = await ui.api.getStatus();
+  }
+  return status;
 }
 
 const skip = !windowsLane && !process.env['CI'] ? 'the Windows lane is not set up here (bash scripts/setup-wine.sh)' : false;
@@ -181,12 +194,7 @@ describe('Hearth’s server under Windows (Wine)', { skip, timeout: 10 * TEST_TI
       const ui = await startUiServer({ base, windows: true });
       try {
         assert.deepEqual(await ui.api.moveStorage(windowsPath(target)), { ok: true });
-        const deadline = Date.now() + STATE_TIMEOUT_MS;
-        let status = await ui.api.getStatus();
-        while (!['done', 'failed'].includes(status.storageMove.state) && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 200));
-          status = await ui.api.getStatus();
-        }
+        const status = await moveFinished(ui);
         assert.equal(status.storageMove.state, 'failed');
         assert.match(
           status.storageMove.problem ?? '',
@@ -214,15 +222,11 @@ describe('Hearth’s server under Windows (Wine)', { skip, timeout: 10 * TEST_TI
       await new Promise((r) => setTimeout(r, 5_500)); // the last sync counts as finished after a quiet moment
       assert.deepEqual(await ui.api.checkStorageFolder(windowsPath(target)), { ok: true });
       assert.deepEqual(await ui.api.moveStorage(windowsPath(target)), { ok: true });
-      const deadline = Date.now() + STATE_TIMEOUT_MS;
-      let status = await ui.api.getStatus();
-      while (!['done', 'failed'].includes(status.storageMove.state) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 200));
-        status = await ui.api.getStatus();
-      }
+      const status = await moveFinished(ui);
       assert.equal(status.storageMove.state, 'done', JSON.stringify(status.storageMove));
       assert.ok(existsSync(join(target, 'clara', 'collection.anki2')));
       assert.equal(existsSync(join(base, 'clara')), false, 'the old copy is removed');
+      const deadline = Date.now() + STATE_TIMEOUT_MS;
       while ((await ui.api.getStatus()).server.kind !== 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       const again = await login(ui.syncEndpoint, 'clara', 'clara’s password');
       const downloaded = await download(ui.syncEndpoint, again);
