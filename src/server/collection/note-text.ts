@@ -417,16 +417,6 @@ export function notetypeFieldCountOk(noteFieldCount: number, notetypeFieldCount:
   return noteFieldCount === Math.max(1, notetypeFieldCount);
 }
 
-/** Splits `notes.flds` (U+001F-separated); there is always at least one field. */
-export function splitFields(flds: string): string[] {
-  return flds.split('\u001f');
-}
-
-/** Joins fields for `notes.flds` and the wire. */
-export function joinFields(fields: readonly string[]): string {
-  return fields.join('\u001f');
-}
-
 /** The note columns the server derives from received fields (§8.7 steps 3–4). */
 export interface PreparedNoteFields {
   /** The fields with invalid control characters removed. */
@@ -448,7 +438,7 @@ export function prepareNoteFields(fields: readonly string[], sortIdx: number): P
   const clean = fields.map(normaliseIncomingField);
   const first = stripHtmlPreservingMediaFilenames(clean[0] ?? '');
   const sfld = sortIdx === 0 ? first : sortFieldValue(clean, sortIdx);
-  return { fields: clean, flds: joinFields(clean), sfld, csum: checksumOfStripped(first) };
+  return { fields: clean, flds: clean.join('\u001f'), sfld, csum: checksumOfStripped(first) };
 }
 
 /**

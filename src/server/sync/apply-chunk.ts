@@ -10,7 +10,7 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { badRequest } from '../errors.ts';
 import { expectObject, parseJsonBody } from '../http/json-body.ts';
 import { Notetype_ConfigSchema } from '../collection/proto/gen/notetypes_pb.js';
-import { fieldChecksum, normaliseIncomingField, sortFieldValue } from '../collection/note-text.ts';
+import { notetypeFieldCountOk, prepareNoteFields } from '../collection/note-text.ts';
 import { canonicalNoteTags } from '../collection/tags.ts';
 import type { CardRow, NoteRow, RevlogRow } from './rows.ts';
 import { parseCardRow, parseNoteRow, parseRevlogRow } from './rows.ts';
@@ -118,10 +118,12 @@ function applyNotes(session: NormalSyncSession, notes: readonly NoteRow[]): void
     if (!incomingWins(noteState.get(n[0]) as { usn: number; mod: number } | undefined, n[3])) continue;
     const shape = shapeOf(n[2]);
     if (!shape) throw badRequest(`note ${n[0]} uses notetype ${n[2]}, which does not exist`);
-    const fields = n[6].split('\u001f').map(normaliseIncomingField);
-    if (fields.length !== Math.max(1, shape.fieldCount)) {
-      throw badRequest(`note ${n[0]} has ${fields.length} fields; its notetype has ${shape.fieldCount}`);
+    const received = n[6].split('\u001f');
+    if (!notetypeFieldCountOk(received.length, shape.fieldCount)) {
+      throw badRequest(`note ${n[0]} has ${received.length} fields; its notetype has ${shape.fieldCount}`);
     }
+    // The first field is stripped once, for both sfld (when it is the sort field) and csum.
+    const note = prepareNoteFields(received, shape.sortIdx);
     putNote.run(
       n[0],
       n[1],
@@ -129,9 +131,9 @@ function applyNotes(session: NormalSyncSession, notes: readonly NoteRow[]): void
       n[3],
       n[4],
       canonicalNoteTags(n[5]),
-      fields.join('\u001f'),
-      sortFieldValue(fields, shape.sortIdx),
-      fieldChecksum(fields[0] ?? ''),
+      note.flds,
+      note.sfld,
+      note.csum,
       '',
     );
   }
