@@ -124,17 +124,6 @@ function applyNotes(session: NormalSyncSession, notes: readonly NoteRow[]): void
     }
     // The first field is stripped once, for both sfld (when it is the sort field) and csum.
     const note = prepareNoteFields(received, shape.sortIdx);
-    putNote.run(
-      n[0],
-      n[1],
-      n[2],
-      n[3],
-      n[4],
-      canonicalNoteTags(n[5]),
-      note.flds,
-      note.sfld,
-      note.csum,
-      '',
-    );
+    putNote.run(n[0], n[1], n[2], n[3], n[4], canonicalNoteTags(n[5]), note.flds, note.sfld, note.csum, '');
   }
 }
