@@ -39,6 +39,8 @@ export interface FakeState {
   badFolders: Record<string, string>;
   /** What chooseStorageFolder returns. */
   pickedFolder: string | null;
+  /** How long checkStorageFolder takes (a slow drive). */
+  folderCheckMs?: number;
 }
 
 export function initialFakeState(): FakeState {
@@ -140,7 +142,8 @@ export function fakeHandlers(s: FakeState): ApiHandlers {
       return { ok: true };
     },
     chooseStorageFolder: () => s.pickedFolder,
-    checkStorageFolder: (path) => {
+    checkStorageFolder: async (path) => {
+      if (s.folderCheckMs) await new Promise((r) => setTimeout(r, s.folderCheckMs));
       const bad = s.badFolders[path];
       return bad ? refuse(bad) : { ok: true };
     },
