@@ -126,18 +126,12 @@ async function refuseNamesTheNewFolderCannotHold(files: readonly FileEntry[], to
   );
 }
 
-/** Whether the disk of `target` (or of its nearest existing folder) treats `A` and `a` as one name. */
+/**
+ * Whether the disk of `target` (or of its nearest existing folder, which the folder check has
+ * already found to be a folder) treats `A` and `a` as one name.
+ */
 async function ignoresCase(target: string): Promise<boolean> {
-  let dir = target;
-  while (
-    !(await stat(dir)
-      .then((s) => s.isDirectory())
-      .catch(() => false))
-  ) {
-    const parent = dirname(dir);
-    if (parent === dir) return false;
-    dir = parent;
-  }
+  const dir = await nearestExisting(target);
   const name = `.hearth-case-probe-${randomBytes(4).toString('hex')}`;
   const probe = join(dir, name);
   await writeFile(probe, '', { flag: 'wx' });
@@ -220,16 +214,17 @@ export async function checkStorageFolder(target: string, deps: StorageCheckDeps)
       problem: `${target} is inside ${system}, a folder of the system. Choose a folder of your own, in your home folder or on an external drive.`,
     };
   }
+  const limitMs = deps.timeoutMs ?? FOLDER_CHECK_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () =>
         reject(
           new MoveProblem(
-            `${target} did not answer within ${FOLDER_CHECK_TIMEOUT_MS / 1000} seconds (a network drive that is not connected?). Choose another folder.`,
+            `${target} did not answer within ${Math.max(1, Math.round(limitMs / 1000))} seconds (a network drive that is not connected?). Choose another folder.`,
           ),
         ),
-      deps.timeoutMs ?? FOLDER_CHECK_TIMEOUT_MS,
+      limitMs,
     );
   });
   try {

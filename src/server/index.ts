@@ -82,8 +82,8 @@ export interface SyncServer {
   syncingUsers(): string[];
   /** Logins refused for now after too many failures: who, from where, until when. */
   throttledLogins(): ThrottledLogin[];
-  /** Lets that address try that username (null: any name) again now; false if it was not refused. */
-  allowLoginAgain(address: string, username: string | null): boolean;
+  /** Lets that address try that username (null: any name) again now. */
+  allowLoginAgain(address: string, username: string | null): void;
 }
 
 export async function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}): Promise<SyncServer> {

@@ -33,7 +33,7 @@ export interface Authenticator {
   /** Who is refused now for too many failures, from where, and until when. */
   throttled(): ThrottledLogin[];
   /** Lets an address try again now (for one username, or for every name when username is null). */
-  allowAgain(clientAddress: string, username: string | null): boolean;
+  allowAgain(clientAddress: string, username: string | null): void;
 }
 
 export interface ThrottledLogin {
@@ -159,7 +159,7 @@ export async function createAuthenticator(
       const out: ThrottledLogin[] = [];
       for (const key of throttle.keys()) {
         const login = /^login:([^|]*)\|(.*)$/.exec(key);
-        const address = login ? login[1]! : key.startsWith('addr:') ? key.slice('addr:'.length) : undefined;
+        const address = login ? login[1]! : key.startsWith(addressKey('')) ? key.slice(addressKey('').length) : undefined;
         if (address === undefined) continue;
         const wait = throttle.retryAfterMs(key, login ? USER_LOGIN_RULE : ADDRESS_RULE);
         if (wait > 0) out.push({ username: login ? login[2]! : null, address, untilMs: now + wait });
@@ -168,15 +168,12 @@ export async function createAuthenticator(
     },
 
     allowAgain(clientAddress, username) {
-      const key = username === null ? addressKey(clientAddress) : loginKey(username, clientAddress);
-      const was = throttle.retryAfterMs(key, username === null ? ADDRESS_RULE : USER_LOGIN_RULE) > 0;
-      throttle.clear(key);
-      return was;
+      throttle.clear(username === null ? addressKey(clientAddress) : loginKey(username, clientAddress));
     },
 
     async login(username, password, clientAddress) {
       const userKey = loginKey(username, clientAddress);
-      const addrKey = `addr:${clientAddress}`;
+      const addrKey = addressKey(clientAddress);
       refuseIfThrottled([
         [userKey, USER_LOGIN_RULE],
         [addrKey, ADDRESS_RULE],
@@ -214,7 +211,7 @@ export async function createAuthenticator(
       refreshStoreCaches();
       const known = storeKeys.get(hostKey);
       if (known !== undefined && storeAccounts().some((a) => a.username === known)) return known;
-      const addrKey = `addr:${clientAddress}`;
+      const addrKey = addressKey(clientAddress);
       refuseIfThrottled([[addrKey, ADDRESS_RULE]]);
       if (!/^[0-9a-f]{40}$/.test(hostKey) || storeMisses.has(hostKey)) {
         throttle.recordFailure(addrKey);
