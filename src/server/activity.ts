@@ -11,11 +11,13 @@
  *
  * It also answers "who is syncing right now" (a request in flight, or one that ended moments
  * ago, since a sync is several requests), so the app can refuse to remove that person or to
- * move the data folder mid-sync.
+ * move the data folder mid-sync, and it is the one source of the activity the hosts show
+ * (ServerActivity: the tray's "syncing", the window's "last synced"), with a change signal.
  */
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ServerActivity, ThrottledLoginInfo } from '../shared/server-process.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
 import { writeFileAtomicallyAsync } from './util/atomic-file.ts';
@@ -104,10 +106,18 @@ export interface ActivityRecorderDeps {
 }
 
 export interface ActivityRecorder extends RequestObserver {
+  /** A sync or media request arrived; the returned function is called once when it ends. */
+  requestStarted(): () => void;
   /** People with a request in flight, or whose last request ended less than SYNC_QUIET_MS ago. */
   syncingUsers(): string[];
   records(): ActivityRecords;
-  /** Writes pending records now (after a write in progress). */
+  /** The activity as the hosts show it; `throttled` comes from the authenticator. */
+  snapshot(throttled: readonly ThrottledLoginInfo[]): ServerActivity;
+  /** Something snapshot() shows may have changed (a request started or ended, a sync went quiet, …). */
+  onChange(listener: () => void): () => void;
+  /** Tells the listeners about a change the recorder does not see itself (who is refused changed). */
+  changed(): void;
+  /** Writes pending records now (after a write in progress), and stops the quiet timer. */
   flush(): Promise<void>;
 }
 
@@ -119,6 +129,19 @@ export function createActivityRecorder(deps: ActivityRecorderDeps): ActivityReco
   const lastEnded = new Map<string, number>();
   let dirty = false;
   let timer: NodeJS.Timeout | undefined;
+  let activeRequests = 0;
+  let lastRequestEndedAt = Number.NEGATIVE_INFINITY;
+  let quietTimer: NodeJS.Timeout | undefined;
+  const listeners = new Set<() => void>();
+  const changed = (): void => {
+    for (const listener of [...listeners]) {
+      try {
+        listener();
+      } catch (err) {
+        log.error('an activity listener failed', { why: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  };
 
   let writing: Promise<void> | undefined;
 
@@ -144,9 +167,36 @@ export function createActivityRecorder(deps: ActivityRecorderDeps): ActivityReco
     return writing;
   };
 
+  const syncingUsers = (): string[] => {
+    const now = deps.clock.nowMs();
+    const names = new Set(inFlight.keys());
+    for (const [user, at] of lastEnded) {
+      if (now - at < SYNC_QUIET_MS) names.add(user);
+      else lastEnded.delete(user);
+    }
+    return [...names].sort();
+  };
+
   return {
+    requestStarted() {
+      activeRequests++;
+      changed();
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        activeRequests--;
+        lastRequestEndedAt = deps.clock.nowMs();
+        changed();
+        // Once the sync has been quiet long enough it is over: say so then too.
+        clearTimeout(quietTimer);
+        quietTimer = setTimeout(changed, SYNC_QUIET_MS + 50);
+        quietTimer.unref();
+      };
+    },
     authenticated(user) {
       inFlight.set(user, (inFlight.get(user) ?? 0) + 1);
+      changed();
     },
     finished(outcome) {
       const user = outcome.user;
@@ -166,16 +216,28 @@ export function createActivityRecorder(deps: ActivityRecorderDeps): ActivityReco
         timer.unref();
       }
     },
-    syncingUsers() {
-      const now = deps.clock.nowMs();
-      const names = new Set(inFlight.keys());
-      for (const [user, at] of lastEnded) {
-        if (now - at < SYNC_QUIET_MS) names.add(user);
-        else lastEnded.delete(user);
-      }
-      return [...names].sort();
-    },
+    syncingUsers,
     records: () => ({ ...records }),
-    flush: write,
+    snapshot(throttled) {
+      const syncing = syncingUsers();
+      return {
+        syncing: activeRequests > 0 || deps.clock.nowMs() - lastRequestEndedAt < SYNC_QUIET_MS || syncing.length > 0,
+        activeRequests,
+        users: Object.entries(records)
+          .map(([username, r]) => ({ username, lastSyncAt: Date.parse(r.lastSyncAt) }))
+          .sort((a, b) => b.lastSyncAt - a.lastSyncAt),
+        syncingUsers: syncing,
+        throttled,
+      };
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    changed,
+    flush() {
+      clearTimeout(quietTimer);
+      return write();
+    },
   };
 }

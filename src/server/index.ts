@@ -1,243 +1,34 @@
 /**
- * The sync server as a plain Node library: `createSyncServer(config, deps)` → `{ listen, close }`.
- * No Electron here; the desktop app and the headless CLI both start it through this function.
+ * The sync server library's whole public surface. The hosts (src/host, src/main, src/headless)
+ * import the server only from here; lint forbids reaching into its folders, so what is not
+ * exported below can be changed without looking outside src/server.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { mkdirSync } from 'node:fs';
-import type { ServerConfig } from './config.ts';
-import { ConfigError } from './config.ts';
-import type { Clock } from './clock.ts';
-import { systemClock } from './clock.ts';
-import type { Logger } from './logger.ts';
-import { createLogger } from './logger.ts';
-import { createAuthenticator, loadEnvUsers } from './accounts/authenticator.ts';
-import type { ThrottledLogin } from './accounts/authenticator.ts';
-import { openAccountStore } from './accounts/account-store.ts';
-import { UserState } from './sync/user-state.ts';
-import { warmUpSyncCodecs } from './sync/warm-up.ts';
-import { createRequestHandler } from './http/request-handler.ts';
-import { trackForGracefulClose } from './http/graceful-close.ts';
-import type { GracefulClose } from './http/graceful-close.ts';
-import { createActivityRecorder } from './activity.ts';
-import type { RequestObserver, RequestOutcome } from './activity.ts';
-import { createIdleCollector } from './util/idle-collector.ts';
-import { checkRuntime } from './runtime-check.ts';
-import type { IdleCollector } from './util/idle-collector.ts';
 
-const IDLE_CONNECTION_MS = 120_000;
-/**
- * Longest one request may take to arrive, body included. A body that trickles in (a byte now and
- * then, never idle long enough for IDLE_CONNECTION_MS) would otherwise hold its connection, and
- * for an upload its temp file, forever. An hour lets the largest upload (300 MiB decoded, rarely
- * more than half that compressed) arrive over a slow phone connection of about 1 Mbit/s.
- */
-const REQUEST_TIMEOUT_MS = 60 * 60_000;
-/** How long the server must have been idle after a sync before the garbage collection (util/idle-collector.ts). */
-const IDLE_COLLECT_MS = 100;
-
-/**
- * The requests after which a device's normal sync is over (successfully or not): the moments the
- * idle collection follows (util/idle-collector.ts). Not full syncs and media syncs: they move
- * files through streams, SQLite and buffers outside V8's heap and leave little garbage in it,
- * while a forced collection sets V8's next limit close to what is alive, so the sync after it
- * collects sooner by itself. Measured with --trace-gc: a 5,000-file media upload that followed a
- * full download had two or three major collections of 5-10 ms when the download had been
- * collected after, none when it had not (docs/benchmarks.md, session 6).
- */
-function endsANormalSync(outcome: RequestOutcome): boolean {
-  if (outcome.kind !== 'sync' || outcome.method === 'hostKey') return false;
-  return ['finish', 'abort'].includes(outcome.method) || (outcome.status >= 400 && !['upload', 'download'].includes(outcome.method));
-}
-
-export interface SyncServerDeps {
-  readonly clock?: Clock;
-  readonly logger?: Logger;
-  /** Told about each person's requests too (after the server's own activity record, src/server/activity.ts). */
-  readonly observer?: RequestObserver;
-  /**
-   * Warm the normal-sync codecs once after listening (sync/warm-up.ts), so the first sync after a
-   * start is not slowed by JIT compilation. On for the server processes the app and the command
-   * line run; off by default for tests, which start hundreds of servers.
-   */
-  readonly warmUp?: boolean;
-  /**
-   * Collect garbage right after each normal sync once idle (util/idle-collector.ts), given V8's full
-   * collection (`fullGarbageCollection()`); off (undefined) by default, like warmUp.
-   */
-  readonly collectWhenIdle?: () => void;
-  /** Longest one request may take to arrive (default REQUEST_TIMEOUT_MS; tests shorten it). */
-  readonly requestTimeoutMs?: number;
-}
-
-export interface SyncServer {
-  /** Starts listening; resolves with the bound address (port 0 → a free port). */
-  listen(): Promise<{ host: string; port: number }>;
-  /** Stops accepting, lets requests in flight finish, then closes every collection. */
-  close(): Promise<void>;
-  /** Usernames that can sync right now. */
-  usernames(): string[];
-  /** People with a sync in progress (a request in flight or one that ended moments ago). */
-  syncingUsers(): string[];
-  /** Logins refused for now after too many failures: who, from where, until when. */
-  throttledLogins(): ThrottledLogin[];
-  /** Lets that address try that username (null: any name) again now. */
-  allowLoginAgain(address: string, username: string | null): void;
-}
-
-export async function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}): Promise<SyncServer> {
-  const clock = deps.clock ?? systemClock;
-  const logger = deps.logger ?? createLogger();
-  // Before anything is written: a server that cannot read a collection must not start.
-  checkRuntime();
-  mkdirSync(config.base, { recursive: true });
-  const envUsers = await loadEnvUsers(config.envUsers, config.passwordsHashed);
-  const store = openAccountStore(config.base);
-  for (const account of store.list()) {
-    if (envUsers.some((u) => u.username === account.username)) {
-      logger.warn('account also defined in SYNC_USERn; the environment variable wins', { user: account.username });
-    }
-  }
-  const auth = await createAuthenticator(envUsers, store, { clock });
-
-  const users = new Map<string, UserState>();
-  const userState = (username: string): UserState => {
-    let state = users.get(username);
-    if (state && !state.folderIsCurrent()) {
-      // The person's folder was deleted (removed with their data) or replaced: start afresh.
-      const stale = state;
-      users.delete(username);
-      void stale.lock.run(() => stale.close());
-      logger.info('a person’s folder changed on disk; reopening it', { user: username });
-      state = undefined;
-    }
-    if (!state) {
-      state = new UserState(config.base, username, clock);
-      state.prepareFolder();
-      users.set(username, state);
-    }
-    return state;
-  };
-  // Like the reference, every known user's folder, media/ and media.db exist from the start.
-  for (const name of auth.usernames()) userState(name);
-
-  /** The listening server's graceful close; undefined until it listens and once it is closing. */
-  let listening: GracefulClose | undefined;
-  // The address the device used to reach us is the one it should sync with. A Host header that
-  // is not a plain host[:port] is ignored rather than echoed.
-  const publicUrl = (req: IncomingMessage): string => {
-    const host = req.headers.host;
-    const port = (req.socket.localPort ?? config.port).toString();
-    return host && /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)
-      ? `http://${host}/`
-      : `http://localhost:${port}/`;
-  };
-  const activity = createActivityRecorder({ base: config.base, clock, logger });
-  const collect = deps.collectWhenIdle;
-  const collector: IdleCollector | undefined = collect
-    ? createIdleCollector({
-        delayMs: IDLE_COLLECT_MS,
-        busy: () => [...users.values()].some((u) => u.session !== undefined),
-        collect: () => {
-          const started = performance.now();
-          collect();
-          logger.debug('garbage collected after a sync', { ms: (performance.now() - started).toFixed(1) });
-        },
-      })
-    : undefined;
-  const outer = deps.observer;
-  const observer: RequestObserver = {
-    authenticated(user) {
-      activity.authenticated(user);
-      outer?.authenticated(user);
-    },
-    finished(outcome) {
-      activity.finished(outcome);
-      outer?.finished(outcome);
-      if (endsANormalSync(outcome)) collector?.syncEnded();
-    },
-  };
-  const handler = createRequestHandler({ config, auth, clock, logger, userState, publicUrl, observer });
-
-  return {
-    usernames: () => auth.usernames(),
-    syncingUsers: () => activity.syncingUsers(),
-    throttledLogins: () => auth.throttled(),
-    allowLoginAgain: (address, username) => auth.allowAgain(address, username),
-    listen() {
-      return new Promise((resolve, reject) => {
-        const requestTimeout = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-        // headersTimeout must not exceed requestTimeout (Node checks both with one timer).
-        const headersTimeout = Math.min(60_000, requestTimeout);
-        // Node checks both limits on a timer (30 s by default), often enough for an hour.
-        const connectionsCheckingInterval = Math.min(30_000, Math.max(100, requestTimeout / 4));
-        const s = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval, keepAliveTimeout: 65_000 }, (req, res) => {
-          if (!collector) {
-            void handler(req, res);
-            return;
-          }
-          collector.requestStarted();
-          void handler(req, res).finally(() => collector.requestEnded());
-        });
-        // A connection on which nothing moves for 2 minutes is dead (a phone that left the Wi-Fi
-        // mid-download): close it, so the person's lock, held while a download streams, is freed.
-        // Clients give up after 30-60 s of silence themselves (spec http.md §4).
-        s.setTimeout(IDLE_CONNECTION_MS);
-        // A request whose head is over 16 KiB: the reply goes out whole, and what the client still
-        // sends is read and dropped until it closes, so closing does not reset the connection
-        // under its reply. Anything else Node refuses (garbage, a request past its time) ends the
-        // connection at once, as Node does by itself, so a request in flight is aborted.
-        s.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-          if (!socket.writable) return void socket.destroy();
-          if (err.code === 'HPE_HEADER_OVERFLOW') {
-            socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-            socket.resume();
-            setTimeout(() => socket.destroy(), 2_000).unref();
-            return;
-          }
-          // As Node's own handler: a reply only when nothing was written yet, then the end.
-          const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-          if ((socket as Socket).bytesWritten === 0) socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
-          socket.destroy(err);
-        });
-        const graceful = trackForGracefulClose(s);
-        s.once('error', (err: NodeJS.ErrnoException) => {
-          if (err.code === 'EADDRINUSE') reject(new ConfigError(`Port ${config.port} is already in use by another program.`));
-          else if (err.code === 'EACCES') reject(new ConfigError(`Not allowed to listen on port ${config.port}.`));
-          else reject(err);
-        });
-        s.listen(config.port, config.host, () => {
-          listening = graceful;
-          const addr = s.address() as AddressInfo;
-          logger.info('listening', { host: addr.address, port: addr.port, base: config.base });
-          resolve({ host: addr.address, port: addr.port });
-          if (deps.warmUp) {
-            warmUpSyncCodecs(clock).catch((err: unknown) => {
-              logger.warn('warm-up failed (syncs work, the first one is only slower)', {
-                why: err instanceof Error ? err.message : String(err),
-              });
-            });
-          }
-        });
-      });
-    },
-    async close() {
-      collector?.close();
-      const s = listening;
-      listening = undefined;
-      // Waits for requests in flight, not for connections that carry none (http/graceful-close.ts).
-      await s?.close();
-      for (const state of users.values()) {
-        await state.lock.run(() => state.close());
-      }
-      users.clear();
-      await activity.flush();
-    },
-  };
-}
-
-export type { ServerConfig } from './config.ts';
-export { configFromEnv, ConfigError } from './config.ts';
+// Starting and running a server.
+export { createSyncServer } from './sync-server.ts';
+export type { SyncServer, SyncServerDeps } from './sync-server.ts';
+export { startSyncServer, prepareDataFolder, StartFailure } from './start-server.ts';
+export type { RunningServer } from './start-server.ts';
+export { configFromEnv, ConfigError, DEFAULT_MAX_PAYLOAD_MEGS, DEFAULT_PORT } from './config.ts';
+export type { EnvUserEntry, ServerConfig } from './config.ts';
 export { IncompleteInstallError } from './runtime-check.ts';
 export type { ThrottledLogin } from './accounts/authenticator.ts';
+export { fullGarbageCollection } from './util/idle-collector.ts';
+export { runInBackgroundPriority } from './util/background-priority.ts';
+
+// What the hosts read or manage in a data folder.
+export { AccountError, openAccountStore } from './accounts/account-store.ts';
+export type { AccountStore, StoredAccount } from './accounts/account-store.ts';
+export { readActivity } from './activity.ts';
+export type { ActivityRecords, UserActivityRecord } from './activity.ts';
+export { userPaths } from './sync/user-state.ts';
+export type { UserPaths } from './sync/user-state.ts';
+export { canBeFileHere, caseFoldKey } from './media/filenames.ts';
+
+// Small tools the hosts share with the server.
+export { createLogger, silentLogger } from './logger.ts';
+export type { LogFields, Logger, LogLevel } from './logger.ts';
+export { systemClock } from './clock.ts';
+export type { Clock } from './clock.ts';
+export { writeFileAtomically } from './util/atomic-file.ts';
+export { Mutex } from './util/mutex.ts';
