@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/node-env.sh
-exec node src/server/cli.ts
+exec node src/headless/cli.ts

@@ -1,7 +1,7 @@
 /**
  * The status the window and the tray see, computed from the parts that own it (the server's
  * state, the settings, the network interfaces, mDNS, a data move in progress). Pure; used by the
- * desktop app (src/main/index.ts) and the headless admin (src/host/headless.ts) alike.
+ * desktop app (src/main/index.ts) and the headless host (src/headless/headless.ts) alike.
  */
 import type { AppStatus, OtherHearth, StorageMove, SyncAddress } from '../shared/api.ts';
 import type { ServerState } from '../shared/server-state.ts';

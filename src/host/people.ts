@@ -1,6 +1,6 @@
 /**
  * The people who can sync, as the window shows and edits them; shared by the desktop app
- * (src/main) and the headless admin (src/server/admin). Accounts are Hearth's own store
+ * (src/main) and the headless admin (src/headless). Accounts are Hearth's own store
  * (`<base>/.hearth/accounts.json`, argon2id): the running server reloads it when it changes, so
  * adding a person, changing a password or removing someone works at once, without a restart.
  *
@@ -13,12 +13,8 @@ import { join } from 'node:path';
 import type { ActionResult, PersonSummary } from '../shared/api.ts';
 import { clientDisplayName } from '../shared/client-names.ts';
 import { passwordProblem, sameFolderName, usernameProblem } from '../shared/usernames.ts';
-import { AccountError, openAccountStore } from '../server/accounts/account-store.ts';
-import type { AccountStore } from '../server/accounts/account-store.ts';
-import { readActivity } from '../server/activity.ts';
-import type { ActivityRecords } from '../server/activity.ts';
-import { userPaths } from '../server/sync/user-state.ts';
-import type { Logger } from '../server/logger.ts';
+import { AccountError, openAccountStore, readActivity, userPaths } from '../server/index.ts';
+import type { AccountStore, ActivityRecords, Logger } from '../server/index.ts';
 
 export interface PeopleDeps {
   /** The data folder now (it changes when the data is moved). */

@@ -8,6 +8,8 @@ import type { RecentError } from '../shared/api.ts';
 import { errorSentence } from '../shared/errors.ts';
 import type { HearthError } from '../shared/errors.ts';
 import type { ServerProblem } from '../shared/server-process.ts';
+import type { ServerState } from '../shared/server-state.ts';
+import type { ServerRunner } from './server-runner.ts';
 
 export const RECENT_ERRORS_MAX = 20;
 /** The same sentence again within this time updates the last entry ("3 times") instead of adding one. */
@@ -84,4 +86,26 @@ export function createRecentErrors(deps: { readonly now: () => number; readonly 
         .reverse();
     },
   };
+}
+
+/**
+ * The recent problems of a host, fed by its runner: each time the server fails to start or
+ * crashes, and each problem the running server reports (a failed sync, a refused upload, a
+ * throttled login).
+ */
+export function setupRecentErrors(deps: {
+  readonly runner: Pick<ServerRunner, 'onChange' | 'onProblem'>;
+  readonly now: () => number;
+}): RecentErrors {
+  const recent = createRecentErrors({ now: deps.now });
+  let previous: ServerState['kind'] = 'stopped';
+  deps.runner.onProblem((problem) => recent.add(problemSentence(problem), problem.at));
+  deps.runner.onChange((state) => {
+    const was = previous;
+    previous = state.kind;
+    if (state.kind !== 'crashed' || was === 'crashed') return;
+    const prefix = was === 'starting' ? 'The sync server could not start.' : 'The sync server stopped.';
+    recent.add(`${prefix} ${serverErrorSentence(state.error)}`);
+  });
+  return recent;
 }

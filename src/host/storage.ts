@@ -17,8 +17,8 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ActionResult, StorageMove } from '../shared/api.ts';
 import { settingProblem } from '../shared/settings.ts';
-import type { Logger } from '../server/logger.ts';
-import { canBeFileHere, caseFoldKey } from '../server/media/filenames.ts';
+import { canBeFileHere, caseFoldKey } from '../server/index.ts';
+import type { Logger } from '../server/index.ts';
 
 /** Files an operating system drops into folders; they neither make a folder "not empty" nor get copied. */
 const JUNK = new Set([

@@ -15,24 +15,25 @@ import Store from 'electron-store';
 import { Bonjour } from 'bonjour-service';
 import type { AppStatus } from '../shared/api.ts';
 import { defaultSettings } from '../shared/settings.ts';
-import { createLogger } from '../server/logger.ts';
+import { createLogger } from '../server/index.ts';
+import { createApiHandlers, syncingUsers } from '../host/api-handlers.ts';
 import { buildAppStatus } from '../host/app-status.ts';
 import { createPeople } from '../host/people.ts';
+import { setupRecentErrors } from '../host/recent-errors.ts';
+import { listenHost, setupServerControl } from '../host/server-control.ts';
+import { openSettingsStore } from '../host/settings-store.ts';
+import { setupStorageMove } from '../host/storage-move.ts';
 import { createAutostart, setupAutostart, shouldShowWindowAtLaunch } from './autostart.ts';
 import { pickFolder } from './folder-picker.ts';
 import { utilityProcessFork } from './fork.ts';
-import { createAppHandlers, syncingUsers } from './handlers.ts';
 import { registerApi } from './ipc.ts';
 import { setupGracefulQuit } from './lifecycle.ts';
 import { createLogFile } from './log-file.ts';
 import { createMdns, setupMdnsAdvertising } from './mdns.ts';
 import { appPaths } from './paths.ts';
 import { createServerHost } from './server-host.ts';
-import { setupServerControl } from './server-control.ts';
-import { electronStoreBackend, openSettingsStore } from './settings-store.ts';
-import { setupRecentErrors } from './recent-errors.ts';
+import { electronStoreBackend } from './settings-backend.ts';
 import { setupSingleInstance } from './single-instance.ts';
-import { setupStorageMove } from './storage-move.ts';
 import { handleTrayAction, setupTray } from './tray.ts';
 import type { TrayView } from './tray-menu.ts';
 import { setupWindow } from './window.ts';
@@ -67,13 +68,11 @@ async function main(): Promise<void> {
     logger,
   );
 
-  const recentErrors = setupRecentErrors({ now: () => Date.now() });
   const host = createServerHost({
     fork: utilityProcessFork(utilityProcess, paths.serverEntry, (line) => writeLine(line)),
     logger,
-    onProblem: (problem) => recentErrors.onServerProblem(problem),
   });
-  host.onChange((state) => recentErrors.onServerState(state));
+  const recentErrors = setupRecentErrors({ runner: host, now: () => Date.now() });
 
   const mdns = createMdns({
     bonjour: new Bonjour({}, (err: Error) => logger.child('mdns').warn('mDNS is not available', { why: err.message })),
@@ -100,8 +99,9 @@ async function main(): Promise<void> {
   showWindow = () => window.show();
   app.on('activate', showWindow);
 
-  const control = setupServerControl({ settings, host, defaultStorageFolder: paths.defaultStorageFolder, logger });
-  const mover = setupStorageMove({ settings, host, control, logger });
+  const control = setupServerControl({ settings, runner: host, startConfig: { defaultStorageFolder: paths.defaultStorageFolder }, logger });
+  void control.start();
+  const mover = setupStorageMove({ settings, runner: host, control, logger });
 
   const status = (): AppStatus =>
     buildAppStatus({
@@ -148,11 +148,11 @@ async function main(): Promise<void> {
   host.onChange(refreshTray);
   settings.onChange(refreshTray);
 
-  const handlers = createAppHandlers({
+  const handlers = createApiHandlers({
     settings,
-    serverState: () => host.state(),
+    runner: host,
     status,
-    allowLogin: (address, username) => host.allowLogin(address, username),
+    listenAddress: () => listenHost(settings.get().listen),
     people: createPeople({
       base: () => settings.get().storageFolder,
       // The app's people are Hearth's own accounts; SYNC_USERn belongs to the headless server.

@@ -6,7 +6,7 @@
  */
 import { API_METHODS, HEARTH_API, apiChannel } from '../shared/api.ts';
 import type { ApiHandlers } from '../shared/api.ts';
-import type { Logger } from '../server/logger.ts';
+import type { Logger } from '../server/index.ts';
 
 /** The parts of Electron's IpcMainInvokeEvent used here. */
 export interface IpcInvokeEvent {

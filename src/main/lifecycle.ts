@@ -3,7 +3,7 @@
  * held while everything stops gracefully — a sync in progress finishes, the folder lock is
  * released — and then the app quits for real.
  */
-import type { Logger } from '../server/logger.ts';
+import type { Logger } from '../server/index.ts';
 
 /** The parts of Electron's `app` used here. */
 export interface QuitApp {

@@ -5,7 +5,7 @@
  * network is noticed (two servers for one family usually means someone set up a second PC by
  * mistake). The bonjour instance is passed in (bonjour-service in the app, a fake in tests).
  */
-import type { Logger } from '../server/logger.ts';
+import type { Logger } from '../server/index.ts';
 import type { OtherHearth } from '../shared/api.ts';
 import type { ServerState } from '../shared/server-state.ts';
 import type { ListenScope } from '../shared/settings.ts';

@@ -1,6 +1,6 @@
 /**
- * The supervisor of the server process (src/server/utility-entry.ts), after rancher-desktop's
- * backend supervisor: explicit states (src/shared/server-state.ts), one operation at a time,
+ * The app's ServerRunner (src/host/server-runner.ts): the supervisor of the server process
+ * (src/server/utility-entry.ts), after rancher-desktop's backend supervisor: explicit states (src/shared/server-state.ts), one operation at a time,
  * readiness as a message raced against a named timeout, restarts with exponential backoff only
  * when the process that exited is the current one, and typed errors for the tray and window.
  *
@@ -13,7 +13,10 @@ import { retriesAutomatically } from '../shared/errors.ts';
 import type { HearthError } from '../shared/errors.ts';
 import { isSyncing } from '../shared/server-state.ts';
 import type { ServerState } from '../shared/server-state.ts';
-import type { Logger } from '../server/logger.ts';
+import { Mutex } from '../server/index.ts';
+import type { Logger } from '../server/index.ts';
+import { IDLE_WAIT_TIMEOUT_MS, listenerSet } from '../host/server-runner.ts';
+import type { ServerRunner } from '../host/server-runner.ts';
 
 /** The server process as the supervisor sees it; fork.ts adapts utilityProcess and child_process to it. */
 export interface ServerChild {
@@ -50,8 +53,6 @@ export const READY_TIMEOUT_MS = 30_000;
 export const STOP_TIMEOUT_MS = 5 * 60_000;
 /** Longest the process may take to exit after `stopped`, `failed` or a kill. */
 export const EXIT_TIMEOUT_MS = 5_000;
-/** Longest a settings change waits for a sync to finish before restarting the server anyway. */
-export const IDLE_WAIT_TIMEOUT_MS = 2 * 60_000;
 /** A process that ran this long before crashing starts the backoff from the beginning again. */
 export const STABLE_RUN_MS = 60_000;
 
@@ -70,27 +71,11 @@ export function backoffDelay(failures: number, policy: BackoffPolicy = RESTART_B
   return Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, failures - 1));
 }
 
-export interface ServerHost {
-  state(): ServerState;
-  /** Called after every state change (including activity updates while running). */
-  onChange(listener: (state: ServerState) => void): () => void;
-  /** Starts the process and resolves once it is running or has failed (then state is crashed). */
-  start(config: ServerStartConfig): Promise<ServerState>;
-  /** Stops gracefully: waits for requests in flight (the server's `stopped`), then for the exit. */
-  stop(): Promise<void>;
-  /** For new settings: waits (up to IDLE_WAIT_TIMEOUT_MS) until nobody is syncing, stops, starts. */
-  restart(config: ServerStartConfig): Promise<ServerState>;
-  /** Lets an address refused for too many wrong passwords try again; false when no server runs. */
-  allowLogin(address: string, username: string | null): boolean;
-}
-
 export interface ServerHostDeps {
   readonly fork: ForkServer;
   readonly logger: Logger;
   readonly timers?: Timers;
   readonly backoff?: BackoffPolicy;
-  /** Told about each problem the running server reports (a failed sync, a refused upload, …). */
-  readonly onProblem?: (problem: ServerProblem) => void;
 }
 
 type RunEvent = { readonly kind: 'message'; readonly message: ServerToMain } | { readonly kind: 'exit'; readonly code: number | null };
@@ -108,7 +93,8 @@ const TIMED_OUT = Symbol('timed out');
 /** Stands in for a process that could not be created. */
 const deadChild: ServerChild = { pid: undefined, send: () => {}, onMessage: () => {}, onExit: () => {}, kill: () => {} };
 
-export function createServerHost(deps: ServerHostDeps): ServerHost {
+/** The app's ServerRunner; stop() waits for the server's `stopped`, then for the exit. */
+export function createServerHost(deps: ServerHostDeps): ServerRunner {
   const { fork, logger } = deps;
   const timers = deps.timers ?? systemTimers;
   const backoff = deps.backoff ?? RESTART_BACKOFF;
@@ -120,28 +106,20 @@ export function createServerHost(deps: ServerHostDeps): ServerHost {
   let failures = 0;
   let lastConfig: ServerStartConfig | undefined;
   let cancelRetry: (() => void) | undefined;
-  const listeners = new Set<(state: ServerState) => void>();
+  const onError = (err: unknown): void => log.error('a listener failed', { why: err instanceof Error ? err.message : String(err) });
+  const listeners = listenerSet<ServerState>(onError);
+  const problems = listenerSet<ServerProblem>(onError);
 
   const setState = (next: ServerState): void => {
     if (next.kind !== state.kind)
       log.info('state', { from: state.kind, to: next.kind, ...(next.kind === 'crashed' ? { code: next.error.code } : {}) });
     state = next;
-    for (const listener of [...listeners]) {
-      try {
-        listener(state);
-      } catch (err) {
-        log.error('a state listener failed', { why: err instanceof Error ? err.message : String(err) });
-      }
-    }
+    listeners.emit(state);
   };
 
   // One operation at a time, in call order; a failed one does not block the next.
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(op: () => Promise<T>): Promise<T> => {
-    const result = chain.then(op, op);
-    chain = result.catch(() => undefined);
-    return result;
-  };
+  const queue = new Mutex();
+  const serial = <T>(op: () => Promise<T>): Promise<T> => queue.run(op);
 
   /** Resolves with the first event matching `wanted`, or TIMED_OUT after `ms`. Register before acting. */
   const waitFor = (run: Run, wanted: (event: RunEvent) => boolean, ms: number): Promise<RunEvent | typeof TIMED_OUT> => {
@@ -189,13 +167,7 @@ export function createServerHost(deps: ServerHostDeps): ServerHost {
       if (message.type === 'status' && (state.kind === 'running' || state.kind === 'stopping')) {
         setState({ ...state, activity: message.activity });
       }
-      if (message.type === 'problem') {
-        try {
-          deps.onProblem?.(message.problem);
-        } catch (err) {
-          log.error('a problem listener failed', { why: err instanceof Error ? err.message : String(err) });
-        }
-      }
+      if (message.type === 'problem') problems.emit(message.problem);
       deliver(run, { kind: 'message', message });
     });
     run.child.onExit((code) => {
@@ -304,23 +276,20 @@ export function createServerHost(deps: ServerHostDeps): ServerHost {
     return new Promise((resolve) => {
       const finish = (): void => {
         cancel();
-        listeners.delete(onState);
+        unsubscribe();
         resolve();
       };
-      const onState = (s: ServerState): void => {
+      const unsubscribe = listeners.add((s) => {
         if (!isSyncing(s)) finish();
-      };
+      });
       const cancel = timers.after(ms, finish);
-      listeners.add(onState);
     });
   };
 
   return {
     state: () => state,
-    onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onChange: (listener) => listeners.add(listener),
+    onProblem: (listener) => problems.add(listener),
     start: (config) =>
       serial(async () => {
         if (state.kind === 'running' || state.kind === 'starting') return state;

@@ -1,6 +1,6 @@
 /**
  * The HearthApi over loopback HTTP: how the window talks to the headless server's admin page
- * (src/server/admin/), and how tests drive it. Same methods, same argument checkers
+ * (src/headless/admin-server.ts), and how tests drive it. Same methods, same argument checkers
  * (HEARTH_API[method].parseArgs on the server), same results; only the transport differs.
  *
  *   POST /api/<method>                      e.g. POST /api/addPerson

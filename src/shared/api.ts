@@ -11,9 +11,9 @@
  * Arguments are checked at run time in the main process before a handler runs (a renderer is
  * not trusted). Only `invoke` is used: no `send`, no `sendSync`.
  *
- * To add a method: add an entry here; tsc then lists the places to implement it: the app's
- * handler (src/main/handlers.ts) and the headless admin's (src/host/headless.ts), which serves
- * the same contract over loopback HTTP (src/shared/api-http.ts, src/server/admin/).
+ * To add a method: add an entry here; tsc then points at the one place to implement it: the
+ * handlers (src/host/api-handlers.ts), which the app registers over IPC and the headless host serves
+ * over loopback HTTP (src/shared/api-http.ts, src/headless/admin-server.ts).
  */
 import type { ListenScope, Settings, SettingsPatch, Validated } from './settings.ts';
 import type { ServerState } from './server-state.ts';

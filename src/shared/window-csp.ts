@@ -1,7 +1,7 @@
 /**
  * The window's Content Security Policy: only its own script and styles, nothing inline, no other
  * site, no frames. `connect-src 'self'` lets the page call the headless admin API on its own
- * origin (src/server/admin/); in the app the page is a file and talks over IPC only. The same
+ * origin (src/headless/admin-server.ts); in the app the page is a file and talks over IPC only. The same
  * string is in src/renderer/index.html's meta tag (a test keeps the two equal) and is sent as a
  * header by the admin server.
  */

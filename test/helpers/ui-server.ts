@@ -1,5 +1,5 @@
 /**
- * Starts the headless server (`node src/server/cli.ts`, exactly as `npm run serve` does) with its
+ * Starts the headless server (`node src/headless/cli.ts`, exactly as `npm run serve` does) with its
  * admin page on a free port, for tests that drive the window in a browser (test/ui) or call the
  * admin API directly. The page served is whatever is in dist/renderer (build it first with
  * `npm run build`), unless `staticDir` says otherwise.
@@ -104,8 +104,8 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
   const outputDir = lane ? mkdtempSync(join(tmpdir(), 'hearth-ui-output-')) : undefined;
   const outputFd = outputDir ? openSync(join(outputDir, 'output.log'), 'a') : undefined;
   const child: ChildProcess = lane
-    ? spawn(lane.wine, [lane.node, 'src\\server\\cli.ts'], { cwd: ROOT, env, stdio: ['ignore', outputFd!, outputFd!] })
-    : spawn(process.execPath, [join(ROOT, 'src', 'server', 'cli.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn(lane.wine, [lane.node, 'src\\headless\\cli.ts'], { cwd: ROOT, env, stdio: ['ignore', outputFd!, outputFd!] })
+    : spawn(process.execPath, [join(ROOT, 'src', 'headless', 'cli.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (outputFd !== undefined) closeSync(outputFd);
   let output = '';
   let poll: NodeJS.Timeout | undefined;

@@ -1,8 +1,14 @@
 // The window's "recent problems" (src/host/recent-errors.ts) and the app's feed (src/main/recent-errors.ts).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { REPEAT_WINDOW_MS, createRecentErrors, problemSentence, serverErrorSentence } from '../../src/host/recent-errors.ts';
-import { setupRecentErrors } from '../../src/main/recent-errors.ts';
+import {
+  REPEAT_WINDOW_MS,
+  createRecentErrors,
+  problemSentence,
+  serverErrorSentence,
+  setupRecentErrors,
+} from '../../src/host/recent-errors.ts';
+import type { ServerState } from '../../src/shared/server-state.ts';
 import { SERVER_PROBLEM_KINDS } from '../../src/shared/server-process.ts';
 import type { ServerProblem } from '../../src/shared/server-process.ts';
 
@@ -67,12 +73,19 @@ describe('recent problems', () => {
     assert.doesNotMatch(serverErrorSentence({ code: 'internal', detail: 'TypeError: x is undefined' }), /TypeError/);
   });
 
-  it('in the app, hears the supervisor: a failed start once, and the server’s problems', () => {
-    const feed = setupRecentErrors({ now: () => 5000 });
-    feed.onServerState({ kind: 'starting', attempt: 1 });
-    feed.onServerState({ kind: 'crashed', error: { code: 'port-in-use', detail: 'port 8080 on 0.0.0.0' }, retryAt: null });
-    feed.onServerState({ kind: 'crashed', error: { code: 'port-in-use', detail: 'port 8080 on 0.0.0.0' }, retryAt: null });
-    feed.onServerProblem(problem({ kind: 'login-failed', user: null, method: 'hostKey', status: 403, at: 6000 }));
+  it('hears the runner: a failed start once, and the server’s problems', () => {
+    const states = new Set<(s: ServerState) => void>();
+    const problems = new Set<(p: ServerProblem) => void>();
+    const runner = {
+      onChange: (l: (s: ServerState) => void) => (states.add(l), () => states.delete(l)),
+      onProblem: (l: (p: ServerProblem) => void) => (problems.add(l), () => problems.delete(l)),
+    };
+    const state = (s: ServerState): void => states.forEach((l) => l(s));
+    const feed = setupRecentErrors({ runner, now: () => 5000 });
+    state({ kind: 'starting', attempt: 1 });
+    state({ kind: 'crashed', error: { code: 'port-in-use', detail: 'port 8080 on 0.0.0.0' }, retryAt: null });
+    state({ kind: 'crashed', error: { code: 'port-in-use', detail: 'port 8080 on 0.0.0.0' }, retryAt: null });
+    problems.forEach((l) => l(problem({ kind: 'login-failed', user: null, method: 'hostKey', status: 403, at: 6000 })));
     const list = feed.list();
     assert.equal(list.length, 2);
     assert.match(list[0]!.message, /could not log in/);

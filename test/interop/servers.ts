@@ -4,7 +4,7 @@
  * SYNC_HOST, SYNC_PORT, MAX_SYNC_PAYLOAD_MEGS, PASSWORDS_HASHED).
  *
  *   official: <root>/.venv/bin/python -m anki.syncserver
- *   hearth:   node src/server/cli.ts
+ *   hearth:   node src/headless/cli.ts
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -176,9 +176,9 @@ function serverCommand(kind: SuiteServerKind): { command: string; args: string[]
     if (!windowsLane) throw new Error('the Windows lane is not set up here: run bash scripts/setup-wine.sh');
     // npm install removes packages of other systems: put the Windows x64 natives back (once, cheap when present).
     windowsNatives ??= ensureTargetNatives({ platform: 'win32', arch: 'x64' });
-    return { command: windowsLane.wine, args: [windowsLane.node, 'src\\server\\cli.ts'] };
+    return { command: windowsLane.wine, args: [windowsLane.node, 'src\\headless\\cli.ts'] };
   }
-  return { command: process.execPath, args: [path.join('src', 'server', 'cli.ts')] };
+  return { command: process.execPath, args: [path.join('src', 'headless', 'cli.ts')] };
 }
 
 function serverEnv(kind: SuiteServerKind, opts: ServerOptions, base: string, port: number): NodeJS.ProcessEnv {

@@ -5,11 +5,11 @@ import {
   createServerHost,
   backoffDelay,
   EXIT_TIMEOUT_MS,
-  IDLE_WAIT_TIMEOUT_MS,
   READY_TIMEOUT_MS,
   RESTART_BACKOFF,
   STABLE_RUN_MS,
 } from '../../src/main/server-host.ts';
+import { IDLE_WAIT_TIMEOUT_MS } from '../../src/host/server-runner.ts';
 import type { ServerStartConfig } from '../../src/shared/server-process.ts';
 import type { ServerState } from '../../src/shared/server-state.ts';
 import { silentLogger } from '../../src/server/logger.ts';

@@ -1,12 +1,13 @@
-// The settings store (src/main/settings-store.ts): load with migration and repair, validated
-// updates, atomic saves (temp file + rename), change events; and the electron-store backend.
+// The settings store (src/host/settings-store.ts): load with migration and repair, validated
+// updates, atomic saves (temp file + rename), change events; and the app's electron-store backend (src/main/settings-backend.ts).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { electronStoreBackend, fileSettingsBackend, openSettingsStore } from '../../src/main/settings-store.ts';
-import type { ElectronStoreLike } from '../../src/main/settings-store.ts';
+import { fileSettingsBackend, openSettingsStore } from '../../src/host/settings-store.ts';
+import { electronStoreBackend } from '../../src/main/settings-backend.ts';
+import type { ElectronStoreLike } from '../../src/main/settings-backend.ts';
 import { defaultSettings } from '../../src/shared/settings.ts';
 import type { Settings } from '../../src/shared/settings.ts';
 import { silentLogger } from '../../src/server/logger.ts';

@@ -1,12 +1,12 @@
 /**
  * A stand-in Hearth for the window: an in-memory HearthApi served by the real admin server
- * (src/server/admin/admin-server.ts: the same page files, transport and checks). The UI tests
+ * (src/headless/admin-server.ts: the same page files, transport and checks). The UI tests
  * run against the real server (test/helpers/ui-server.ts); this one exists for the screenshots in docs/screenshots/,
  * which need fixed, lifelike data (a home-network address, people who synced hours ago, a
  * storage move half done, another Hearth on the network) that a test machine cannot produce.
  */
 import { fileURLToPath } from 'node:url';
-import { createAdminServer, newAdminToken } from '../../src/server/admin/admin-server.ts';
+import { createAdminServer, newAdminToken } from '../../src/headless/admin-server.ts';
 import { silentLogger } from '../../src/server/logger.ts';
 import type { ActionResult, ApiHandlers, AppStatus, PersonSummary, RecentError, StorageMove, SyncAddress } from '../../src/shared/api.ts';
 import type { ServerState } from '../../src/shared/server-state.ts';

@@ -1,22 +1,22 @@
 /**
- * Moving the data folder in the app: the mover (src/host/storage.ts) with the app's effects. The
- * server control pauses the server (stopped gracefully, and it stays stopped while the folder
+ * Moving the data folder, in the app and the headless host alike: the mover (storage.ts) with
+ * the host's effects. The server control pauses the server (stopped gracefully, and it stays stopped while the folder
  * setting changes), the settings store saves the new folder (atomically), and resuming starts the
  * server on it; only when it runs is the old copy removed.
  */
 import type { ActionResult } from '../shared/api.ts';
 import { isSyncing } from '../shared/server-state.ts';
-import type { Logger } from '../server/logger.ts';
-import { serverErrorSentence } from '../host/recent-errors.ts';
-import { createStorageMover } from '../host/storage.ts';
-import type { MoveFs, StorageMover } from '../host/storage.ts';
-import type { ServerHost } from './server-host.ts';
+import type { Logger } from '../server/index.ts';
+import { serverErrorSentence } from './recent-errors.ts';
 import type { ServerControl } from './server-control.ts';
+import type { ServerRunner } from './server-runner.ts';
+import { createStorageMover } from './storage.ts';
+import type { MoveFs, StorageMover } from './storage.ts';
 import type { SettingsStore } from './settings-store.ts';
 
 export interface StorageMoveDeps {
   readonly settings: SettingsStore;
-  readonly host: Pick<ServerHost, 'state'>;
+  readonly runner: Pick<ServerRunner, 'state'>;
   readonly control: Pick<ServerControl, 'pause' | 'resume'>;
   readonly logger: Logger;
   readonly fs?: MoveFs;
@@ -28,7 +28,7 @@ export function setupStorageMove(deps: StorageMoveDeps): StorageMover {
   const { settings, control } = deps;
   return createStorageMover({
     currentFolder: () => settings.get().storageFolder,
-    isSyncing: () => isSyncing(deps.host.state()),
+    isSyncing: () => isSyncing(deps.runner.state()),
     stopServer: () => control.pause(),
     saveFolder(folder) {
       const result = settings.update({ storageFolder: folder });

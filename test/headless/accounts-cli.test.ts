@@ -5,11 +5,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { send, syncHeader } from '../../helpers/sync-client.ts';
-import { startTestServer } from '../../helpers/test-server.ts';
-import { hostKeyFor } from '../../../src/server/accounts/host-key.ts';
+import { send, syncHeader } from '../helpers/sync-client.ts';
+import { startTestServer } from '../helpers/test-server.ts';
+import { hostKeyFor } from '../../src/server/accounts/host-key.ts';
 
-const cli = fileURLToPath(new URL('../../../src/server/accounts-cli.ts', import.meta.url));
+const cli = fileURLToPath(new URL('../../src/headless/accounts-cli.ts', import.meta.url));
 const run = (base: string, args: string[], input = '') =>
   spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', env: { ...process.env, SYNC_BASE: base }, timeout: 30_000 });
 

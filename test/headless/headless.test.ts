@@ -1,4 +1,4 @@
-// The headless server with its admin page (src/server/cli.ts + src/host/headless.ts), started as
+// The headless server with its admin page (src/headless/cli.ts + src/headless/headless.ts), started as
 // `npm run serve` starts it (test/helpers/ui-server.ts) and driven through the admin API exactly
 // as the window drives it: people, settings, the port, recent problems, moving the data, quit.
 import { describe, it } from 'node:test';
@@ -8,11 +8,11 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeLoopbackPort, startUiServer } from '../../helpers/ui-server.ts';
-import type { UiServer } from '../../helpers/ui-server.ts';
-import { send, syncHeader } from '../../helpers/sync-client.ts';
-import { hostKeyFor } from '../../../src/server/accounts/host-key.ts';
-import type { AppStatus } from '../../../src/shared/api.ts';
+import { freeLoopbackPort, startUiServer } from '../helpers/ui-server.ts';
+import type { UiServer } from '../helpers/ui-server.ts';
+import { send, syncHeader } from '../helpers/sync-client.ts';
+import { hostKeyFor } from '../../src/server/accounts/host-key.ts';
+import type { AppStatus } from '../../src/shared/api.ts';
 
 const TEST_TIMEOUT_MS = 60_000;
 /** Longest a restart of the sync listener, or a move, may take here. */

@@ -1,12 +1,12 @@
-// Settings → server (src/main/server-control.ts) and the status the window sees (src/main/status.ts).
+// Settings → server (src/host/server-control.ts) and the status the window sees (src/host/app-status.ts).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planServerChange, setupServerControl, startConfigFor } from '../../src/main/server-control.ts';
+import { planServerChange, setupServerControl, startConfigFor } from '../../src/host/server-control.ts';
 import { createServerHost } from '../../src/main/server-host.ts';
-import { fileSettingsBackend, openSettingsStore } from '../../src/main/settings-store.ts';
+import { fileSettingsBackend, openSettingsStore } from '../../src/host/settings-store.ts';
 import { buildAppStatus, syncAddresses } from '../../src/host/app-status.ts';
 import { defaultSettings } from '../../src/shared/settings.ts';
 import { IDLE_ACTIVITY } from '../../src/shared/server-process.ts';
@@ -20,14 +20,17 @@ const DEFAULTS = defaultSettings(DEFAULT_FOLDER);
 
 describe('server control', () => {
   it('maps settings to the server process config', () => {
-    assert.deepEqual(startConfigFor(DEFAULTS, DEFAULT_FOLDER), {
+    assert.deepEqual(startConfigFor(DEFAULTS, { defaultStorageFolder: DEFAULT_FOLDER }), {
       storageFolder: DEFAULT_FOLDER,
       createFolder: true,
       host: '0.0.0.0',
       port: 8080,
       maxPayloadMegs: 100,
     });
-    const chosen = startConfigFor({ ...DEFAULTS, storageFolder: '/media/usb/anki', listen: 'this-pc' }, DEFAULT_FOLDER);
+    const chosen = startConfigFor(
+      { ...DEFAULTS, storageFolder: '/media/usb/anki', listen: 'this-pc' },
+      { defaultStorageFolder: DEFAULT_FOLDER },
+    );
     assert.equal(chosen.createFolder, false, 'a folder the person chose is never created (an unplugged drive)');
     assert.equal(chosen.host, '127.0.0.1');
   });
@@ -50,7 +53,13 @@ describe('server control', () => {
     const timers = fakeTimers();
     const { fork, children } = fakeFork();
     const host = createServerHost({ fork, logger: silentLogger, timers });
-    const control = setupServerControl({ settings, host, defaultStorageFolder: DEFAULT_FOLDER, logger: silentLogger });
+    const control = setupServerControl({
+      settings,
+      runner: host,
+      startConfig: { defaultStorageFolder: DEFAULT_FOLDER },
+      logger: silentLogger,
+    });
+    void control.start();
     await settle();
     assert.equal(host.state().kind, 'running');
 
@@ -63,7 +72,10 @@ describe('server control', () => {
     children[0]!.emit({ type: 'status', activity: IDLE_ACTIVITY });
     await settle();
     assert.equal(children.length, 2);
-    assert.deepEqual(children[1]!.sent[0], { type: 'start', config: startConfigFor(settings.get(), DEFAULT_FOLDER) });
+    assert.deepEqual(children[1]!.sent[0], {
+      type: 'start',
+      config: startConfigFor(settings.get(), { defaultStorageFolder: DEFAULT_FOLDER }),
+    });
     assert.equal(host.state().kind, 'running');
 
     settings.update({ serverEnabled: false });

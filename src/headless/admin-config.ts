@@ -2,7 +2,7 @@
  * The admin page's environment variables: HEARTH_ADMIN=off turns it off; HEARTH_ADMIN_PORT is its
  * port (default: the sync port + 1; 0 picks a free one). It always listens on 127.0.0.1.
  */
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../server/index.ts';
 
 export interface AdminConfig {
   readonly enabled: boolean;

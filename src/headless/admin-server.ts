@@ -19,11 +19,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
-import { API_METHODS, HEARTH_API } from '../../shared/api.ts';
-import type { ApiHandlers, ApiMethod } from '../../shared/api.ts';
-import { ADMIN_API_PREFIX, ADMIN_MAX_BODY_BYTES, ADMIN_TOKEN_FRAGMENT } from '../../shared/api-http.ts';
-import { WINDOW_CSP } from '../../shared/window-csp.ts';
-import type { Logger } from '../logger.ts';
+import { API_METHODS, HEARTH_API } from '../shared/api.ts';
+import type { ApiHandlers, ApiMethod } from '../shared/api.ts';
+import { ADMIN_API_PREFIX, ADMIN_MAX_BODY_BYTES, ADMIN_TOKEN_FRAGMENT } from '../shared/api-http.ts';
+import { WINDOW_CSP } from '../shared/window-csp.ts';
+import type { Logger } from '../server/index.ts';
 
 export const ADMIN_HOST = '127.0.0.1';
 

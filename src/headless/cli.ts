@@ -1,26 +1,23 @@
 /**
- * Headless entry: `node src/server/cli.ts` (npm run serve). Configured exactly like the official
+ * Headless entry: `node src/headless/cli.ts` (npm run serve). Configured exactly like the official
  * server, by SYNC_USER1…N, PASSWORDS_HASHED, SYNC_BASE, SYNC_HOST, SYNC_PORT and
  * MAX_SYNC_PAYLOAD_MEGS; accounts added with `npm run accounts` are served too.
  *
- * It also serves the admin page (the desktop app's window, src/server/admin/) on 127.0.0.1 only,
+ * It also serves the admin page (the desktop app's window, admin-server.ts) on 127.0.0.1 only,
  * on HEARTH_ADMIN_PORT (default SYNC_PORT + 1), protected by a random token printed once at
  * start-up; HEARTH_ADMIN=off turns it off. Changes made there are kept in
- * `<SYNC_BASE>/.hearth/headless-settings.json` (src/host/headless-settings.ts).
+ * `<SYNC_BASE>/.hearth/headless-settings.json` (headless-settings.ts).
  */
 import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, configFromEnv } from './config.ts';
-import { createLogger } from './logger.ts';
-import { openAccountStore } from './accounts/account-store.ts';
-import { adminPageUrl, createAdminServer, newAdminToken } from './admin/admin-server.ts';
-import type { AdminServer } from './admin/admin-server.ts';
-import { adminConfigFromEnv } from './admin/admin-config.ts';
-import { createHeadless } from '../host/headless.ts';
+import { ConfigError, configFromEnv, createLogger, openAccountStore, runInBackgroundPriority } from '../server/index.ts';
 import { serverErrorSentence } from '../host/recent-errors.ts';
-import { runInBackgroundPriority } from './util/background-priority.ts';
+import { adminPageUrl, createAdminServer, newAdminToken } from './admin-server.ts';
+import type { AdminServer } from './admin-server.ts';
+import { adminConfigFromEnv } from './admin-config.ts';
+import { createHeadless } from './headless.ts';
 
-/** The built window (npm run build); the same relative place from src/server and dist/server. */
+/** The built window (npm run build); the same relative place from src/headless and dist/headless. */
 const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
 
 async function main(): Promise<number> {
@@ -68,7 +65,7 @@ async function main(): Promise<number> {
   }
   if (state.kind === 'running') {
     process.stderr.write(
-      `Hearth sync server is running on http://${state.host}:${state.port}/ for ${headless.usernames().length} user(s). Press Ctrl+C to stop.\n`,
+      `Hearth sync server is running on http://${state.host}:${state.port}/ for ${(await headless.usernames()).length} user(s). Press Ctrl+C to stop.\n`,
     );
   } else {
     process.stderr.write('The sync server is switched off (on the admin page); the admin page is running.\n');
@@ -95,7 +92,7 @@ async function main(): Promise<number> {
       );
       adminServer = undefined;
     }
-    if (headless.usernames().length === 0) process.stderr.write('Nobody can sync yet: add a person on the admin page.\n');
+    if ((await headless.usernames()).length === 0) process.stderr.write('Nobody can sync yet: add a person on the admin page.\n');
   }
 
   const why = await new Promise<string>((resolve) => {

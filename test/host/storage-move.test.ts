@@ -1,18 +1,18 @@
-// Moving the data folder in the app (src/main/storage-move.ts): the server control pauses the
-// supervised server, the settings store switches the folder, resuming starts the server there;
-// a server that cannot start on the new folder sends everything back to the old one. Also the
-// app's handlers for the new API methods (src/main/handlers.ts).
+// Moving the data folder (src/host/storage-move.ts), here with the app's supervised server: the
+// server control pauses it, the settings store switches the folder, resuming starts the server
+// there; a server that cannot start on the new folder sends everything back to the old one. Also
+// the API handlers for these methods (src/host/api-handlers.ts).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServerHost } from '../../src/main/server-host.ts';
-import { setupServerControl } from '../../src/main/server-control.ts';
-import { fileSettingsBackend, openSettingsStore } from '../../src/main/settings-store.ts';
-import { setupStorageMove } from '../../src/main/storage-move.ts';
-import { createAppHandlers, syncingUsers } from '../../src/main/handlers.ts';
-import { setupRecentErrors } from '../../src/main/recent-errors.ts';
+import { listenHost, setupServerControl } from '../../src/host/server-control.ts';
+import { fileSettingsBackend, openSettingsStore } from '../../src/host/settings-store.ts';
+import { setupStorageMove } from '../../src/host/storage-move.ts';
+import { createApiHandlers, syncingUsers } from '../../src/host/api-handlers.ts';
+import { setupRecentErrors } from '../../src/host/recent-errors.ts';
 import { createPeople } from '../../src/host/people.ts';
 import { buildAppStatus } from '../../src/host/app-status.ts';
 import { defaultSettings } from '../../src/shared/settings.ts';
@@ -32,7 +32,6 @@ function app(t: T, opts: { refuseFolder?: (folder: string) => boolean } = {}) {
   writeFileSync(join(from, 'alice', 'media', 'cat.jpg'), 'meow');
   const settings = openSettingsStore(fileSettingsBackend(join(dir, 'settings.json')), defaultSettings(from), silentLogger);
   const problems: ServerProblem[] = [];
-  const recent = setupRecentErrors({ now: () => 1000 });
   const { fork, children } = fakeFork({
     onStart: (child: FakeServerChild) => {
       const start = child.sent[0];
@@ -45,14 +44,16 @@ function app(t: T, opts: { refuseFolder?: (folder: string) => boolean } = {}) {
       }
     },
   });
-  const host = createServerHost({ fork, logger: silentLogger, onProblem: (p) => (problems.push(p), recent.onServerProblem(p)) });
-  host.onChange((s) => recent.onServerState(s));
-  const control = setupServerControl({ settings, host, defaultStorageFolder: from, logger: silentLogger });
-  const mover = setupStorageMove({ settings, host, control, logger: silentLogger, freeBytes: async () => 1e12 });
-  const handlers = createAppHandlers({
+  const host = createServerHost({ fork, logger: silentLogger });
+  host.onProblem((p) => problems.push(p));
+  const recent = setupRecentErrors({ runner: host, now: () => 1000 });
+  const control = setupServerControl({ settings, runner: host, startConfig: { defaultStorageFolder: from }, logger: silentLogger });
+  void control.start();
+  const mover = setupStorageMove({ settings, runner: host, control, logger: silentLogger, freeBytes: async () => 1e12 });
+  const handlers = createApiHandlers({
     settings,
-    serverState: () => host.state(),
-    allowLogin: (address, username) => host.allowLogin(address, username),
+    runner: host,
+    listenAddress: () => listenHost(settings.get().listen),
     status: () =>
       buildAppStatus({
         server: host.state(),

@@ -1,17 +1,20 @@
 /**
- * The settings file, owned by the main process. On open it is migrated to the current version,
+ * The settings, one store for both hosts over two backends: electron-store in the app
+ * (src/main/settings-backend.ts) and, for the headless host, the official environment variables
+ * plus the changes made on the admin page (src/headless/headless-settings.ts). On open they are
+ * migrated to the current version,
  * each field validated (a bad one falls back to its default and is reported, the rest are
  * kept), and written back when that changed anything. Updates are validated whole before they
  * are saved; listeners (the server control, the tray, autostart) hear every saved change.
  *
- * The file itself is behind SettingsBackend: electron-store in the app (it writes atomically,
- * temp file + rename), a plain JSON file with the same temp + rename for tests and tools.
+ * Each backend writes atomically (temp file + rename); fileSettingsBackend is a plain JSON file
+ * for tests and tools.
  */
 import { readFileSync, renameSync } from 'node:fs';
 import { applySettingsPatch, settingsFromStored } from '../shared/settings.ts';
 import type { Settings, SettingsProblem, Validated } from '../shared/settings.ts';
-import type { Logger } from '../server/logger.ts';
-import { writeFileAtomically } from '../server/util/atomic-file.ts';
+import { writeFileAtomically } from '../server/index.ts';
+import type { Logger } from '../server/index.ts';
 
 export interface SettingsBackend {
   readonly path: string;
@@ -34,7 +37,13 @@ function sameSettings(a: Settings, b: Settings): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-export function openSettingsStore(backend: SettingsBackend, defaults: Settings, logger: Logger): SettingsStore {
+/**
+ * A host's own refusals, checked after the shared validation: the headless host refuses the
+ * settings that do not apply to it (start at login). Returns no problems when the change is fine.
+ */
+export type SettingsRule = (next: Settings, previous: Settings) => SettingsProblem[];
+
+export function openSettingsStore(backend: SettingsBackend, defaults: Settings, logger: Logger, rule?: SettingsRule): SettingsStore {
   const log = logger.child('settings');
   const loaded = settingsFromStored(backend.read(), defaults);
   for (const p of loaded.problems) log.warn('a stored setting was invalid; using the default', { field: p.field, why: p.message });
@@ -53,6 +62,8 @@ export function openSettingsStore(backend: SettingsBackend, defaults: Settings, 
     update(patch) {
       const result = applySettingsPatch(current, patch);
       if (!result.ok || sameSettings(result.settings, current)) return result;
+      const refused = rule?.(result.settings, current) ?? [];
+      if (refused.length > 0) return { ok: false, problems: refused };
       backend.write(result.settings);
       const previous = current;
       current = result.settings;
@@ -99,7 +110,7 @@ export function fileSettingsBackend(path: string): SettingsBackend {
 }
 
 /** A file that is not JSON is kept next to the new one, for whoever wants to look at it. */
-function moveAside(path: string): string {
+export function moveAside(path: string): string {
   const aside = `${path}.unreadable-${Date.now()}`;
   try {
     renameSync(path, aside);
@@ -107,42 +118,4 @@ function moveAside(path: string): string {
     // Nothing to keep.
   }
   return aside;
-}
-
-/** The part of electron-store (conf) used here: the whole object, read and written at once. */
-export interface ElectronStoreLike {
-  readonly path: string;
-  store: Record<string, unknown>;
-}
-
-/**
- * electron-store as the backend. `create` constructs the store (index.ts passes
- * `() => new Store({ name: 'settings', clearInvalidConfig: false })`); a file that is not JSON
- * makes it throw a SyntaxError, and is then moved aside and replaced by defaults.
- */
-export function electronStoreBackend(path: string, create: () => ElectronStoreLike, logger: Logger): SettingsBackend {
-  let store: ElectronStoreLike | undefined;
-  const open = (): ElectronStoreLike => {
-    if (store) return store;
-    try {
-      store = create();
-      void store.store; // conf reads lazily in some versions; read now so a broken file shows here
-    } catch (err) {
-      if (!(err instanceof SyntaxError)) throw err;
-      const aside = moveAside(path);
-      logger.child('settings').warn('the settings file was not readable; starting from defaults', { keptAs: aside });
-      store = create();
-    }
-    return store;
-  };
-  return {
-    path,
-    read: () => {
-      const data = open().store;
-      return Object.keys(data).length === 0 ? undefined : data;
-    },
-    write(settings) {
-      open().store = { ...settings };
-    },
-  };
 }

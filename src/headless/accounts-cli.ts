@@ -10,9 +10,7 @@
  *   remove <username>       remove a person (their data folder is kept)
  */
 import { createInterface } from 'node:readline';
-import { configFromEnv, ConfigError } from './config.ts';
-import { AccountError, openAccountStore } from './accounts/account-store.ts';
-import { userPaths } from './sync/user-state.ts';
+import { AccountError, configFromEnv, ConfigError, openAccountStore, userPaths } from '../server/index.ts';
 
 async function readPassword(prompt: string): Promise<string> {
   const input = process.stdin;

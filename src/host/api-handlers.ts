@@ -1,32 +1,33 @@
 /**
- * The app's implementation of the whole HearthApi (src/shared/api.ts), from the parts that own
- * each answer; index.ts registers it over IPC. Everything is passed in, so the handlers are
- * tested without Electron (test/main/handlers.test.ts). The logic the headless admin shares
- * lives in src/host; here it is only connected to the app's settings store and supervisor.
+ * The whole HearthApi (src/shared/api.ts), written once from the parts that own each answer:
+ * the app registers it over IPC (src/main/ipc.ts), the headless host serves it to the admin page
+ * (src/headless/admin-server.ts). Everything is passed in, so the handlers are tested without
+ * Electron or a browser; where the hosts differ (a folder picker, what quitting means), the
+ * difference is a dependency.
  */
 import type { ApiHandlers, AppStatus } from '../shared/api.ts';
 import type { ServerState } from '../shared/server-state.ts';
-import type { People } from '../host/people.ts';
-import { checkPort } from '../host/port-check.ts';
-import type { BindResult } from '../host/port-check.ts';
-import type { RecentErrors } from '../host/recent-errors.ts';
-import { checkStorageFolder } from '../host/storage.ts';
-import type { StorageMover } from '../host/storage.ts';
-import { listenHost } from './server-control.ts';
+import type { People } from './people.ts';
+import { checkPort } from './port-check.ts';
+import type { BindResult } from './port-check.ts';
+import type { RecentErrors } from './recent-errors.ts';
+import type { ServerRunner } from './server-runner.ts';
 import type { SettingsStore } from './settings-store.ts';
+import { checkStorageFolder } from './storage.ts';
+import type { StorageMover } from './storage.ts';
 
-export interface AppHandlerDeps {
+export interface ApiHandlerDeps {
   readonly settings: SettingsStore;
-  readonly serverState: () => ServerState;
+  readonly runner: Pick<ServerRunner, 'state' | 'allowLogin'>;
   readonly status: () => AppStatus;
   readonly people: People;
   readonly mover: StorageMover;
   readonly recentErrors: Pick<RecentErrors, 'list'>;
-  /** The system's folder picker; null when cancelled. */
-  readonly pickFolder: () => Promise<string | null>;
+  /** The system's folder picker (null when cancelled); null when there is none (a browser asks for a path). */
+  readonly pickFolder: (() => Promise<string | null>) | null;
   readonly quit: () => void;
-  /** Tells the server process to let an address try again (false: no server running). */
-  readonly allowLogin: (address: string, username: string | null) => boolean;
+  /** The address the server listens on with the current settings (for the port check). */
+  readonly listenAddress: () => string;
   readonly bind?: (host: string, port: number) => Promise<BindResult>;
 }
 
@@ -35,7 +36,7 @@ export function syncingUsers(state: ServerState): readonly string[] {
   return state.kind === 'running' || state.kind === 'stopping' ? (state.activity.syncingUsers ?? []) : [];
 }
 
-export function createAppHandlers(deps: AppHandlerDeps): ApiHandlers {
+export function createApiHandlers(deps: ApiHandlerDeps): ApiHandlers {
   const { settings } = deps;
   return {
     getStatus: deps.status,
@@ -62,21 +63,21 @@ export function createAppHandlers(deps: AppHandlerDeps): ApiHandlers {
     addPerson: (username, password) => deps.people.add(username, password),
     changePassword: (username, password) => deps.people.changePassword(username, password),
     removePerson: (username, deleteData) => deps.people.remove(username, deleteData),
-    chooseStorageFolder: () => deps.pickFolder(),
+    chooseStorageFolder: () => (deps.pickFolder ? deps.pickFolder() : null),
     checkStorageFolder: (path) => checkStorageFolder(path, { current: settings.get().storageFolder }),
     moveStorage: (path) => deps.mover.start(path),
     checkPort: (port) =>
       checkPort(port, {
-        host: () => listenHost(settings.get().listen),
+        host: deps.listenAddress,
         ownPort: () => {
-          const s = deps.serverState();
+          const s = deps.runner.state();
           return s.kind === 'running' ? s.port : null;
         },
         ...(deps.bind ? { bind: deps.bind } : {}),
       }),
     getRecentErrors: () => deps.recentErrors.list(),
     allowLoginAgain: (address, username) =>
-      deps.allowLogin(address, username)
+      deps.runner.allowLogin(address, username)
         ? { ok: true }
         : { ok: false, problem: 'The sync server is not running, so nobody is refused now.' },
     finishFirstRun() {

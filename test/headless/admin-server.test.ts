@@ -1,4 +1,4 @@
-// The headless admin page's HTTP server (src/server/admin/admin-server.ts): the Host check
+// The headless admin page's HTTP server (src/headless/admin-server.ts): the Host check
 // against DNS rebinding, the token on every API call, the contract's argument checks, and the
 // window's files with their content types and the strict CSP.
 import { after, before, describe, it } from 'node:test';
@@ -7,13 +7,13 @@ import { request } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_CSP, adminPageUrl, createAdminServer, isOwnHost, sameSecret } from '../../../src/server/admin/admin-server.ts';
-import type { AdminServer } from '../../../src/server/admin/admin-server.ts';
-import { adminConfigFromEnv } from '../../../src/server/admin/admin-config.ts';
-import { createHttpApi, AdminApiError, tokenFromFragment } from '../../../src/shared/api-http.ts';
-import type { ApiHandlers } from '../../../src/shared/api.ts';
-import { defaultSettings } from '../../../src/shared/settings.ts';
-import { silentLogger } from '../../../src/server/logger.ts';
+import { ADMIN_CSP, adminPageUrl, createAdminServer, isOwnHost, sameSecret } from '../../src/headless/admin-server.ts';
+import type { AdminServer } from '../../src/headless/admin-server.ts';
+import { adminConfigFromEnv } from '../../src/headless/admin-config.ts';
+import { createHttpApi, AdminApiError, tokenFromFragment } from '../../src/shared/api-http.ts';
+import type { ApiHandlers } from '../../src/shared/api.ts';
+import { defaultSettings } from '../../src/shared/settings.ts';
+import { silentLogger } from '../../src/server/logger.ts';
 
 const TOKEN = 'test-token_0123456789abcdefABCDEF';
 

@@ -1,15 +1,16 @@
 /**
- * Keeps the server process in line with the settings: on at launch when enabled, off when the
- * person switches it off, and restarted when the port, folder or network scope changes — only
- * after the running server has stopped gracefully, and after a sync in progress has finished
- * (ServerHost.restart waits for that), so a change in the window never breaks a sync.
+ * Keeps the sync server in line with the settings, in the app and the headless host alike: on at
+ * launch when enabled, off when the person switches it off, and restarted when the port, folder
+ * or network scope changes — only after the running server has stopped gracefully, and after a
+ * sync in progress has finished (ServerRunner.restart waits for that), so a change in the window
+ * never breaks a sync. planServerChange is the one rule for which changes need a restart.
  */
-import { DEFAULT_MAX_PAYLOAD_MEGS } from '../server/config.ts';
-import type { Logger } from '../server/logger.ts';
+import { DEFAULT_MAX_PAYLOAD_MEGS } from '../server/index.ts';
+import type { Logger } from '../server/index.ts';
 import type { ServerStartConfig } from '../shared/server-process.ts';
 import type { ServerState } from '../shared/server-state.ts';
 import type { Settings } from '../shared/settings.ts';
-import type { ServerHost } from './server-host.ts';
+import type { ServerRunner } from './server-runner.ts';
 import type { SettingsStore } from './settings-store.ts';
 
 /** Listen on every interface for the home network, on loopback for "this PC only". */
@@ -17,15 +18,24 @@ export function listenHost(listen: Settings['listen']): string {
   return listen === 'lan' ? '0.0.0.0' : '127.0.0.1';
 }
 
-export function startConfigFor(settings: Settings, defaultStorageFolder: string): ServerStartConfig {
+export interface StartConfigRules {
+  /** The folder Hearth made itself and may make again; a folder the person chose must exist. */
+  readonly defaultStorageFolder: string;
+  /** The address to listen on for these settings (default: listenHost). */
+  readonly listenAddress?: (settings: Settings) => string;
+  /** MAX_SYNC_PAYLOAD_MEGS (default DEFAULT_MAX_PAYLOAD_MEGS). */
+  readonly maxPayloadMegs?: number;
+}
+
+export function startConfigFor(settings: Settings, rules: StartConfigRules): ServerStartConfig {
   return {
     storageFolder: settings.storageFolder,
     // Hearth may create its own default folder; a folder the person chose must exist (an
     // unplugged drive must not be replaced by an empty folder at the same path).
-    createFolder: settings.storageFolder === defaultStorageFolder,
-    host: listenHost(settings.listen),
+    createFolder: settings.storageFolder === rules.defaultStorageFolder,
+    host: (rules.listenAddress ?? ((s) => listenHost(s.listen)))(settings),
     port: settings.port,
-    maxPayloadMegs: DEFAULT_MAX_PAYLOAD_MEGS,
+    maxPayloadMegs: rules.maxPayloadMegs ?? DEFAULT_MAX_PAYLOAD_MEGS,
   };
 }
 
@@ -40,12 +50,14 @@ export function planServerChange(previous: Settings, next: Settings): ServerPlan
 
 export interface ServerControlDeps {
   readonly settings: SettingsStore;
-  readonly host: ServerHost;
-  readonly defaultStorageFolder: string;
+  readonly runner: ServerRunner;
+  readonly startConfig: StartConfigRules;
   readonly logger: Logger;
 }
 
 export interface ServerControl {
+  /** Starts the server when it is switched on (at launch); resolves with its state. */
+  start(): Promise<ServerState>;
   /** "Try again" from the tray or window: starts with the current settings. */
   retry(): Promise<void>;
   /**
@@ -59,43 +71,44 @@ export interface ServerControl {
 }
 
 export function setupServerControl(deps: ServerControlDeps): ServerControl {
-  const { settings, host } = deps;
+  const { settings, runner } = deps;
   const log = deps.logger.child('server-control');
-  const config = (): ServerStartConfig => startConfigFor(settings.get(), deps.defaultStorageFolder);
+  const config = (): ServerStartConfig => startConfigFor(settings.get(), deps.startConfig);
 
   const run = (what: string, op: Promise<unknown>): void => {
     op.catch((err: unknown) => log.error(`${what} failed`, { why: err instanceof Error ? err.message : String(err) }));
   };
-
-  if (settings.get().serverEnabled) run('start', host.start(config()));
 
   let paused = false;
   const unsubscribe = settings.onChange((next, previous) => {
     if (paused) return;
     const plan = planServerChange(previous, next);
     if (plan !== 'none') log.info('applying settings', { plan });
-    if (plan === 'start') run('start', host.start(config()));
-    else if (plan === 'stop') run('stop', host.stop());
-    else if (plan === 'restart') run('restart', host.restart(config()));
+    if (plan === 'start') run('start', runner.start(config()));
+    else if (plan === 'stop') run('stop', runner.stop());
+    else if (plan === 'restart') run('restart', runner.restart(config()));
   });
 
+  const resume = async (): Promise<ServerState> => {
+    paused = false;
+    if (!settings.get().serverEnabled) return runner.state();
+    return runner.start(config());
+  };
+
   return {
+    start: resume,
     async retry() {
       // While the data is being moved the server stays off; the move starts it again.
       if (paused) return;
       if (!settings.get().serverEnabled) settings.update({ serverEnabled: true });
-      else await host.restart(config());
+      else await runner.restart(config());
     },
     async pause() {
       paused = true;
       log.info('paused: the server stays stopped until resumed');
-      await host.stop();
+      await runner.stop();
     },
-    async resume() {
-      paused = false;
-      if (!settings.get().serverEnabled) return host.state();
-      return host.start(config());
-    },
+    resume,
     dispose: unsubscribe,
   };
 }

@@ -1,0 +1,48 @@
+/**
+ * The sync server as a host sees it, after rancher-desktop's VMBackend: one interface, two
+ * implementations. The desktop app runs the server in a supervised utility process
+ * (src/main/server-host.ts); the headless host runs it in its own process
+ * (src/host/in-process-runner.ts). Everything above them (server control, data moves, recent
+ * problems, the window's API) is written once, against this interface.
+ */
+import type { ServerProblem, ServerStartConfig } from '../shared/server-process.ts';
+import type { ServerState } from '../shared/server-state.ts';
+
+export interface ServerRunner {
+  state(): ServerState;
+  /** Called after every state change (including activity updates while running). */
+  onChange(listener: (state: ServerState) => void): () => void;
+  /** Called with each problem the running server reports (a failed sync, a refused upload, …). */
+  onProblem(listener: (problem: ServerProblem) => void): () => void;
+  /** Starts the server and resolves once it is running or has failed (then the state is crashed). */
+  start(config: ServerStartConfig): Promise<ServerState>;
+  /** Stops gracefully: requests in flight finish first. */
+  stop(): Promise<void>;
+  /** For new settings: waits (up to IDLE_WAIT_TIMEOUT_MS) until nobody is syncing, stops, starts. */
+  restart(config: ServerStartConfig): Promise<ServerState>;
+  /** Lets an address refused for too many wrong passwords try again; false when no server runs. */
+  allowLogin(address: string, username: string | null): boolean;
+}
+
+/** Longest a settings change waits for a sync to finish before restarting the server anyway. */
+export const IDLE_WAIT_TIMEOUT_MS = 2 * 60_000;
+
+/** A set of listeners that one failing listener cannot break (it is logged). */
+export function listenerSet<T>(onError: (err: unknown) => void) {
+  const listeners = new Set<(value: T) => void>();
+  return {
+    add(listener: (value: T) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit(value: T): void {
+      for (const listener of [...listeners]) {
+        try {
+          listener(value);
+        } catch (err) {
+          onError(err);
+        }
+      }
+    },
+  };
+}
