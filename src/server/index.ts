@@ -21,8 +21,8 @@ export { AccountError, openAccountStore } from './accounts/account-store.ts';
 export type { AccountStore, StoredAccount } from './accounts/account-store.ts';
 export { readActivity } from './activity.ts';
 export type { ActivityRecords, UserActivityRecord } from './activity.ts';
-export { userPaths } from './sync/user-state.ts';
-export type { UserPaths } from './sync/user-state.ts';
+export { userPaths } from './user/user-state.ts';
+export type { UserPaths } from './user/user-state.ts';
 export { canBeFileHere, caseFoldKey } from './media/filenames.ts';
 
 // Small tools the hosts share with the server.

@@ -15,7 +15,7 @@ import { createLogger } from './logger.ts';
 import { createAuthenticator, loadEnvUsers } from './accounts/authenticator.ts';
 import type { ThrottledLogin } from './accounts/authenticator.ts';
 import { openAccountStore } from './accounts/account-store.ts';
-import { UserState } from './sync/user-state.ts';
+import { UserState } from './user/user-state.ts';
 import { warmUpSyncCodecs } from './sync/warm-up.ts';
 import { createRequestHandler } from './http/request-handler.ts';
 import { trackForGracefulClose } from './http/graceful-close.ts';

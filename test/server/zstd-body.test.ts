@@ -1,4 +1,4 @@
-// Request bodies (src/server/http/zstd-body.ts): read from the stream as it arrives, both caps
+// Request bodies (src/server/wire/zstd-body.ts): read from the stream as it arrives, both caps
 // enforced, a request cut off early is the client's error, and big bodies continue as a stream
 // or into a file without losing a byte.
 import { test } from 'node:test';
@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import { zstdCompressSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { SyncHttpError } from '../../src/server/errors.ts';
-import { BodyTooLargeError, readZstdBody, readZstdBodyInMemoryOrFile } from '../../src/server/http/zstd-body.ts';
+import { BodyTooLargeError, readZstdBody, readZstdBodyInMemoryOrFile } from '../../src/server/wire/zstd-body.ts';
 
 const LIMITS = { maxCompressed: 64 * 1024 * 1024, maxDecoded: 64 * 1024 * 1024 };
 

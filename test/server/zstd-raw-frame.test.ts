@@ -5,8 +5,8 @@ import { zstdDecompressSync } from 'node:zlib';
 
 import type { ServerResponse } from 'node:http';
 
-import { RAW_REPLY_MAX, sendZstd } from '../../src/server/http/respond.ts';
-import { RAW_FRAME_MAX_CONTENT, zstdRawFrame } from '../../src/server/http/zstd-raw-frame.ts';
+import { RAW_REPLY_MAX, sendZstd } from '../../src/server/wire/respond.ts';
+import { RAW_FRAME_MAX_CONTENT, zstdRawFrame } from '../../src/server/wire/zstd-raw-frame.ts';
 
 test('raw zstd frames decode to their content at every header size boundary', () => {
   for (const size of [0, 1, 17, 255, 256, 257, 2048, 65_791, 65_792, 100_000, RAW_FRAME_MAX_CONTENT]) {

@@ -2,7 +2,7 @@
  * `begin` (spec media-sync.md §3.1): the server's media usn. Clients from 23.10 on usually take
  * the usn from `meta.media_usn` instead and skip this call; a media-only sync still starts here.
  */
-import type { MethodContext } from '../sync/context.ts';
+import type { MethodContext } from '../user/context.ts';
 import { readMeta } from './media-db.ts';
 import { jsonResult, parseBeginRequest } from './protocol.ts';
 import type { BeginReply, JsonResult } from './protocol.ts';

@@ -6,9 +6,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest } from '../errors.ts';
 import type { MediaMethod } from '../http/methods.ts';
-import { sendJson } from '../http/respond.ts';
-import { BodyTooLargeError, readZstdBody } from '../http/zstd-body.ts';
-import type { MethodContext } from '../sync/context.ts';
+import { sendJson } from '../wire/respond.ts';
+import { BodyTooLargeError, readZstdBody } from '../wire/zstd-body.ts';
+import type { MethodContext } from '../user/context.ts';
 import { begin } from './begin.ts';
 import { downloadFiles } from './download-files.ts';
 import { mediaChanges } from './media-changes.ts';

@@ -4,7 +4,7 @@
  * The client then fetches the files it lacks from this list, so the first zip is built ahead
  * (download-ahead.ts).
  */
-import type { MethodContext } from '../sync/context.ts';
+import type { MethodContext } from '../user/context.ts';
 import { expectDownloads, readAhead } from './download-ahead.ts';
 import { buildAhead } from './download-files.ts';
 import { changesAfter } from './media-db.ts';

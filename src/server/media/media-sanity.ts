@@ -3,7 +3,7 @@
  * Any answer but "OK" makes the client drop its media state and re-check everything. Being the
  * last call, it is also where the sync's media changes are made durable (makeMediaDurable).
  */
-import type { MethodContext } from '../sync/context.ts';
+import type { MethodContext } from '../user/context.ts';
 import { makeMediaDurable, readMeta } from './media-db.ts';
 import { jsonResult, parseSanityRequest } from './protocol.ts';
 import type { JsonResult, SanityReply } from './protocol.ts';

@@ -4,7 +4,7 @@
  * `local`) stay as they are on the wire; each method's file works with these types.
  */
 import { badRequest } from '../errors.ts';
-import { expectObject, parseJsonBody } from '../http/json-body.ts';
+import { expectObject, parseJsonBody } from '../wire/json-body.ts';
 
 /** Names per `downloadFiles` request and entries per upload zip (spec §7). */
 export const MAX_FILES_IN_ZIP = 25;

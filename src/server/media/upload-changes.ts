@@ -26,18 +26,17 @@
  * uploading client's media sanity check (after its next media sync that moves anything) fails and
  * it resyncs its media, sending the file anew.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { decodedBodyLimit } from '../config.ts';
 import { badRequest } from '../errors.ts';
-import { BodyTooLargeError, readZstdBodyInMemoryOrFile } from '../http/zstd-body.ts';
-import type { MethodContext } from '../sync/context.ts';
+import { BodyTooLargeError, readZstdBodyInMemoryOrFile } from '../wire/zstd-body.ts';
+import type { MethodContext } from '../user/context.ts';
+import { newMediaTempPath } from '../user/upload-temps.ts';
 import { canBeFileHere, caseFoldKey, mediaFilePath } from './filenames.ts';
 import { flushFolderSoon } from './folder-flush.ts';
-import { existingEntries, getEntry, getNonEmptyEntry, nonEmptyNames, setEntry, withMediaTransaction } from './media-db.ts';
+import { existingEntries, getNonEmptyEntry, nonEmptyNames, setEntry, withMediaTransaction } from './media-db.ts';
 import type { MediaEntry } from './media-db.ts';
 import { jsonResult } from './protocol.ts';
 import type { JsonResult, UploadReply } from './protocol.ts';
@@ -49,39 +48,6 @@ const IN_MEMORY_ZIP_MAX = 8 * 1024 * 1024;
 
 /** Zip entries we are willing to index; a real client sends at most 25 files and `_meta`. */
 const MAX_ZIP_ENTRIES = 1000;
-
-/**
- * Temporary files live in the media folder itself (same file system, so renames are atomic) under
- * names no client picks: a media file can never be named like this by chance.
- */
-export const TEMP_PREFIX = '.hearth-tmp-';
-
-/** Unique per process (random) and per call (a counter): no random bytes drawn per file. */
-const TEMP_RUN = randomBytes(6).toString('hex');
-let tempCounter = 0;
-
-export function newTempPath(mediaDir: string, suffix: string): string {
-  tempCounter += 1;
-  return join(mediaDir, `${TEMP_PREFIX}${TEMP_RUN}${tempCounter.toString(16).padStart(12, '0')}.${suffix}`);
-}
-
-const TEMP_NAME = /^\.hearth-tmp-[0-9a-f]{24}\.(zip|part|old)$/;
-/**
- * Removes temporaries a previous run left behind when it stopped mid-upload. Called when a
- * user's folder is prepared, before any upload of this run; only files older than `olderThanMs`
- * go, and a media file that merely looks like one (it has a row in media.db) is never touched.
- */
-export function sweepStaleTemps(db: Database.Database, mediaDir: string, olderThanMs: number): void {
-  for (const name of readdirSync(mediaDir)) {
-    if (!TEMP_NAME.test(name) || getEntry(db, name)) continue;
-    const path = join(mediaDir, name);
-    try {
-      if (statSync(path).mtimeMs < olderThanMs) rmSync(path, { force: true, recursive: true });
-    } catch {
-      // gone already, or not ours to remove: leave it
-    }
-  }
-}
 
 export interface UploadOutcome {
   readonly reply: UploadReply;
@@ -96,7 +62,7 @@ export interface UploadOutcome {
 function moveAside(path: string, mediaDir: string): string | undefined {
   // Most uploaded names are new: checking first avoids a failing rename (and its exception) per file.
   if (!existsSync(path)) return undefined;
-  const aside = newTempPath(mediaDir, 'old');
+  const aside = newMediaTempPath(mediaDir, 'old');
   try {
     renameSync(path, aside);
     return aside;
@@ -346,7 +312,7 @@ export async function uploadChanges(req: Readable, ctx: MethodContext): Promise<
   const mediaDir = user.paths.mediaDir;
   mkdirSync(mediaDir, { recursive: true });
   const limit = decodedBodyLimit(config);
-  const zipPath = newTempPath(mediaDir, 'zip');
+  const zipPath = newMediaTempPath(mediaDir, 'zip');
   // Until the body is known to be in memory, a partly written spill file may exist.
   let zipFileMayExist = true;
   let changes: ReceivedChange[] = [];
@@ -361,7 +327,9 @@ export async function uploadChanges(req: Readable, ctx: MethodContext): Promise<
       if (err instanceof BodyTooLargeError) throw badRequest(`uploadChanges: ${err.message}`);
       throw err;
     }
-    changes = await extractUploadZip(source, { maxTotalBytes: limit, maxEntries: MAX_ZIP_ENTRIES }, () => newTempPath(mediaDir, 'part'));
+    changes = await extractUploadZip(source, { maxTotalBytes: limit, maxEntries: MAX_ZIP_ENTRIES }, () =>
+      newMediaTempPath(mediaDir, 'part'),
+    );
     if (zipFileMayExist) rmSync(zipPath, { force: true });
     const nowSecs = Math.floor(clock.nowMs() / 1000);
     // Not awaited: see folder-flush.ts for why it starts before the commit and why nobody waits for it.

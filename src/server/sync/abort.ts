@@ -1,5 +1,5 @@
 /** `abort` (spec collection-sync.md §5.10): cancels the active normal sync whatever its key; always `null`. */
-import type { MethodContext } from './context.ts';
+import type { MethodContext } from '../user/context.ts';
 
 export function abort(_body: Buffer, ctx: MethodContext): null {
   ctx.user.abortSession();

@@ -13,7 +13,7 @@ import type Database from 'better-sqlite3';
 import { prepared } from '../util/prepared.ts';
 import { badRequest } from '../errors.ts';
 import type { Clock } from '../clock.ts';
-import { RawJson } from '../http/respond.ts';
+import { RawJson } from '../wire/respond.ts';
 import { parseJsonBytes, stringifyJson, jsonBytes, isJsonObject } from '../collection/legacy/json.ts';
 import type { JsonObject, JsonValue } from '../collection/legacy/json.ts';
 import { notetypeFromLegacy, notetypeToLegacy } from '../collection/legacy/notetype.ts';

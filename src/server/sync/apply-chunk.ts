@@ -8,7 +8,7 @@
 import { prepared } from '../util/prepared.ts';
 import { fromBinary } from '@bufbuild/protobuf';
 import { badRequest } from '../errors.ts';
-import { expectObject, parseJsonBody } from '../http/json-body.ts';
+import { expectObject, parseJsonBody } from '../wire/json-body.ts';
 import { Notetype_ConfigSchema } from '../collection/proto/gen/notetypes_pb.js';
 import { notetypeFieldCountOk, prepareNoteFields } from '../collection/note-text.ts';
 import { canonicalNoteTags } from '../collection/tags.ts';

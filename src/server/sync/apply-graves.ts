@@ -4,7 +4,7 @@
  * Deleting a note does not delete its cards: the client sends their graves too.
  */
 import { prepared } from '../util/prepared.ts';
-import { expectObject, parseJsonBody } from '../http/json-body.ts';
+import { expectObject, parseJsonBody } from '../wire/json-body.ts';
 import type { Graves } from './rows.ts';
 import { parseGraves } from './rows.ts';
 import type { NormalSyncSession } from './session.ts';

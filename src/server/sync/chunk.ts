@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { prepared } from '../util/prepared.ts';
 import type { NoteRow } from './rows.ts';
-import { CompressedJson, RawJson } from '../http/respond.ts';
+import { CompressedJson, RawJson } from '../wire/respond.ts';
 import type { NormalSyncSession, PendingChunkIds } from './session.ts';
 import { joinTagsForWire } from '../collection/tags.ts';
 

@@ -4,7 +4,7 @@
  * caller streams the file (under the user's lock, so nothing changes it meanwhile).
  */
 import { statSync } from 'node:fs';
-import type { MethodContext } from './context.ts';
+import type { MethodContext } from '../user/context.ts';
 
 export function prepareDownload(ctx: MethodContext): { path: string; size: number } {
   const { user, clock } = ctx;

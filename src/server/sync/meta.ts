@@ -6,11 +6,11 @@
 import { prepared } from '../util/prepared.ts';
 import { statSync } from 'node:fs';
 import { badRequest, clientTooOld } from '../errors.ts';
-import { expectObject, parseJsonBody } from '../http/json-body.ts';
+import { expectObject, parseJsonBody } from '../wire/json-body.ts';
 import { decodedBodyLimit } from '../config.ts';
-import { CURRENT_PROTOCOL_VERSION, MIN_PROTOCOL_VERSION } from '../http/sync-header.ts';
+import { CURRENT_PROTOCOL_VERSION, MIN_PROTOCOL_VERSION } from '../wire/sync-header.ts';
 import { readMediaUsn } from '../media/media-db.ts';
-import type { MethodContext } from './context.ts';
+import type { MethodContext } from '../user/context.ts';
 
 export interface MetaReply {
   readonly mod: number;

@@ -5,7 +5,7 @@
  * is rolled back and forgotten, and the client gets 400 ("please use Check Database").
  */
 import { SyncHttpError, badRequest, conflict } from '../errors.ts';
-import type { MethodContext } from './context.ts';
+import type { MethodContext } from '../user/context.ts';
 import { NormalSyncSession } from './session.ts';
 import { parseStartRequest, start } from './start.ts';
 import { applyGraves, parseApplyGravesRequest } from './apply-graves.ts';

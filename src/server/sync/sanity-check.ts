@@ -5,7 +5,7 @@
  */
 import { prepared } from '../util/prepared.ts';
 import { badRequest } from '../errors.ts';
-import { expectObject, parseJsonBody } from '../http/json-body.ts';
+import { expectObject, parseJsonBody } from '../wire/json-body.ts';
 import type { NormalSyncSession } from './session.ts';
 import { requireKey } from './steps.ts';
 

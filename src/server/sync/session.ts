@@ -6,8 +6,8 @@
  */
 import { prepared } from '../util/prepared.ts';
 import type Database from 'better-sqlite3';
-import type { CompressedJson } from '../http/respond.ts';
-import type { ActiveSession, UserState } from './user-state.ts';
+import type { CompressedJson } from '../wire/respond.ts';
+import type { ActiveSession, UserState } from '../user/user-state.ts';
 
 export interface PendingChunkIds {
   revlog: number[];

@@ -5,13 +5,13 @@
  */
 import { prepared } from '../util/prepared.ts';
 import { badRequest } from '../errors.ts';
-import { expectObject, parseJsonBody } from '../http/json-body.ts';
+import { expectObject, parseJsonBody } from '../wire/json-body.ts';
 import type { Graves } from './rows.ts';
 import { parseGraves } from './rows.ts';
 import { NormalSyncSession } from './session.ts';
 import { applyGravesToCollection } from './apply-graves.ts';
 import { GRAVE_CARD, GRAVE_DECK, GRAVE_NOTE, requireKey } from './steps.ts';
-import type { UserState } from './user-state.ts';
+import type { UserState } from '../user/user-state.ts';
 
 export interface StartRequest {
   readonly minUsn: number;

@@ -2,7 +2,7 @@
 import { prepared } from '../util/prepared.ts';
 import type Database from 'better-sqlite3';
 import { badRequest } from '../errors.ts';
-import { expectObject, parseJsonBody } from '../http/json-body.ts';
+import { expectObject, parseJsonBody } from '../wire/json-body.ts';
 
 export const GRAVE_CARD = 0;
 export const GRAVE_NOTE = 1;

@@ -10,12 +10,12 @@ import { closeSync, existsSync, linkSync, copyFileSync, mkdirSync, openSync, rea
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { decodedBodyLimit } from '../config.ts';
-import { BodyTooLargeError, writeZstdBodyToFile } from '../http/zstd-body.ts';
+import { BodyTooLargeError, writeZstdBodyToFile } from '../wire/zstd-body.ts';
 import { openCollection, checkpointAndClose } from '../collection/open.ts';
 import { replaceFileAtomically } from '../util/atomic-file.ts';
-import { newUploadTempPath } from './upload-temps.ts';
-import type { MethodContext } from './context.ts';
-import type { UserState } from './user-state.ts';
+import { newUploadTempPath } from '../user/upload-temps.ts';
+import type { MethodContext } from '../user/context.ts';
+import type { UserState } from '../user/user-state.ts';
 
 export const UPLOAD_OK = 'OK';
 export const UPLOAD_TOO_LARGE = 'collection exceeds size limit';

@@ -55,7 +55,7 @@ describe('media begin and authentication', () => {
   });
 
   // B1-B3 exercise the legacy (protocol ≤ 10) framing, which Hearth deliberately does not serve
-  // (http/sync-header.ts): such clients predate Anki 2.1.57 and get 501 "client too old".
+  // (wire/sync-header.ts): such clients predate Anki 2.1.57 and get 501 "client too old".
   test('B1: legacy GET /msync/begin?k=&v= gets 501 (legacy protocol not served)', async () => {
     const r = await send(t.endpoint, `msync/begin?k=${t.hkey()}&v=anki,2.1.50`, { method: 'GET' });
     assert.equal(r.status, 501);

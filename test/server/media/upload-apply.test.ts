@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { changesAfter, openMediaDb, readMeta } from '../../../src/server/media/media-db.ts';
-import { applyUploadedChanges, newTempPath, sweepStaleTemps } from '../../../src/server/media/upload-changes.ts';
+import { applyUploadedChanges } from '../../../src/server/media/upload-changes.ts';
+import { newMediaTempPath, sweepMediaTemps } from '../../../src/server/user/upload-temps.ts';
 import type { ReceivedChange, ReceivedFile } from '../../../src/server/media/zip.ts';
 
 const sha1 = (s: string): Buffer => createHash('sha1').update(s).digest();
@@ -29,7 +30,7 @@ function setup(t: TestContext) {
     return { kind: 'add', fname, size: data.length, sha1: sha1(content), content: { data } };
   };
   const receivedInTemp = (fname: string, content: string, opts: { writeTemp?: boolean } = {}): ReceivedFile => {
-    const tempPath = newTempPath(mediaDir, 'part');
+    const tempPath = newMediaTempPath(mediaDir, 'part');
     if (opts.writeTemp !== false) writeFileSync(tempPath, content);
     return { kind: 'add', fname, size: Buffer.byteLength(content), sha1: sha1(content), content: { tempPath } };
   };
@@ -125,13 +126,13 @@ test('temporaries older than the cut-off are swept; newer ones and a media file 
   const { mediaDir, db, received } = setup(t);
   const lookalike = '.hearth-tmp-0123456789abcdef01234567.part';
   applyUploadedChanges(db, mediaDir, [received(lookalike, 'a real media file')], 1000);
-  const stale = newTempPath(mediaDir, 'part');
-  const fresh = newTempPath(mediaDir, 'zip');
+  const stale = newMediaTempPath(mediaDir, 'part');
+  const fresh = newMediaTempPath(mediaDir, 'zip');
   for (const p of [stale, fresh, join(mediaDir, lookalike)]) writeFileSync(p, 'x');
   const past = new Date(Date.now() - 3_600_000);
   utimesSync(stale, past, past);
   utimesSync(join(mediaDir, lookalike), past, past);
-  sweepStaleTemps(db, mediaDir, Date.now() - 60_000);
+  sweepMediaTemps(db, mediaDir, Date.now() - 60_000);
   assert.ok(!existsSync(stale), 'stale temporary removed');
   assert.ok(existsSync(fresh), "this run's temporary kept");
   assert.ok(existsSync(join(mediaDir, lookalike)), 'media file kept');
@@ -144,7 +145,7 @@ test('a server starting on a folder removes upload temporaries a crash left in m
   const base = mkdtempSync(join(tmpdir(), 'hearth-sweep-'));
   const mediaDir = join(base, 'user', 'media');
   mkdirSync(mediaDir, { recursive: true });
-  const leftover = newTempPath(mediaDir, 'part');
+  const leftover = newMediaTempPath(mediaDir, 'part');
   writeFileSync(leftover, 'half a file');
   const past = new Date(Date.now() - 3_600_000);
   utimesSync(leftover, past, past);

@@ -11,9 +11,8 @@ import { Mutex } from '../util/mutex.ts';
 import { openCollection, checkpointAndClose } from '../collection/open.ts';
 import { createCollection } from '../collection/create.ts';
 import { openMediaDb } from '../media/media-db.ts';
-import { sweepStaleTemps } from '../media/upload-changes.ts';
-import { sweepUploadTemps } from './upload-temps.ts';
-import type { ChangesAhead } from './changes-ahead.ts';
+import { sweepMediaTemps, sweepUploadTemps } from './upload-temps.ts';
+import type { ChangesAhead } from '../sync/changes-ahead.ts';
 
 export interface UserPaths {
   readonly dir: string;
@@ -76,7 +75,7 @@ export class UserState {
   prepareFolder(): void {
     mkdirSync(this.paths.mediaDir, { recursive: true });
     // Nothing of this run is in flight yet: any upload temporary here was left by a crash.
-    sweepStaleTemps(this.mediaDb(), this.paths.mediaDir, this.#clock.nowMs());
+    sweepMediaTemps(this.mediaDb(), this.paths.mediaDir, this.#clock.nowMs());
     sweepUploadTemps(this.paths.dir);
     this.#folderId = folderId(this.paths.dir);
   }

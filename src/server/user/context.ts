@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { ServerConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { SyncHeader } from '../http/sync-header.ts';
+import type { SyncHeader } from '../wire/sync-header.ts';
 import type { UserState } from './user-state.ts';
 
 /** What a method handler gets besides its body: the authenticated user and the server's effects. */
