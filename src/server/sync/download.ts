@@ -8,9 +8,7 @@ import type { MethodContext } from '../user/context.ts';
 
 export function prepareDownload(ctx: MethodContext): { path: string; size: number } {
   const { user, clock } = ctx;
-  user.abortSession();
-  const col = user.collection();
-  col.prepare('UPDATE col SET usn = usn + 1, mod = ?').run(clock.nowMs());
+  user.withCollection((col) => col.prepare('UPDATE col SET usn = usn + 1, mod = ?').run(clock.nowMs()));
   user.closeCollection();
   const path = user.paths.collection;
   return { path, size: statSync(path).size };

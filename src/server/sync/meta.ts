@@ -34,26 +34,26 @@ export function parseMetaRequest(body: Buffer): { v: number; cv: string } {
 export function meta(body: Buffer, ctx: MethodContext): MetaReply {
   const { v } = parseMetaRequest(body);
   const { user } = ctx;
-  user.abortSession();
-  const col = user.collection();
-  // Reference order: the collection is opened (created) before the body version is judged.
-  if (v < MIN_PROTOCOL_VERSION || v > CURRENT_PROTOCOL_VERSION) throw clientTooOld(`meta: client protocol ${v}`);
-  if (v < CURRENT_PROTOCOL_VERSION) throw clientTooOld(`meta: protocol ${v} is served by Anki before 2.1.57 only`);
+  // A sync in progress is aborted; the collection is opened (created) before the body version is judged (reference order).
+  return user.withCollection((col) => {
+    if (v < MIN_PROTOCOL_VERSION || v > CURRENT_PROTOCOL_VERSION) throw clientTooOld(`meta: client protocol ${v}`);
+    if (v < CURRENT_PROTOCOL_VERSION) throw clientTooOld(`meta: protocol ${v} is served by Anki before 2.1.57 only`);
 
-  const row = prepared(col, 'SELECT mod, scm, usn FROM col').get() as { mod: number; scm: number; usn: number };
-  const empty = prepared(col, 'SELECT 1 FROM cards LIMIT 1').get() === undefined;
-  const now = ctx.clock.nowMs();
-  // A collection too big to upload again gets a new scm every time, forcing a full sync (§3).
-  const oversize = statSync(user.paths.collection).size > decodedBodyLimit(ctx.config);
-  return {
-    mod: row.mod,
-    scm: oversize ? now : row.scm,
-    usn: row.usn,
-    ts: Math.floor(now / 1000),
-    msg: '',
-    cont: true,
-    hostNum: 0,
-    empty,
-    media_usn: readMediaUsn(user.mediaDb()),
-  };
+    const row = prepared(col, 'SELECT mod, scm, usn FROM col').get() as { mod: number; scm: number; usn: number };
+    const empty = prepared(col, 'SELECT 1 FROM cards LIMIT 1').get() === undefined;
+    const now = ctx.clock.nowMs();
+    // A collection too big to upload again gets a new scm every time, forcing a full sync (§3).
+    const oversize = statSync(user.paths.collection).size > decodedBodyLimit(ctx.config);
+    return {
+      mod: row.mod,
+      scm: oversize ? now : row.scm,
+      usn: row.usn,
+      ts: Math.floor(now / 1000),
+      msg: '',
+      cont: true,
+      hostNum: 0,
+      empty,
+      media_usn: readMediaUsn(user.mediaDb()),
+    };
+  });
 }

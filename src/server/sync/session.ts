@@ -56,13 +56,13 @@ export class NormalSyncSession implements ActiveSession {
 
   /** Opens the transaction and makes this the user's active session (cancelling any other). */
   static begin(user: UserState, skey: string, clientUsn: number, clientIsNewer: boolean): NormalSyncSession {
-    user.abortSession();
-    const db = user.collection();
-    db.exec('BEGIN');
-    const { usn } = prepared(db, 'SELECT usn FROM col').get() as { usn: number };
-    const session = new NormalSyncSession(user, skey, usn, clientUsn, clientIsNewer);
-    user.session = session;
-    return session;
+    return user.withCollection((db) => {
+      db.exec('BEGIN');
+      const { usn } = prepared(db, 'SELECT usn FROM col').get() as { usn: number };
+      const session = new NormalSyncSession(user, skey, usn, clientUsn, clientIsNewer);
+      user.session = session;
+      return session;
+    });
   }
 
   /** Leaves `job` (writes that need no more checks) to run before anything else of this sync. */

@@ -132,25 +132,26 @@ function backUpCurrent(user: UserState, nowMs: number): void {
 }
 
 /**
- * Swaps a validated upload in. Runs under the user's lock. The current collection is first
- * closed (checkpointed), so no WAL file of the old database can be applied to the new one.
+ * Swaps a validated upload in. Runs under the user's lock. A sync in progress is aborted and the
+ * current collection closed (checkpointed) first, so no WAL file of the old database can be
+ * applied to the new one.
  */
 export function installUpload(tempPath: string, ctx: MethodContext): void {
   const { user } = ctx;
-  user.abortSession();
-  user.closeCollection();
-  const { collection } = user.paths;
-  if (existsSync(`${collection}-wal`)) {
-    // Left by a crash: fold it into the old file before that file becomes the backup.
-    try {
-      checkpointAndClose(openCollection(collection));
-    } catch {
-      renameSync(`${collection}-wal`, `${collection}.unreadable-${ctx.clock.nowMs()}-wal`);
+  user.withCollection(() => {
+    const { collection } = user.paths;
+    if (existsSync(`${collection}-wal`)) {
+      // Left by a crash: fold it into the old file before that file becomes the backup.
+      try {
+        checkpointAndClose(openCollection(collection));
+      } catch {
+        renameSync(`${collection}-wal`, `${collection}.unreadable-${ctx.clock.nowMs()}-wal`);
+      }
     }
-  }
-  rmSync(`${collection}-shm`, { force: true });
-  backUpCurrent(user, ctx.clock.nowMs());
-  replaceFileAtomically(tempPath, collection);
+    rmSync(`${collection}-shm`, { force: true });
+    backUpCurrent(user, ctx.clock.nowMs());
+    replaceFileAtomically(tempPath, collection);
+  }, 'closed');
 }
 
 /** Receives the body into a temp file and judges it; the caller installs it under the lock. */

@@ -109,11 +109,30 @@ export class UserState {
     return this.#media;
   }
 
-  /** Cancels a normal sync in progress, if any (meta, start, upload, download and abort do this). */
+  /** Cancels a normal sync in progress, if any: `abort` itself, and withCollection() for everything else. */
   abortSession(): void {
     const s = this.session;
     this.session = undefined;
     s?.abort();
+  }
+
+  /**
+   * The one way into the collection outside a normal sync's own steps (the official server's
+   * `User::with_col`): a normal sync in progress is aborted first (rolled back, its connection
+   * closed), so `op` never sees half a sync; then `op` runs with the collection, opened (and
+   * created) if it was not. meta, start and download come through here. With `'closed'`, `op`
+   * gets no connection: the collection is checkpointed and closed instead, for a full upload,
+   * which replaces the file (and must not create one first), and for close().
+   */
+  withCollection<T>(op: (col: Database.Database) => T): T;
+  withCollection<T>(op: () => T, collection: 'closed'): T;
+  withCollection<T>(op: (col: Database.Database) => T, collection: 'open' | 'closed' = 'open'): T {
+    this.abortSession();
+    if (collection === 'closed') {
+      this.closeCollection();
+      return (op as () => T)();
+    }
+    return op(this.collection());
   }
 
   /** Checkpoints and closes the collection so the file on disk is complete on its own. */
@@ -125,9 +144,9 @@ export class UserState {
   }
 
   close(): void {
-    this.abortSession();
-    this.closeCollection();
-    this.#media?.close();
-    this.#media = undefined;
+    this.withCollection(() => {
+      this.#media?.close();
+      this.#media = undefined;
+    }, 'closed');
   }
 }
