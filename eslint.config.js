@@ -1,14 +1,30 @@
-// Lint: typescript-eslint's recommended rules, plus the boundary bans of STYLE.md: the server, src/host
-// and the shared contracts never import Electron, the renderer never imports Node or Electron
-// (it talks only to the typed API), and the main process never imports the renderer's code.
+// Lint: typescript-eslint's recommended rules, plus the layers of the house (src/README.md):
+//
+//   shared ← server ← host ← main, headless        renderer → shared only
+//
+// src/shared holds the contracts every process imports (no Node, no Electron, nothing above it);
+// src/server is the sync server library: it imports only itself and shared, and the hosts reach
+// it only through src/server/index.ts, its whole public surface; src/host is what both hosts
+// share; src/main (Electron) and src/headless (Node) are the two hosts and never import each
+// other; the renderer talks to Hearth only through the typed API. No import circles in src.
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
-const noElectron = { name: 'electron', message: 'src/server, src/host and src/shared must not depend on Electron.' };
+const noElectron = { name: 'electron', message: 'Only src/main may depend on Electron.' };
 const noNode = {
   group: ['node:*', ...builtinModules.filter((m) => !m.startsWith('_'))],
   message: 'This code runs in every process (or in the page); no Node imports.',
 };
+const above = (...folders) => ({
+  group: folders.map((f) => `**/${f}/**`),
+  message: `A layer imports only the layers below it (see eslint.config.js): not ${folders.join(', ')}.`,
+});
+const serverSurface = {
+  group: ['**/server/**', '!**/server/index.ts'],
+  message: 'Import the sync server only through src/server/index.ts, its public surface.',
+};
+const restrict = (files, paths, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { paths, patterns }] } });
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.tools/', '.venv/', 'dist/', 'release/', 'native/build/', 'src/server/collection/proto/gen/'] },
@@ -18,45 +34,33 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  { files: ['src/server/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: [noElectron] }] } },
-  // src/host: what the desktop app and the headless server share (Node only, never Electron or the app's main process).
+  restrict(['src/shared/**/*.ts'], [noElectron], [noNode, above('server', 'host', 'main', 'headless', 'renderer', 'preload')]),
+  restrict(['src/server/**/*.ts'], [noElectron], [above('host', 'main', 'headless', 'renderer', 'preload')]),
+  restrict(['src/host/**/*.ts'], [noElectron], [above('main', 'headless', 'renderer', 'preload'), serverSurface]),
+  restrict(['src/headless/**/*.ts'], [noElectron], [above('main', 'renderer', 'preload'), serverSurface]),
+  restrict(['src/main/**/*.ts'], [], [above('headless', 'renderer'), serverSurface]),
+  restrict(['src/preload/**/*.ts'], [], [above('server', 'host', 'main', 'headless', 'renderer')]),
+  restrict(
+    ['src/renderer/**/*.ts'],
+    [{ name: 'electron', message: 'The renderer talks to Hearth only through the HearthApi (src/shared/api.ts).' }],
+    [
+      { ...noNode, message: 'The renderer runs in a sandboxed page; no Node imports.' },
+      {
+        group: ['**/main/**', '**/server/**', '**/host/**', '**/headless/**', '**/preload/**'],
+        message: 'The renderer may import only src/shared and itself.',
+      },
+    ],
+  ),
+  // No import circles: a module and what it imports form a tree, so each can be read (and
+  // tested) from the bottom up. Type-only imports count too: a circle of types is a circle of ideas.
   {
-    files: ['src/host/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [noElectron],
-          patterns: [
-            { group: ['**/main/**', '**/renderer/**', '**/preload/**'], message: 'src/host is shared by the app and the headless server.' },
-          ],
-        },
-      ],
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'] })],
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
     },
-  },
-  { files: ['src/shared/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: [noNode] }] } },
-  {
-    files: ['src/renderer/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: 'The renderer talks to Hearth only through the HearthApi (src/shared/api.ts).' }],
-          patterns: [
-            { ...noNode, message: 'The renderer runs in a sandboxed page; no Node imports.' },
-            { group: ['**/main/**', '**/server/**', '**/preload/**'], message: 'The renderer may import only src/shared and itself.' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/main/**/*.ts', 'src/preload/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/renderer/**'], message: 'The main process and the preload must not import the renderer.' }] },
-      ],
-    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
 );

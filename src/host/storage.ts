@@ -17,6 +17,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ActionResult, StorageMove } from '../shared/api.ts';
 import { settingProblem } from '../shared/settings.ts';
+import { formatBytes } from '../shared/format-bytes.ts';
 import { canBeFileHere, caseFoldKey } from '../server/index.ts';
 import type { Logger } from '../server/index.ts';
 
@@ -47,12 +48,6 @@ const why = (err: unknown): string => (err instanceof Error ? err.message : Stri
 
 /** A reason a person can act on; anything else thrown is unexpected (and logged). */
 class MoveProblem extends Error {}
-
-export function formatBytes(n: number): string {
-  if (n < 1024 * 1024) return `${Math.max(1, Math.round(n / 1024))} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(n < 10 * 1024 ** 2 ? 1 : 0)} MB`;
-  return `${(n / 1024 ** 3).toFixed(1)} GB`;
-}
 
 /** Whether `inner` is `outer` or inside it. */
 function isWithin(inner: string, outer: string): boolean {

@@ -5,6 +5,7 @@
 import { errorSentence } from '../shared/errors.ts';
 import type { ServerState } from '../shared/server-state.ts';
 import type { PersonSummary } from '../shared/api.ts';
+import { formatBytes as bytesWithUnit } from '../shared/format-bytes.ts';
 
 export function plural(n: number, one: string, many: string = `${one}s`): string {
   return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
@@ -35,18 +36,9 @@ export function timeUntil(at: number, now: number): string {
   return `in ${plural(Math.round(s / 60), 'minute')}`;
 }
 
-/** Sizes as Windows' Explorer shows them (1 KB = 1024 bytes), one decimal below 10. */
+/** A person's or the folder's size (shared/format-bytes.ts); "nothing yet" before anything was synced. */
 export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes <= 0) return 'nothing yet';
-  if (bytes < 1024) return plural(Math.round(bytes), 'byte');
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value).toString()} ${units[unit]}`;
+  return !Number.isFinite(bytes) || bytes <= 0 ? 'nothing yet' : bytesWithUnit(bytes);
 }
 
 export function personBytes(p: PersonSummary): number {

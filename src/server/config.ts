@@ -32,7 +32,9 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULT_PORT = 8080;
+import { DEFAULT_PORT } from '../shared/settings.ts';
+
+export { DEFAULT_PORT };
 export const DEFAULT_MAX_PAYLOAD_MEGS = 100;
 
 /** Bytes an upload (or any decoded request body) may reach: 3 × MAX_SYNC_PAYLOAD_MEGS MiB. */

@@ -104,7 +104,7 @@ describe('checking a new data folder', () => {
     await refused(
       target,
       { current, freeBytes: async () => 1000 },
-      /not enough free space for the sync data in .*new: it needs 64 MB, and 1 KB is free\./,
+      /not enough free space for the sync data in .*new: it needs 64 MB, and 1,000 bytes is free\./,
     );
     assert.deepEqual(await checkStorageFolder(target, { current }), { ok: true }, 'the real free space of the temp drive');
   });
