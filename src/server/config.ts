@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { DEFAULT_PORT } from '../shared/settings.ts';
 
 export interface EnvUserEntry {
   /** The whole `SYNC_USERn` value, `username:password` or `username:<PHC hash>`. */
@@ -31,8 +32,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-import { DEFAULT_PORT } from '../shared/settings.ts';
 
 export { DEFAULT_PORT };
 export const DEFAULT_MAX_PAYLOAD_MEGS = 100;
