@@ -7,7 +7,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authenticator } from '../accounts/authenticator.ts';
 import type { Clock } from '../clock.ts';
 import type { ServerConfig } from '../config.ts';
-import { decodedBodyLimit } from '../config.ts';
 import { SyncHttpError, asSyncHttpError, badRequest } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestObserver } from '../activity.ts';
@@ -26,7 +25,7 @@ import { isMediaMethod, isSyncMethod } from './methods.ts';
 import type { Route, SyncMethod } from './methods.ts';
 import { parseSyncHeader, rejectLegacyRequest, rejectRequestWithoutHeader } from '../wire/sync-header.ts';
 import type { SyncHeader } from '../wire/sync-header.ts';
-import { readZstdBody } from '../wire/zstd-body.ts';
+import { payloadLimits, readZstdBody } from '../wire/zstd-body.ts';
 import { sendError, sendJson, sendText, sendZstd, sendZstdFile } from '../wire/respond.ts';
 
 export interface HandlerDeps {
@@ -70,12 +69,6 @@ export function route(method: string, url: string): Route {
     throw notAllowed();
   }
   return { kind: 'media', method: name };
-}
-
-/** JSON bodies share the collection's decoded cap; the wire cap allows for incompressible data. */
-function jsonLimits(config: ServerConfig) {
-  const limit = decodedBodyLimit(config);
-  return { maxCompressed: limit + (limit >> 4) + 65_536, maxDecoded: limit };
 }
 
 /**
@@ -181,7 +174,7 @@ export function createRequestHandler(deps: HandlerDeps) {
       return;
     }
 
-    const body = await readZstdBody(req, jsonLimits(config));
+    const body = await readZstdBody(req, payloadLimits(config));
     await ctx.user.lock.run(async () => {
       switch (method) {
         case 'meta':

@@ -15,6 +15,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Logger } from '../logger.ts';
+import { afterReply } from '../util/after-reply.ts';
 import type { Mutex } from '../util/mutex.ts';
 import { MAX_FILES_IN_ZIP } from './protocol.ts';
 import type { MediaChange } from './protocol.ts';
@@ -68,7 +69,7 @@ export function takeReadyReply(db: Database.Database, names: readonly string[]):
 }
 
 /**
- * Builds the reply for `names` under the user's lock, after the current request has finished.
+ * Builds the reply for `names` under the user's lock, after the current request's reply (util/after-reply.ts).
  * `build` returns the frame, or gives up by returning undefined or throwing (it must not change
  * anything).
  */
@@ -81,16 +82,14 @@ export function readAhead(
 ): void {
   if (names.length === 0) return;
   ready.delete(db);
-  setImmediate(() => {
-    lock
-      .run(() => {
-        const usn = readMediaUsn(db);
-        const built = build(names);
-        if (built) ready.set(db, { key: keyOf(names), usn, ...built });
-      })
-      .catch((err: unknown) => {
-        // Only a guess: the real request builds the reply itself (and reports what is wrong).
-        logger.child('media').debug('download read-ahead gave up', { why: err instanceof Error ? err.message : String(err) });
-      });
-  });
+  afterReply(
+    lock,
+    () => {
+      const usn = readMediaUsn(db);
+      const built = build(names);
+      if (built) ready.set(db, { key: keyOf(names), usn, ...built });
+    },
+    // Only a guess: the real request builds the reply itself (and reports what is wrong).
+    (why) => logger.child('media').debug('download read-ahead gave up', { why }),
+  );
 }

@@ -29,9 +29,8 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type Database from 'better-sqlite3';
-import { decodedBodyLimit } from '../config.ts';
 import { badRequest } from '../errors.ts';
-import { BodyTooLargeError, readZstdBodyInMemoryOrFile } from '../wire/zstd-body.ts';
+import { BodyTooLargeError, payloadLimits, readZstdBodyInMemoryOrFile } from '../wire/zstd-body.ts';
 import type { MethodContext } from '../user/context.ts';
 import { newMediaTempPath } from '../user/upload-temps.ts';
 import { canBeFileHere, caseFoldKey, mediaFilePath } from './filenames.ts';
@@ -311,7 +310,7 @@ export async function uploadChanges(req: Readable, ctx: MethodContext): Promise<
   const { user, config, clock } = ctx;
   const mediaDir = user.paths.mediaDir;
   mkdirSync(mediaDir, { recursive: true });
-  const limit = decodedBodyLimit(config);
+  const limits = payloadLimits(config);
   const zipPath = newMediaTempPath(mediaDir, 'zip');
   // Until the body is known to be in memory, a partly written spill file may exist.
   let zipFileMayExist = true;
@@ -319,7 +318,6 @@ export async function uploadChanges(req: Readable, ctx: MethodContext): Promise<
   try {
     let source: UploadZipSource;
     try {
-      const limits = { maxCompressed: limit + (limit >> 4) + 65_536, maxDecoded: limit };
       source = await readZstdBodyInMemoryOrFile(req, limits, IN_MEMORY_ZIP_MAX, zipPath);
       zipFileMayExist = !('data' in source);
     } catch (err) {
@@ -327,7 +325,7 @@ export async function uploadChanges(req: Readable, ctx: MethodContext): Promise<
       if (err instanceof BodyTooLargeError) throw badRequest(`uploadChanges: ${err.message}`);
       throw err;
     }
-    changes = await extractUploadZip(source, { maxTotalBytes: limit, maxEntries: MAX_ZIP_ENTRIES }, () =>
+    changes = await extractUploadZip(source, { maxTotalBytes: limits.maxDecoded, maxEntries: MAX_ZIP_ENTRIES }, () =>
       newMediaTempPath(mediaDir, 'part'),
     );
     if (zipFileMayExist) rmSync(zipPath, { force: true });

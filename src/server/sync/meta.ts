@@ -7,8 +7,8 @@ import { prepared } from '../util/prepared.ts';
 import { statSync } from 'node:fs';
 import { badRequest, clientTooOld } from '../errors.ts';
 import { expectObject, parseJsonBody } from '../wire/json-body.ts';
-import { decodedBodyLimit } from '../config.ts';
 import { CURRENT_PROTOCOL_VERSION, MIN_PROTOCOL_VERSION } from '../wire/sync-header.ts';
+import { payloadLimits } from '../wire/zstd-body.ts';
 import { readMediaUsn } from '../media/media-db.ts';
 import type { MethodContext } from '../user/context.ts';
 
@@ -43,7 +43,7 @@ export function meta(body: Buffer, ctx: MethodContext): MetaReply {
     const empty = prepared(col, 'SELECT 1 FROM cards LIMIT 1').get() === undefined;
     const now = ctx.clock.nowMs();
     // A collection too big to upload again gets a new scm every time, forcing a full sync (§3).
-    const oversize = statSync(user.paths.collection).size > decodedBodyLimit(ctx.config);
+    const oversize = statSync(user.paths.collection).size > payloadLimits(ctx.config).maxDecoded;
     return {
       mod: row.mod,
       scm: oversize ? now : row.scm,

@@ -16,6 +16,7 @@ import { applyChunk, parseApplyChunkRequest } from './apply-chunk.ts';
 import { parseSanityRequest, sanityCheck } from './sanity-check.ts';
 import { finish } from './finish.ts';
 import { parseEmptyBody } from './steps.ts';
+import { afterReply } from '../util/after-reply.ts';
 
 export type StatefulMethod = 'start' | 'applyGraves' | 'applyChanges' | 'chunk' | 'applyChunk' | 'sanityCheck2' | 'finish';
 
@@ -106,9 +107,9 @@ export function runStatefulStep(method: StatefulMethod, body: Buffer, ctx: Metho
     throw stepFailed(err, session, ctx);
   }
   if ((method === 'chunk' || method === 'applyChanges') && !session.chunksDone) {
-    afterReply(session, ctx, 'building the next chunk ahead failed', () => buildNextChunk(session));
+    afterStep(session, ctx, 'building the next chunk ahead failed', () => buildNextChunk(session));
   }
-  if (method === 'applyChunk') afterReply(session, ctx, 'writing a received chunk failed; the sync will be rolled back', () => {});
+  if (method === 'applyChunk') afterStep(session, ctx, 'writing a received chunk failed; the sync will be rolled back', () => {});
   if (method === 'finish') afterFinish(ctx, session.serverUsn);
   return result;
 }
@@ -120,39 +121,32 @@ export function runStatefulStep(method: StatefulMethod, body: Buffer, ctx: Metho
 function afterFinish(ctx: MethodContext, clientUsn: number): void {
   const { user } = ctx;
   user.changesAhead = undefined;
-  setImmediate(() => {
-    void user.lock.run(() => {
+  afterReply(
+    user.lock,
+    () => {
       const db = user.openedCollection();
       if (user.session !== undefined || db === undefined) return;
-      try {
-        user.changesAhead = buildChangesAhead(db, clientUsn, serverChangesText);
-      } catch (err) {
-        ctx.logger
-          .child('sync')
-          .debug('building the next applyChanges reply ahead failed', { why: err instanceof Error ? err.message : String(err) });
-      }
-    });
-  });
+      user.changesAhead = buildChangesAhead(db, clientUsn, serverChangesText);
+    },
+    (why) => ctx.logger.child('sync').debug('building the next applyChanges reply ahead failed', { why }),
+  );
 }
 
 /**
- * Work a step leaves for after its reply: once the reply is sent (the lock is free), `job` runs
- * under the person's lock while the client is busy with the reply, if the sync is still going.
- * Writes an applyChunk left come first. A failure is only logged here: deferred writes keep theirs
- * in the session, which fails the sync's next step; a chunk built ahead is simply built again
- * when the client asks.
+ * Work a step leaves for after its reply (util/after-reply.ts): `job` runs under the person's
+ * lock while the client is busy with the reply, if the sync is still going. Writes an applyChunk
+ * left come first. A failure is only logged here: deferred writes keep theirs in the session,
+ * which fails the sync's next step; a chunk built ahead is simply built again when the client asks.
  */
-function afterReply(session: NormalSyncSession, ctx: MethodContext, failure: string, job: () => void): void {
+function afterStep(session: NormalSyncSession, ctx: MethodContext, failure: string, job: () => void): void {
   const { user } = ctx;
-  setImmediate(() => {
-    void user.lock.run(() => {
+  afterReply(
+    user.lock,
+    () => {
       if (user.session !== session || !session.isOpen) return;
-      try {
-        session.runDeferred();
-        job();
-      } catch (err) {
-        ctx.logger.child('sync').warn(failure, { user: user.username, why: err instanceof Error ? err.message : String(err) });
-      }
-    });
-  });
+      session.runDeferred();
+      job();
+    },
+    (why) => ctx.logger.child('sync').warn(failure, { user: user.username, why }),
+  );
 }

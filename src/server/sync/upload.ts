@@ -9,8 +9,7 @@
 import { closeSync, existsSync, linkSync, copyFileSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { decodedBodyLimit } from '../config.ts';
-import { BodyTooLargeError, writeZstdBodyToFile } from '../wire/zstd-body.ts';
+import { BodyTooLargeError, payloadLimits, writeZstdBodyToFile } from '../wire/zstd-body.ts';
 import { openCollection, checkpointAndClose } from '../collection/open.ts';
 import { replaceFileAtomically } from '../util/atomic-file.ts';
 import { newUploadTempPath } from '../user/upload-temps.ts';
@@ -159,10 +158,10 @@ export async function receiveUpload(body: Readable, ctx: MethodContext): Promise
   const { user, config } = ctx;
   mkdirSync(user.paths.dir, { recursive: true });
   const tempPath = newUploadTempPath(user.paths.dir);
-  const limit = decodedBodyLimit(config);
+  const limits = payloadLimits(config);
   try {
     // The reference refuses uploads whose decoded length is >= the limit.
-    await writeZstdBodyToFile(body, tempPath, { maxCompressed: limit + (limit >> 4) + 65_536, maxDecoded: limit - 1 });
+    await writeZstdBodyToFile(body, tempPath, { ...limits, maxDecoded: limits.maxDecoded - 1 });
   } catch (err) {
     removeWithSidecars(tempPath);
     if (err instanceof BodyTooLargeError) return { reply: UPLOAD_TOO_LARGE, why: err.message };

@@ -7,6 +7,8 @@ import { createZstdDecompress, zstdDecompressSync } from 'node:zlib';
 import { createWriteStream } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { decodedBodyLimit } from '../config.ts';
+import type { ServerConfig } from '../config.ts';
 import { SyncHttpError, badRequest } from '../errors.ts';
 
 /** Decoder output chunk: 256 KiB instead of 16 KiB makes large uploads decode ~2× faster. */
@@ -17,6 +19,16 @@ export interface BodyLimits {
   readonly maxCompressed: number;
   /** Most bytes the body may decode to. */
   readonly maxDecoded: number;
+}
+
+/**
+ * The limits of every body that may be as large as a collection (the JSON of the collection
+ * methods, `upload`, `uploadChanges`), from MAX_SYNC_PAYLOAD_MEGS: decoded, config.ts's
+ * decodedBodyLimit (3 × that many MiB); on the wire, the same plus room for data zstd cannot shrink.
+ */
+export function payloadLimits(config: Pick<ServerConfig, 'maxPayloadMegs'>): BodyLimits {
+  const limit = decodedBodyLimit(config);
+  return { maxCompressed: limit + (limit >> 4) + 65_536, maxDecoded: limit };
 }
 
 /** Thrown when a body is over one of the limits; the caller picks the reply (upload answers 200 + text). */
