@@ -4,7 +4,7 @@
  * stop at a time, in call order; a failed start leaves the state `crashed` with the reason (no
  * automatic retry: whatever runs the headless server, a person or a service manager, decides).
  */
-import { Mutex, startSyncServer, StartFailure, systemClock } from '../server/index.ts';
+import { configForStart, Mutex, startSyncServer, StartFailure, systemClock } from '../server/index.ts';
 import type { Clock, EnvUserEntry, Logger, RunningServer, SyncServerDeps } from '../server/index.ts';
 import type { HearthError } from '../shared/errors.ts';
 import type { ServerProblem, ServerStartConfig } from '../shared/server-process.ts';
@@ -53,18 +53,12 @@ export function createInProcessRunner(deps: InProcessRunnerDeps): ServerRunner {
   const launch = async (config: ServerStartConfig): Promise<ServerState> => {
     setState({ kind: 'starting', attempt: 1 });
     try {
-      running = await startSyncServer(
-        {
-          base: config.storageFolder,
-          host: config.host,
-          port: config.port,
-          maxPayloadMegs: config.maxPayloadMegs,
-          envUsers: deps.envUsers,
-          passwordsHashed: deps.passwordsHashed,
-        },
-        config.createFolder,
-        { logger: deps.logger, clock, ...deps.server, onProblem: (problem) => problems.emit(problem) },
-      );
+      running = await startSyncServer(configForStart(config, deps), config.createFolder, {
+        logger: deps.logger,
+        clock,
+        ...deps.server,
+        onProblem: (problem) => problems.emit(problem),
+      });
       unsubscribe = running.server.onActivityChange(() => {
         if (activityTimer) return;
         activityTimer = setTimeout(() => {

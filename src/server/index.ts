@@ -7,27 +7,24 @@
 // Starting and running a server.
 export { createSyncServer } from './sync-server.ts';
 export type { SyncServer, SyncServerDeps } from './sync-server.ts';
-export { startSyncServer, prepareDataFolder, StartFailure } from './start-server.ts';
+export { configForStart, startSyncServer, StartFailure } from './start-server.ts';
 export type { RunningServer } from './start-server.ts';
-export { configFromEnv, ConfigError, DEFAULT_MAX_PAYLOAD_MEGS, DEFAULT_PORT } from './config.ts';
+export { configFromEnv, ConfigError, DEFAULT_MAX_PAYLOAD_MEGS } from './config.ts';
 export type { EnvUserEntry, ServerConfig } from './config.ts';
-export { IncompleteInstallError } from './runtime-check.ts';
-export type { ThrottledLogin } from './accounts/authenticator.ts';
 export { fullGarbageCollection } from './util/idle-collector.ts';
 export { runInBackgroundPriority } from './util/background-priority.ts';
 
 // What the hosts read or manage in a data folder.
 export { AccountError, openAccountStore } from './accounts/account-store.ts';
-export type { AccountStore, StoredAccount } from './accounts/account-store.ts';
+export type { AccountStore } from './accounts/account-store.ts';
 export { readActivity } from './activity.ts';
-export type { ActivityRecords, UserActivityRecord } from './activity.ts';
+export type { ActivityRecords } from './activity.ts';
 export { userPaths } from './user/user-state.ts';
-export type { UserPaths } from './user/user-state.ts';
 export { canBeFileHere, caseFoldKey } from './media/filenames.ts';
 
 // Small tools the hosts share with the server.
 export { createLogger, silentLogger } from './logger.ts';
-export type { LogFields, Logger, LogLevel } from './logger.ts';
+export type { Logger } from './logger.ts';
 export { systemClock } from './clock.ts';
 export type { Clock } from './clock.ts';
 export { writeFileAtomically } from './util/atomic-file.ts';

@@ -9,8 +9,9 @@ import { mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ServerFailureCode } from '../shared/errors.ts';
+import type { ServerStartConfig } from '../shared/server-process.ts';
 import { ConfigError } from './config.ts';
-import type { ServerConfig } from './config.ts';
+import type { EnvUserEntry, ServerConfig } from './config.ts';
 import { createSyncServer } from './sync-server.ts';
 import type { SyncServer, SyncServerDeps } from './sync-server.ts';
 import { IncompleteInstallError } from './runtime-check.ts';
@@ -38,7 +39,7 @@ const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
 const errnoCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | undefined)?.code;
 
 /** Exists (or is created when allowed), is a folder, and a file can be written in it. */
-export function prepareDataFolder(folder: string, create: boolean): void {
+function prepareDataFolder(folder: string, create: boolean): void {
   let isDirectory: boolean;
   try {
     isDirectory = statSync(folder).isDirectory();
@@ -77,6 +78,25 @@ function portIsTaken(host: string, port: number): Promise<boolean> {
     probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EADDRINUSE'));
     probe.listen(port, host, () => probe.close(() => resolve(false)));
   });
+}
+
+/**
+ * The server's configuration for a host's start config. `envUsers`: SYNC_USERn and
+ * PASSWORDS_HASHED of the headless host; the app has none (its people are Hearth's own accounts,
+ * `<base>/.hearth/accounts.json`).
+ */
+export function configForStart(
+  start: ServerStartConfig,
+  env: { readonly envUsers: readonly EnvUserEntry[]; readonly passwordsHashed: boolean } = { envUsers: [], passwordsHashed: false },
+): ServerConfig {
+  return {
+    base: start.storageFolder,
+    host: start.host,
+    port: start.port,
+    maxPayloadMegs: start.maxPayloadMegs,
+    envUsers: env.envUsers,
+    passwordsHashed: env.passwordsHashed,
+  };
 }
 
 /**

@@ -17,7 +17,7 @@ import { parseMainToServer } from '../shared/server-process.ts';
 import type { MainToServer, ServerStartConfig, ServerToMain } from '../shared/server-process.ts';
 import { runInBackgroundPriority } from './util/background-priority.ts';
 import { createLogger } from './logger.ts';
-import { startSyncServer, StartFailure } from './start-server.ts';
+import { configForStart, startSyncServer, StartFailure } from './start-server.ts';
 import type { RunningServer } from './start-server.ts';
 import { fullGarbageCollection } from './util/idle-collector.ts';
 import { Mutex } from './util/mutex.ts';
@@ -101,26 +101,14 @@ async function main(): Promise<void> {
   const start = async (config: ServerStartConfig): Promise<void> => {
     phase = 'starting';
     try {
-      running = await startSyncServer(
-        {
-          base: config.storageFolder,
-          host: config.host,
-          port: config.port,
-          maxPayloadMegs: config.maxPayloadMegs,
-          // The app's people are Hearth's own accounts (<base>/.hearth/accounts.json).
-          envUsers: [],
-          passwordsHashed: false,
+      running = await startSyncServer(configForStart(config), config.createFolder, {
+        logger,
+        warmUp: true,
+        collectWhenIdle: fullGarbageCollection(),
+        onProblem: (problem) => {
+          if (phase === 'running') void channel.post({ type: 'problem', problem });
         },
-        config.createFolder,
-        {
-          logger,
-          warmUp: true,
-          collectWhenIdle: fullGarbageCollection(),
-          onProblem: (problem) => {
-            if (phase === 'running') void channel.post({ type: 'problem', problem });
-          },
-        },
-      );
+      });
       running.server.onActivityChange(sendStatusSoon);
       phase = 'running';
       log.info('ready', { host: running.host, port: running.port, people: running.server.usernames().length });
