@@ -1,7 +1,8 @@
 /**
  * The HTTP front door: routing, the anki-sync header, body decoding, authentication, the
- * per-user lock, and the one place where errors become responses. Method logic lives in
- * ../sync/*.ts, one file per wire method.
+ * per-user lock, and the one place where errors become responses. Which methods exist, how each
+ * body is read and which function handles it is the table in methods.ts; the method logic lives
+ * in ../sync/*.ts and ../media/*.ts, one file per wire method.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authenticator } from '../accounts/authenticator.ts';
@@ -10,23 +11,18 @@ import type { ServerConfig } from '../config.ts';
 import { SyncHttpError, asSyncHttpError, badRequest } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestObserver } from '../activity.ts';
-import type { MethodContext } from '../user/context.ts';
-import { hostKey } from '../sync/host-key.ts';
-import { meta } from '../sync/meta.ts';
-import { prepareDownload } from '../sync/download.ts';
-import { discardUpload, installUpload, receiveUpload, UPLOAD_OK } from '../sync/upload.ts';
-import { abort } from '../sync/abort.ts';
-import { isStatefulMethod, runStatefulStep } from '../sync/normal-sync.ts';
+import type { MethodCall, MethodContext } from '../user/context.ts';
+import { runStep } from '../sync/normal-sync.ts';
 import type { UserState } from '../user/user-state.ts';
-import { runMediaMethod } from '../media/handler.ts';
 import { COPY_SCRIPT, landingPage } from './landing-page.ts';
 import { createHash } from 'node:crypto';
-import { isMediaMethod, isSyncMethod } from './methods.ts';
-import type { Route, SyncMethod } from './methods.ts';
+import { bodyLimits, methodFor } from './methods.ts';
+import type { MethodSpec } from './methods.ts';
 import { parseSyncHeader, rejectLegacyRequest, rejectRequestWithoutHeader } from '../wire/sync-header.ts';
 import type { SyncHeader } from '../wire/sync-header.ts';
-import { payloadLimits, readZstdBody } from '../wire/zstd-body.ts';
-import { sendError, sendJson, sendText, sendZstd, sendZstdFile } from '../wire/respond.ts';
+import { BodyTooLargeError, readZstdBody } from '../wire/zstd-body.ts';
+import { sendError, sendJson, sendReply, sendText } from '../wire/respond.ts';
+import type { Reply } from '../wire/respond.ts';
 
 export interface HandlerDeps {
   readonly config: ServerConfig;
@@ -39,6 +35,8 @@ export interface HandlerDeps {
   /** Told when a person's request is authenticated and how each sync/media request ended. */
   readonly observer?: RequestObserver;
 }
+
+export type Route = { kind: 'method'; spec: MethodSpec } | { kind: 'health' } | { kind: 'landing' };
 
 /** Routing (spec http.md §1): unknown path 404, wrong HTTP verb 405, unknown method name 400. */
 export function route(method: string, url: string): Route {
@@ -59,23 +57,33 @@ export function route(method: string, url: string): Route {
   const name = m[2]!;
   if (m[1] === 'sync') {
     if (method !== 'POST') throw notAllowed();
-    if (!isSyncMethod(name)) throw badRequest(`unknown sync method "${name.slice(0, 40)}"`);
-    return { kind: 'sync', method: name };
+    const spec = methodFor('collection', name);
+    if (!spec) throw badRequest(`unknown sync method "${name.slice(0, 40)}"`);
+    return { kind: 'method', spec };
   }
-  if (!isMediaMethod(name)) throw badRequest(`unknown media method "${name.slice(0, 40)}"`);
+  const spec = methodFor('media', name);
+  if (!spec) throw badRequest(`unknown media method "${name.slice(0, 40)}"`);
   if (method !== 'POST') {
     // GET /msync/begin?k=…&v=… is the legacy (protocol ≤ 10) form, see parseSyncHeader.
     if (isGet && name === 'begin') rejectLegacyRequest();
     throw notAllowed();
   }
-  return { kind: 'media', method: name };
+  return { kind: 'method', spec };
 }
 
-/**
- * hostKey is read before anyone is known: its body is a username and a password, so it gets a
- * small limit of its own (a body past it is refused before more is read), not the collection's.
- */
-const HOST_KEY_LIMITS = { maxCompressed: 16 * 1024, maxDecoded: 16 * 1024 } as const;
+/** Reads a body as its method's row says (methods.ts BodyRule). */
+async function readBody(req: IncomingMessage, rule: 'login' | 'payload' | 'media', config: ServerConfig): Promise<Buffer> {
+  try {
+    return await readZstdBody(req, bodyLimits(rule, config));
+  } catch (err) {
+    // Status codes the client understands are 400/403/409/500 (spec http.md §4), not 413.
+    if (rule === 'media' && err instanceof BodyTooLargeError) throw badRequest(`media request: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The body of a method that reads its own (`stream`): nothing has been read for it. */
+const NO_BODY = Buffer.alloc(0);
 
 /**
  * When a reply goes out before the request's body has all arrived (an upload refused while the
@@ -140,60 +148,39 @@ export function createRequestHandler(deps: HandlerDeps) {
     return { user: deps.userState(username), header, config, clock, logger, logFields: fields };
   }
 
-  async function runSyncMethod(
-    method: SyncMethod,
+  /** The one dispatch: the body, the person, the lock and the reply, as the method's row says (methods.ts). */
+  async function runMethod(
+    spec: MethodSpec,
     header: SyncHeader,
     req: IncomingMessage,
     res: ServerResponse,
     fields: Record<string, string>,
   ): Promise<void> {
-    const clientAddress = req.socket.remoteAddress ?? 'unknown';
-    if (method === 'hostKey') {
-      const body = await readZstdBody(req, HOST_KEY_LIMITS);
-      sendJson(res, await hostKey(body, auth, clientAddress));
+    if (spec.body === 'login') {
+      const clientAddress = req.socket.remoteAddress ?? 'unknown';
+      const body = await readBody(req, 'login', config);
+      sendJson(res, await spec.login(body, auth, clientAddress));
       return;
     }
     const ctx = await authenticate(header, req, fields);
-    const username = ctx.user.username;
-
-    if (method === 'upload') {
-      const received = await receiveUpload(req, ctx);
-      if ('reply' in received) {
-        log.info('upload refused', { user: username, why: received.why });
-        fields.refused = received.reply;
+    const run = (body: Buffer): Reply | Promise<Reply> => {
+      if (spec.session === 'step') return { json: runStep(spec.step, body, ctx) };
+      const call: MethodCall = { body, request: req, response: res, ctx };
+      return spec.run(call);
+    };
+    if (spec.body === 'stream') {
+      // The handler reads the body as it arrives and takes the lock itself once it has it.
+      const reply = await run(NO_BODY);
+      if ('refusedBecause' in reply && reply.refusedBecause !== undefined) {
+        log.info('upload refused', { user: ctx.user.username, why: reply.refusedBecause });
+        fields.refused = reply.text;
         closeIfBodyUnread(req, res);
-        sendZstd(res, received.reply);
-        return;
       }
-      try {
-        await ctx.user.lock.run(() => installUpload(received.tempPath, ctx));
-      } finally {
-        discardUpload(received.tempPath);
-      }
-      sendZstd(res, UPLOAD_OK);
+      await sendReply(res, reply);
       return;
     }
-
-    const body = await readZstdBody(req, payloadLimits(config));
-    await ctx.user.lock.run(async () => {
-      switch (method) {
-        case 'meta':
-          sendJson(res, meta(body, ctx));
-          return;
-        case 'download': {
-          const file = prepareDownload(ctx);
-          await sendZstdFile(res, file.path, file.size);
-          return;
-        }
-        case 'abort':
-          sendJson(res, abort(body, ctx));
-          return;
-        default:
-          if (!isStatefulMethod(method)) throw badRequest(`unexpected method ${method}`);
-          sendJson(res, runStatefulStep(method, body, ctx));
-          return;
-      }
-    });
+    const body = await readBody(req, spec.body, config);
+    await ctx.user.lock.run(async () => sendReply(res, await run(body)));
   }
 
   /** Reports a sync or media request's end (not /health or the setup page) to the observer. */
@@ -229,18 +216,10 @@ export function createRequestHandler(deps: HandlerDeps) {
         case 'landing':
           sendSetupPage(res, landingPage(deps.publicUrl(req), String(req.headers['user-agent'] ?? '')));
           return;
-        case 'media': {
+        case 'method': {
           const header = parseSyncHeader(req.headers['anki-sync']) ?? rejectRequestWithoutHeader(req.headers['content-type']);
           fields.client = header.c.slice(0, 60);
-          await runMediaMethod(r.method, req, res, await authenticate(header, req, fields));
-          log.info('ok', { ...fields, status: 200, ms: clock.nowMs() - started });
-          report(fields, 200);
-          return;
-        }
-        case 'sync': {
-          const header = parseSyncHeader(req.headers['anki-sync']) ?? rejectRequestWithoutHeader(req.headers['content-type']);
-          fields.client = header.c.slice(0, 60);
-          await runSyncMethod(r.method, header, req, res, fields);
+          await runMethod(r.spec, header, req, res, fields);
           log.info('ok', { ...fields, status: 200, ms: clock.nowMs() - started });
           report(fields, 200);
           return;

@@ -5,12 +5,12 @@
  * the protocol cannot skip one, so it is a 409 for the whole request, like the reference.
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
 import type Database from 'better-sqlite3';
 import { badRequest, conflict } from '../errors.ts';
-import { ZSTD_MEDIA_LEVEL, sendZstd, sendZstdFrame, zstdFrame } from '../wire/respond.ts';
+import { SENT, ZSTD_MEDIA_LEVEL, sendZstd, sendZstdFrame, zstdFrame } from '../wire/respond.ts';
+import type { Reply } from '../wire/respond.ts';
 import { sendZstdStream } from '../wire/zstd-stream.ts';
-import type { MethodContext } from '../user/context.ts';
+import type { MethodCall, MethodContext } from '../user/context.ts';
 import { namesAfter, readAhead, takeReadyReply } from './download-ahead.ts';
 import type { BuiltReply } from './download-ahead.ts';
 import { canBeFileHere, mediaFilePath, pathSafetyProblem } from './filenames.ts';
@@ -82,7 +82,7 @@ function openFiles(mediaDir: string, rows: readonly SizedName[]): { files: Downl
 }
 
 /** Sends the zip. Runs under the user's lock, which is held until the last byte is sent, so no upload replaces a file mid-zip. */
-export async function downloadFiles(body: Buffer, ctx: MethodContext, res: ServerResponse): Promise<void> {
+export async function downloadFiles({ body, response: res, ctx }: MethodCall): Promise<Reply> {
   const { files: names } = parseDownloadFilesRequest(body);
   const { user } = ctx;
   const db = user.mediaDb();
@@ -114,8 +114,9 @@ export async function downloadFiles(body: Buffer, ctx: MethodContext, res: Serve
     }
     lastSent = rows.at(-1)?.fname;
   }
-  if (lastSent === undefined) return; // nothing was asked for: nothing to guess from
+  if (lastSent === undefined) return SENT; // nothing was asked for: nothing to guess from
   readAhead(db, user.lock, namesAfter(db, lastSent), (next) => buildAhead(db, user.paths.mediaDir, next, ctx.clock.nowMs()), ctx.logger);
+  return SENT;
 }
 
 /**

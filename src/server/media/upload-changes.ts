@@ -27,18 +27,18 @@
  * it resyncs its media, sending the file anew.
  */
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { badRequest } from '../errors.ts';
+import type { Reply } from '../wire/respond.ts';
 import { BodyTooLargeError, payloadLimits, readZstdBodyInMemoryOrFile } from '../wire/zstd-body.ts';
-import type { MethodContext } from '../user/context.ts';
+import type { MethodCall } from '../user/context.ts';
 import { newMediaTempPath } from '../user/upload-temps.ts';
 import { canBeFileHere, caseFoldKey, mediaFilePath } from './filenames.ts';
 import { flushFolderSoon } from './folder-flush.ts';
 import { existingEntries, getNonEmptyEntry, nonEmptyNames, setEntry, withMediaTransaction } from './media-db.ts';
 import type { MediaEntry } from './media-db.ts';
 import { jsonResult } from './protocol.ts';
-import type { JsonResult, UploadReply } from './protocol.ts';
+import type { UploadReply } from './protocol.ts';
 import { extractUploadZip } from './zip.ts';
 import type { ReceivedChange, ReceivedFile, UploadZipSource } from './zip.ts';
 
@@ -306,7 +306,7 @@ function writeNewFile(path: string, data: Buffer): boolean {
 }
 
 /** The whole method: receive, validate, apply. */
-export async function uploadChanges(req: Readable, ctx: MethodContext): Promise<JsonResult<UploadReply>> {
+export async function uploadChanges({ request, ctx }: MethodCall): Promise<Reply> {
   const { user, config, clock } = ctx;
   const mediaDir = user.paths.mediaDir;
   mkdirSync(mediaDir, { recursive: true });
@@ -318,7 +318,7 @@ export async function uploadChanges(req: Readable, ctx: MethodContext): Promise<
   try {
     let source: UploadZipSource;
     try {
-      source = await readZstdBodyInMemoryOrFile(req, limits, IN_MEMORY_ZIP_MAX, zipPath);
+      source = await readZstdBodyInMemoryOrFile(request, limits, IN_MEMORY_ZIP_MAX, zipPath);
       zipFileMayExist = !('data' in source);
     } catch (err) {
       // The reference truncates an oversized body and then fails to read the zip: a 400.
@@ -340,7 +340,7 @@ export async function uploadChanges(req: Readable, ctx: MethodContext): Promise<
       unchanged: String(outcome.unchanged),
       usn: String(outcome.reply[1]),
     });
-    return jsonResult(outcome.reply);
+    return { json: jsonResult(outcome.reply) };
   } finally {
     if (zipFileMayExist) rmSync(zipPath, { force: true });
     // Files moved into place no longer exist under their temporary names.

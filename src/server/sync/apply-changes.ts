@@ -27,6 +27,8 @@ import { registerTags, tagsChangedSince } from '../collection/tags.ts';
 import type { NormalSyncSession } from './session.ts';
 import { usableChangesAhead } from './changes-ahead.ts';
 import type { ChangesAhead, ServerChangesText } from './changes-ahead.ts';
+import { buildNextChunkAhead } from './chunk.ts';
+import type { SyncStep } from './steps.ts';
 
 export interface ClientChanges {
   readonly notetypes: NotetypeRows[];
@@ -257,3 +259,15 @@ export function applyChanges(
   if (changes.conf !== undefined) applyConfig(session, changes.conf, clock);
   return { reply: new RawJson(text), builtAhead };
 }
+
+/** The wire method (sync/normal-sync.ts runs it); the first chunk is built after its reply. */
+export const applyChangesStep: SyncStep<ClientChanges> = {
+  parse: parseApplyChangesRequest,
+  run(session, req, ctx) {
+    const { reply, builtAhead } = applyChanges(session, req, ctx.clock, ctx.user.changesAhead);
+    // On the request's log line: whether the server's side was built after the last sync (changes-ahead.ts).
+    if (builtAhead) ctx.logFields.ahead = 'yes';
+    return reply;
+  },
+  after: buildNextChunkAhead,
+};

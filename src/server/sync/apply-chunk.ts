@@ -16,6 +16,7 @@ import type { CardRow, NoteRow, RevlogRow } from './rows.ts';
 import { parseCardRow, parseNoteRow, parseRevlogRow } from './rows.ts';
 import type { NormalSyncSession } from './session.ts';
 import { requireKey } from './steps.ts';
+import type { SyncStep } from './steps.ts';
 
 export interface ClientChunk {
   readonly done: boolean;
@@ -127,3 +128,13 @@ function applyNotes(session: NormalSyncSession, notes: readonly NoteRow[]): void
     putNote.run(n[0], n[1], n[2], n[3], n[4], canonicalNoteTags(n[5]), note.flds, note.sfld, note.csum, '');
   }
 }
+
+/**
+ * The wire method (sync/normal-sync.ts runs it). The rows it leaves for after its reply
+ * (session.defer) are written then; if that fails, the sync's next step fails with it.
+ */
+export const applyChunkStep: SyncStep<ClientChunk> = {
+  parse: parseApplyChunkRequest,
+  run: applyChunk,
+  after: (session, ctx) => session.afterReply(ctx.logger, 'writing a received chunk failed; the sync will be rolled back', () => {}),
+};

@@ -9,6 +9,7 @@ import type { Graves } from './rows.ts';
 import { parseGraves } from './rows.ts';
 import type { NormalSyncSession } from './session.ts';
 import { addGrave, GRAVE_CARD, GRAVE_DECK, GRAVE_NOTE, requireKey } from './steps.ts';
+import type { SyncStep } from './steps.ts';
 
 export function parseApplyGravesRequest(body: Buffer): Graves {
   return parseGraves(requireKey(expectObject(parseJsonBody(body), 'applyGraves'), 'chunk', 'applyGraves'), { complete: true });
@@ -37,3 +38,6 @@ export function applyGraves(session: NormalSyncSession, graves: Graves): null {
   applyGravesToCollection(session, graves);
   return null;
 }
+
+/** The wire method (sync/normal-sync.ts runs it). */
+export const applyGravesStep: SyncStep<Graves> = { parse: parseApplyGravesRequest, run: applyGraves };

@@ -8,6 +8,9 @@ import { prepared } from '../util/prepared.ts';
 import type { NoteRow } from './rows.ts';
 import { CompressedJson, RawJson } from '../wire/respond.ts';
 import type { NormalSyncSession, PendingChunkIds } from './session.ts';
+import { parseEmptyBody } from './steps.ts';
+import type { SyncStep } from './steps.ts';
+import type { MethodContext } from '../user/context.ts';
 import { joinTagsForWire } from '../collection/tags.ts';
 
 export const CHUNK_SIZE = 250;
@@ -111,3 +114,20 @@ function rowsJson(db: Database.Database, table: 'revlog' | 'cards', columns: rea
     `FROM json_each(?) AS j JOIN ${table} AS t ON t.id = j.value`;
   return prepared(db, sql, 'pluck').get(JSON.stringify(ids)) as string;
 }
+
+/** After a reply that leaves rows to send (chunk, applyChanges): the next chunk is built while the client works. */
+export function buildNextChunkAhead(session: NormalSyncSession, ctx: MethodContext): void {
+  if (!session.chunksDone) session.afterReply(ctx.logger, 'building the next chunk ahead failed', () => buildNextChunk(session));
+}
+
+/** The wire method (sync/normal-sync.ts runs it). */
+export const chunkStep: SyncStep<void> = {
+  parse: (body) => parseEmptyBody(body, 'chunk'),
+  keepsChunkAhead: true,
+  run(session, _req, ctx) {
+    // On the request's log line: whether the reply was built ahead.
+    if (session.nextChunk) ctx.logFields.ahead = 'yes';
+    return chunk(session);
+  },
+  after: buildNextChunkAhead,
+};

@@ -8,6 +8,7 @@ import { badRequest } from '../errors.ts';
 import { expectObject, parseJsonBody } from '../wire/json-body.ts';
 import type { NormalSyncSession } from './session.ts';
 import { requireKey } from './steps.ts';
+import type { SyncStep } from './steps.ts';
 
 /** `[[new, learn, review], cards, notes, revlog, graves, notetypes, decks, deck_configs]` */
 export type SanityCounts = [[number, number, number], number, number, number, number, number, number, number];
@@ -56,3 +57,6 @@ export function sanityCheck(session: NormalSyncSession, client: SanityCounts): S
   if (!ok) session.rollBackKeepingSession();
   return { status: ok ? 'ok' : 'bad', c, s };
 }
+
+/** The wire method (sync/normal-sync.ts runs it). */
+export const sanityCheckStep: SyncStep<SanityCounts> = { parse: parseSanityRequest, run: sanityCheck };

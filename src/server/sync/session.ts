@@ -6,6 +6,8 @@
  */
 import { prepared } from '../util/prepared.ts';
 import type Database from 'better-sqlite3';
+import type { Logger } from '../logger.ts';
+import { afterReply } from '../util/after-reply.ts';
 import type { CompressedJson } from '../wire/respond.ts';
 import type { ActiveSession, UserState } from '../user/user-state.ts';
 
@@ -70,6 +72,25 @@ export class NormalSyncSession implements ActiveSession {
     this.runDeferred();
     this.#deferred = job;
     this.dropNextChunk();
+  }
+
+  /**
+   * Leaves `job` for after this step's reply (util/after-reply.ts): it runs under the person's
+   * lock while the client is busy with the reply, if this sync is still going, after any writes
+   * an applyChunk left. A failure is only logged here: deferred writes keep theirs in the session,
+   * which fails the sync's next step; a chunk built ahead is simply built again when the client asks.
+   */
+  afterReply(logger: Logger, failure: string, job: () => void): void {
+    const user = this.#user;
+    afterReply(
+      user.lock,
+      () => {
+        if (user.session !== this || !this.#open) return;
+        this.runDeferred();
+        job();
+      },
+      (why) => logger.child('sync').warn(failure, { user: user.username, why }),
+    );
   }
 
   /** Drops the chunk built ahead; its rows go back to the front of what is left to send, in order. */

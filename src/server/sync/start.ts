@@ -11,7 +11,9 @@ import { parseGraves } from './rows.ts';
 import { NormalSyncSession } from './session.ts';
 import { applyGravesToCollection } from './apply-graves.ts';
 import { GRAVE_CARD, GRAVE_DECK, GRAVE_NOTE, requireKey } from './steps.ts';
+import type { MethodContext } from '../user/context.ts';
 import type { UserState } from '../user/user-state.ts';
+import { stepFailed } from './normal-sync.ts';
 
 export interface StartRequest {
   readonly minUsn: number;
@@ -42,4 +44,21 @@ export function start(user: UserState, skey: string, req: StartRequest): { sessi
   }
   if (req.graves) applyGravesToCollection(session, req.graves);
   return { session, reply };
+}
+
+/**
+ * The wire method (http/methods.ts): the session key must be there (400), the body must parse
+ * (400), then the sync starts; if starting fails, the new sync is rolled back like a failing step.
+ */
+export function startMethod(body: Buffer, ctx: MethodContext): Graves {
+  const { user, header } = ctx;
+  if (header.s === '') throw badRequest('missing skey');
+  const req = parseStartRequest(body);
+  try {
+    return start(user, header.s, req).reply;
+  } catch (err) {
+    const s = user.session;
+    if (s instanceof NormalSyncSession) throw stepFailed(err, s, ctx);
+    throw err;
+  }
 }

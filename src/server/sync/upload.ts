@@ -13,8 +13,9 @@ import { BodyTooLargeError, payloadLimits, writeZstdBodyToFile } from '../wire/z
 import { openCollection, checkpointAndClose } from '../collection/open.ts';
 import { replaceFileAtomically } from '../util/atomic-file.ts';
 import { newUploadTempPath } from '../user/upload-temps.ts';
-import type { MethodContext } from '../user/context.ts';
+import type { MethodCall, MethodContext } from '../user/context.ts';
 import type { UserState } from '../user/user-state.ts';
+import type { Reply } from '../wire/respond.ts';
 
 export const UPLOAD_OK = 'OK';
 export const UPLOAD_TOO_LARGE = 'collection exceeds size limit';
@@ -179,4 +180,19 @@ export async function receiveUpload(body: Readable, ctx: MethodContext): Promise
 
 export function discardUpload(tempPath: string): void {
   removeWithSidecars(tempPath);
+}
+
+/**
+ * The wire method (http/methods.ts): the body is received and judged outside the lock (it may
+ * take minutes), then swapped in under it. A refused upload is a 200 with the reason as text.
+ */
+export async function upload({ request, ctx }: MethodCall): Promise<Reply> {
+  const received = await receiveUpload(request, ctx);
+  if ('reply' in received) return { text: received.reply, refusedBecause: received.why };
+  try {
+    await ctx.user.lock.run(() => installUpload(received.tempPath, ctx));
+  } finally {
+    discardUpload(received.tempPath);
+  }
+  return { text: UPLOAD_OK };
 }

@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Clock } from '../clock.ts';
 import type { ServerConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
@@ -13,4 +15,18 @@ export interface MethodContext {
   readonly logger: Logger;
   /** This request's log line (one per request); a method adds its outcome here instead of logging a line of its own. */
   readonly logFields: Record<string, string>;
+}
+
+/**
+ * One call of a wire method by an authenticated person: what http/request-handler.ts hands the
+ * method's handler (http/methods.ts), which answers with a Reply (wire/respond.ts).
+ */
+export interface MethodCall {
+  /** The decoded body; empty for the methods that read their body themselves (`body: 'stream'`). */
+  readonly body: Buffer;
+  /** The request, for the methods that read their body as it arrives (upload, uploadChanges). */
+  readonly request: Readable;
+  /** The response, for the one method that writes its reply itself (downloadFiles). */
+  readonly response: ServerResponse;
+  readonly ctx: MethodContext;
 }

@@ -81,6 +81,30 @@ export function sendJson(res: ServerResponse, value: unknown): void {
   else sendZstd(res, value instanceof RawJson ? value.text : JSON.stringify(value ?? null));
 }
 
+/**
+ * What a wire method's handler hands back (http/methods.ts), for http/request-handler.ts to send
+ * with sendReply():
+ * - `json`: a value sent as JSON (sendJson: RawJson and CompressedJson as they are);
+ * - `text`: plain text as one zstd frame (`upload`'s "OK" or the reason it refused, which
+ *   `refusedBecause` explains for the log);
+ * - `file`: a file's bytes streamed as one zstd frame (`download`);
+ * - `sent`: the handler has written its reply itself (`downloadFiles`, whose zip may stream).
+ */
+export type Reply =
+  | { readonly json: unknown }
+  | { readonly text: string; readonly refusedBecause?: string }
+  | { readonly file: string; readonly size: number }
+  | { readonly sent: true };
+
+/** The Reply of a handler that has written its reply itself. */
+export const SENT: Reply = { sent: true };
+
+export async function sendReply(res: ServerResponse, reply: Reply): Promise<void> {
+  if ('json' in reply) sendJson(res, reply.json);
+  else if ('text' in reply) sendZstd(res, reply.text);
+  else if ('file' in reply) await sendZstdFile(res, reply.file, reply.size);
+}
+
 /** A full download's read size and compressed chunk size. */
 const DOWNLOAD_READ_BYTES = 4 * 1024 * 1024;
 const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
