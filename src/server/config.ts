@@ -1,6 +1,6 @@
 /**
  * Server configuration, and how the official server's environment variables map onto it
- * (spec http.md §9). The headless CLI and the desktop app both end up with a ServerConfig.
+ * (docs/protocol/http.md §9). The headless CLI and the desktop app both end up with a ServerConfig.
  */
 import { homedir } from 'node:os';
 import { isIP } from 'node:net';

@@ -1,6 +1,6 @@
 /**
  * The one error type of the sync server. Anything thrown while handling a request either is a
- * SyncHttpError (and carries the status the real client expects, spec http.md §4) or is
+ * SyncHttpError (and carries the status the real client expects, docs/protocol/http.md §4) or is
  * unexpected and becomes a 500. `sendError` in wire/respond.ts is the only place that turns
  * it into bytes on the wire, so internal details never reach a client.
  */

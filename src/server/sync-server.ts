@@ -48,7 +48,7 @@ const IDLE_COLLECT_MS = 100;
  * while a forced collection sets V8's next limit close to what is alive, so the sync after it
  * collects sooner by itself. Measured with --trace-gc: a 5,000-file media upload that followed a
  * full download had two or three major collections of 5-10 ms when the download had been
- * collected after, none when it had not (docs/benchmarks.md, session 6).
+ * collected after, none when it had not (docs/lab-notes/2026-11-22-harness-and-gc-after-normal-syncs.md).
  */
 function endsANormalSync(outcome: RequestOutcome): boolean {
   if (outcome.kind !== 'sync' || outcome.method === 'hostKey') return false;
@@ -205,7 +205,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         });
         // A connection on which nothing moves for 2 minutes is dead (a phone that left the Wi-Fi
         // mid-download): close it, so the person's lock, held while a download streams, is freed.
-        // Clients give up after 30-60 s of silence themselves (spec http.md §4).
+        // Clients give up after 30-60 s of silence themselves (docs/protocol/http.md §4).
         s.setTimeout(IDLE_CONNECTION_MS);
         // A request whose head is over 16 KiB: the reply goes out whole, and what the client still
         // sends is read and dropped until it closes, so closing does not reset the connection

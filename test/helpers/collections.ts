@@ -10,7 +10,7 @@ export interface MadeCollection {
 
 /**
  * A collection with `notes` Basic notes (one card each), prepared like a client prepares an
- * upload (schema.md §8): usn 0 everywhere, scm = ls = now, mod >= scm.
+ * upload (docs/protocol/schema.md §8): usn 0 everywhere, scm = ls = now, mod >= scm.
  */
 export function makeUploadableCollection(path: string, notes: number, nowMs = Date.now(), opts: { revlog?: number } = {}): MadeCollection {
   createCollection(path, { nowMs: () => nowMs - 60_000 });

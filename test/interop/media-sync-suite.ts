@@ -209,7 +209,7 @@ export function mediaSyncSuite(kind: SuiteServerKind): void {
       await anki().syncMedia(device.A);
       assert.equal(await usnOf(ALICE), usn, 'identical re-add from the client');
 
-      // The same at the protocol level, as a second device would send it (tests-to-port B6),
+      // The same at the protocol level, as a second device would send it (docs/protocol/behaviours.md B6),
       // and a repeated deletion of an already deleted file.
       const reply = await send(srv().endpoint, 'msync/uploadChanges', {
         header: syncHeader(hkeys[ALICE]!, 'suite2'),

@@ -7,11 +7,11 @@
  *
  * Every expectation below is what the official server does with the real client (conflict
  * outcomes included); Hearth passes only by behaving identically. Tests run in order and share
- * device state, like full-sync-suite.ts. Each reference scenario (tests-to-port.md A5–A8) gets an
+ * device state, like full-sync-suite.ts. Each reference scenario (docs/protocol/behaviours.md A5–A8) gets an
  * account of its own, so it starts from a new server collection as in the reference.
  *
  * About "nothing to exchange": the server sets its `mod` at every `finish`
- * (collection-sync.md §5.9) and a device only skips syncing when its `mod` equals the server's
+ * (docs/protocol/collection-sync.md §5.9) and a device only skips syncing when its `mod` equals the server's
  * (§3). So after a sync of device A, B's next sync is always a normal sync, even with nothing to
  * exchange, and it moves the server's mod again for A. What does hold, and is asserted after
  * every round: the device that synced last has nothing to do (no normal sync at all); the other
@@ -35,7 +35,7 @@ const TEST_TIMEOUT_MS = 120_000;
 const SETUP_TIMEOUT_MS = 120_000;
 /**
  * Notes, cards and decks carry their modification time in whole seconds, and conflicts are
- * decided on it (collection-sync.md §8.2, §8.6, §8.7): edits meant to be "later" wait this long.
+ * decided on it (docs/protocol/collection-sync.md §8.2, §8.6, §8.7): edits meant to be "later" wait this long.
  */
 const NEXT_SECOND_MS = 1_100;
 
@@ -52,7 +52,7 @@ const NEW_TAGS = ['日本語::文法', 'Ärger::neu', 'ΣΟΦΊΑ'];
 const NEW_DECKS = ['Übung::Äpfel 🍎', 'Ελληνικά::Λέξεις'];
 const NEW_CONFIG = 'Intensiv ✓ 日本語';
 /**
- * Bulk round sizes: over the 250 objects of one chunk (collection-sync.md §5.6) in both
+ * Bulk round sizes: over the 250 objects of one chunk (docs/protocol/collection-sync.md §5.6) in both
  * directions, and over the 250 ids of one applyGraves request (§5.4; 280 notes + 280 cards).
  */
 const BULK_NOTES = 300;
@@ -494,7 +494,7 @@ export function normalSyncSuite(kind: SuiteServerKind): void {
         { timeout: TEST_TIMEOUT_MS },
         async () => {
           // Same-second edits, made deterministic by giving both sides the same mtime. The rules
-          // (collection-sync.md §8.2, §8.7, and the client's own): a note replaces another only if
+          // (docs/protocol/collection-sync.md §8.2, §8.7, and the client's own): a note replaces another only if
           // the other is not pending or is strictly older — so on a tie the server keeps the version
           // synced first, and the second device keeps (and sends, in vain) its own. A deck replaces
           // another if it is not older (<=) — so on a tie the server takes the second device's
@@ -540,7 +540,7 @@ export function normalSyncSuite(kind: SuiteServerKind): void {
         { timeout: TEST_TIMEOUT_MS },
         async () => {
           // Deck names are unique (unicase). Whoever *receives* a deck whose name is taken appends
-          // "+" to the incoming deck (collection-sync.md §8.2; the client does the same), and a
+          // "+" to the incoming deck (docs/protocol/collection-sync.md §8.2; the client does the same), and a
           // receiver's rename is not sent back. So the server and A (synced first) keep A's deck
           // as "Neu ✨" and B's as "Neu ✨+", while B has them the other way round.
           const name = 'Neu ✨';
@@ -642,7 +642,7 @@ export function normalSyncSuite(kind: SuiteServerKind): void {
       );
     });
 
-    // --- 6. the reference's own scenarios (tests-to-port.md A5–A8) ----------------------------
+    // --- 6. the reference's own scenarios (docs/protocol/behaviours.md A5–A8) ----------------------------
 
     /** A5a upload_download: col1 adds one Basic note "1", uploads; an empty col2 downloads. */
     const uploadDownload = async (user: User, col1: string, col2: string): Promise<void> => {

@@ -1,3 +1,4 @@
+// Test ids such as A3 name the behaviours listed in docs/protocol/behaviours.md.
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';

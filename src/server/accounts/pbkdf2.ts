@@ -1,5 +1,5 @@
 /**
- * Passwords of SYNC_USERn entries, verified exactly like the official server (spec http.md §8.1):
+ * Passwords of SYNC_USERn entries, verified exactly like the official server (docs/protocol/http.md §8.1):
  * plaintext entries are hashed at startup with PBKDF2-HMAC-SHA256, 600,000 rounds, 32 bytes and
  * the reference's fixed salt; with PASSWORDS_HASHED the entry already is a PHC string
  * `$pbkdf2-sha256$i=<rounds>,l=<len>$<salt b64>$<hash b64>` (sha512 also accepted).

@@ -1,5 +1,5 @@
 /**
- * Creates the collection the server starts a new user with (schema.md §7).
+ * Creates the collection the server starts a new user with (docs/protocol/schema.md §7).
  *
  * It must look like the one the official server creates: a fresh client compares
  * `mod = 0`, `usn = 0` and "no cards" to decide there is nothing to sync (so a new user
@@ -94,12 +94,12 @@ function initialConfig(): [key: string, value: unknown][] {
   ];
 }
 
-/** Config values are JSON text stored as BLOBs (schema.md §4 `config`). */
+/** Config values are JSON text stored as BLOBs (docs/protocol/schema.md §4 `config`). */
 function jsonBlob(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
-/** Deck options of a new collection (schema.md §5.6, the reference's `DeckConfig::default()`). */
+/** Deck options of a new collection (docs/protocol/schema.md §5.6, the reference's `DeckConfig::default()`). */
 export function defaultDeckConfig(): DeckConfig_Config {
   return create(DeckConfig_ConfigSchema, {
     learnSteps: [1, 10],

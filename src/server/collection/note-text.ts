@@ -1,6 +1,6 @@
 /**
  * The text a note's fields are reduced to for `notes.sfld` and `notes.csum`
- * (collection-sync.md §8.7, §9), computed exactly as the reference does
+ * (docs/protocol/collection-sync.md §8.7, §9), computed exactly as the reference does
  * (rslib `text.rs`, `notes/mod.rs`), so that a collection we hand out in a full download
  * sorts and detects duplicates the same way as one the reference produced.
  *

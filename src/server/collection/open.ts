@@ -1,5 +1,5 @@
 /**
- * Opening and closing collection files the way the reference does (schema.md §1), so that a
+ * Opening and closing collection files the way the reference does (docs/protocol/schema.md §1), so that a
  * file we hand to a client is in the state the client expects, and a file a client uploads
  * is read with the same settings it was written with.
  */
@@ -69,7 +69,7 @@ export function openCollection(path: string, opts: OpenCollectionOptions = {}): 
 
 /**
  * Moves everything from the WAL into the main file, then closes. Required before the file
- * is read as bytes (full download, copy, backup): schema.md §1. Like the reference's
+ * is read as bytes (full download, copy, backup): docs/protocol/schema.md §1. Like the reference's
  * checkpoint helper it refuses to run inside a transaction and requires the checkpoint to
  * report `busy = 0`; on failure the connection is left open so the caller can roll back.
  */

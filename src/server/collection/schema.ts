@@ -1,5 +1,5 @@
 /**
- * The collection schema (anki-sync-spec schema.md §3, §6), as the DDL of each step the
+ * The collection schema (docs/protocol/schema.md §3, §6), as the DDL of each step the
  * reference takes from an empty file to schema 18.
  *
  * Why steps and not one final script: the reference creates every collection at schema 11
@@ -13,7 +13,7 @@
  * downloaded file, depend on these tables, columns, indexes and the `unicase` collation.
  */
 
-/** `col.ver` of every collection we store or serve (schema.md §6). */
+/** `col.ver` of every collection we store or serve (docs/protocol/schema.md §6). */
 export const SCHEMA_VERSION = 18;
 /** The oldest schema a client may upload (legacy clients send 11). */
 export const SCHEMA_MIN_VERSION = 11;
@@ -123,7 +123,7 @@ CREATE TABLE tags (
 
 /**
  * Schema 15: notetypes (with their fields and templates) and decks become tables of
- * protobuf blobs (schema.md §5). The reference runs `ANALYZE` right after this step, which is
+ * protobuf blobs (docs/protocol/schema.md §5). The reference runs `ANALYZE` right after this step, which is
  * where a new collection's `sqlite_stat1` rows come from; the caller does that.
  */
 export const SCHEMA15_UPGRADE = `

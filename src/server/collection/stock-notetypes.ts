@@ -1,5 +1,5 @@
 /**
- * The six stock notetypes a brand-new server collection contains (schema.md §7), as data.
+ * The six stock notetypes a brand-new server collection contains (docs/protocol/schema.md §7), as data.
  *
  * They matter when a client fully downloads a collection the server created itself, so they
  * follow the reference exactly: English source strings (the server uses untranslated text),

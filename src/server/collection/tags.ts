@@ -1,5 +1,5 @@
 /**
- * Tags: the space-separated tag string of a note (collection-sync.md §6.3) and the `tags`
+ * Tags: the space-separated tag string of a note (docs/protocol/collection-sync.md §6.3) and the `tags`
  * table the client keeps its tag list in (§8.4), handled as the reference does
  * (rslib `tags/mod.rs`, `tags/register.rs`, `storage/tag`).
  */

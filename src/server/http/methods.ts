@@ -1,5 +1,5 @@
 /**
- * Every wire method of the sync protocol in one table (spec http.md §1): its wire name (the last
+ * Every wire method of the sync protocol in one table (docs/protocol/http.md §1): its wire name (the last
  * part of the path, case-sensitive, as the client sends it), which sync it belongs to, how its
  * body is read, what it does to a normal sync in progress, and the function that handles it (the
  * file is in the import of that name above). http/request-handler.ts routes and dispatches from
@@ -46,7 +46,7 @@ export type MethodKind = 'collection' | 'media';
 export type BodyRule = 'login' | 'payload' | 'media' | 'stream';
 
 /**
- * What the method does to a normal sync in progress (spec collection-sync.md §2):
+ * What the method does to a normal sync in progress (docs/protocol/collection-sync.md §2):
  * - `none`: nothing (media sync runs beside it);
  * - `ends`: cancels it (abort; meta, download and upload through UserState.withCollection);
  * - `starts`: cancels it and begins a new one (start, through withCollection);
@@ -88,7 +88,7 @@ const json =
 
 // prettier-ignore
 export const METHODS = {
-  // Collection sync: POST /sync/<name> (spec collection-sync.md §5), in the order a sync calls them.
+  // Collection sync: POST /sync/<name> (docs/protocol/collection-sync.md §5), in the order a sync calls them.
   hostKey:       { kind: 'collection', body: 'login',   session: 'none',   login: hostKey },
   meta:          { kind: 'collection', body: 'payload', session: 'ends',   run: json(meta) },
   start:         { kind: 'collection', body: 'payload', session: 'starts', run: json(startMethod) },
@@ -101,7 +101,7 @@ export const METHODS = {
   abort:         { kind: 'collection', body: 'payload', session: 'ends',   run: json(abort) },
   upload:        { kind: 'collection', body: 'stream',  session: 'ends',   run: upload },
   download:      { kind: 'collection', body: 'payload', session: 'ends',   run: download },
-  // Media sync: POST /msync/<name> (spec media-sync.md §3).
+  // Media sync: POST /msync/<name> (docs/protocol/media-sync.md §3).
   begin:         { kind: 'media',      body: 'media',   session: 'none',   run: json(begin) },
   mediaChanges:  { kind: 'media',      body: 'media',   session: 'none',   run: json(mediaChanges) },
   uploadChanges: { kind: 'media',      body: 'stream',  session: 'none',   run: uploadChanges },

@@ -38,7 +38,7 @@ export interface HandlerDeps {
 
 export type Route = { kind: 'method'; spec: MethodSpec } | { kind: 'health' } | { kind: 'landing' };
 
-/** Routing (spec http.md §1): unknown path 404, wrong HTTP verb 405, unknown method name 400. */
+/** Routing (docs/protocol/http.md §1): unknown path 404, wrong HTTP verb 405, unknown method name 400. */
 export function route(method: string, url: string): Route {
   const path = url.split('?', 1)[0] ?? '/';
   const isGet = method === 'GET' || method === 'HEAD';
@@ -76,7 +76,7 @@ async function readBody(req: IncomingMessage, rule: 'login' | 'payload' | 'media
   try {
     return await readZstdBody(req, bodyLimits(rule, config));
   } catch (err) {
-    // Status codes the client understands are 400/403/409/500 (spec http.md §4), not 413.
+    // Status codes the client understands are 400/403/409/500 (docs/protocol/http.md §4), not 413.
     if (rule === 'media' && err instanceof BodyTooLargeError) throw badRequest(`media request: ${err.message}`);
     throw err;
   }
@@ -140,7 +140,7 @@ export function createRequestHandler(deps: HandlerDeps) {
   const { config, auth, clock, logger } = deps;
   const log = logger.child('http');
 
-  /** Every method but hostKey, media included, is authorised by the host key (spec http.md §8.3). */
+  /** Every method but hostKey, media included, is authorised by the host key (docs/protocol/http.md §8.3). */
   async function authenticate(header: SyncHeader, req: IncomingMessage, fields: Record<string, string>): Promise<MethodContext> {
     const username = await auth.userForHostKey(header.k, req.socket.remoteAddress ?? 'unknown');
     fields.user = username;

@@ -1,5 +1,5 @@
 /**
- * `begin` (spec media-sync.md §3.1): the server's media usn. Clients from 23.10 on usually take
+ * `begin` (docs/protocol/media-sync.md §3.1): the server's media usn. Clients from 23.10 on usually take
  * the usn from `meta.media_usn` instead and skip this call; a media-only sync still starts here.
  */
 import type { MethodContext } from '../user/context.ts';
@@ -10,6 +10,6 @@ import type { BeginReply, JsonResult } from './protocol.ts';
 export function begin(body: Buffer, ctx: MethodContext): JsonResult<BeginReply> {
   parseBeginRequest(body);
   // `sk` was a separate media session key once; protocol-11 servers hand back the host key so
-  // that older clients which still send `sk` keep working (spec §3.1).
+  // that older clients which still send `sk` keep working (docs/protocol/media-sync.md §3.1).
   return jsonResult({ usn: readMeta(ctx.user.mediaDb()).lastUsn, sk: ctx.header.k });
 }

@@ -1,5 +1,5 @@
 /**
- * `downloadFiles` (spec media-sync.md §3.3): a zip with the longest prefix of the requested names
+ * `downloadFiles` (docs/protocol/media-sync.md §3.3): a zip with the longest prefix of the requested names
  * that fits the 2.5 MiB target (the file crossing it included, so never empty). The client
  * advances by the number of files it received, so a short zip is fine; a missing name is not:
  * the protocol cannot skip one, so it is a 409 for the whole request, like the reference.

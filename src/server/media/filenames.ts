@@ -1,5 +1,5 @@
 /**
- * Filename rules for media (spec media-sync.md §6). A media filename becomes a file directly in
+ * Filename rules for media (docs/protocol/media-sync.md §6). A media filename becomes a file directly in
  * the user's `media/` folder, so every name that reaches the disk is checked here first.
  */
 import { resolve, sep } from 'node:path';
@@ -16,7 +16,7 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 /**
  * Why a name can never be a file in the media folder, or undefined when it can: empty, `.`/`..`,
- * a path separator (both `/` and `\`, whatever the host, spec §3.4), NUL, or text that is not
+ * a path separator (both `/` and `\`, whatever the host, docs/protocol/media-sync.md §3.4), NUL, or text that is not
  * valid Unicode (a lone surrogate cannot be written as UTF-8).
  */
 export function pathSafetyProblem(name: string): string | undefined {
@@ -32,7 +32,7 @@ export function pathSafetyProblem(name: string): string | undefined {
  * Why Windows cannot have a file of this name, or undefined: `: * ? " < > |` and control
  * characters, a device name (`CON`, `aux.mp3`), or a trailing space or dot (`a.jpg.` is `a.jpg`
  * there; `a:b` is an alternate data stream). Current clients remove all of these before syncing
- * (spec §6 rules 2, 4, 5).
+ * (docs/protocol/media-sync.md §6 rules 2, 4, 5).
  */
 export function windowsNameProblem(name: string): string | undefined {
   if (CONTROL.test(name)) return 'contains a control character';
@@ -43,7 +43,7 @@ export function windowsNameProblem(name: string): string | undefined {
 }
 
 /**
- * The checks on a name a device adds or changes in an upload (spec §3.4): the reference's three
+ * The checks on a name a device adds or changes in an upload (docs/protocol/media-sync.md §3.4): the reference's three
  * (≤ 255 bytes, NFC, no separator) plus path safety on every host Hearth runs on, and nothing
  * Windows cannot store, whatever the host: the data folder may move to Windows later, and
  * current clients never send such a name.
@@ -77,7 +77,7 @@ export function canBeFileHere(name: string, platform: NodeJS.Platform = process.
 
 /**
  * The key under which case-insensitive file systems (macOS, Windows: the usual Hearth hosts)
- * consider two names the same file (spec §5). Lower-casing after NFC is an approximation of
+ * consider two names the same file (docs/protocol/media-sync.md §5). Lower-casing after NFC is an approximation of
  * their folding; final sigma is mapped to sigma because lower-casing is context-dependent there.
  */
 export function caseFoldKey(name: string): string {

@@ -1,5 +1,5 @@
 /**
- * `mediaChanges` (spec media-sync.md §3.2): up to 1000 `[fname, usn, sha1]` entries newer than
+ * `mediaChanges` (docs/protocol/media-sync.md §3.2): up to 1000 `[fname, usn, sha1]` entries newer than
  * the client's cursor, in ascending usn order; an empty list tells the client it is up to date.
  * The client then fetches the files it lacks from this list, so the first zip is built ahead
  * (download-ahead.ts).

@@ -1,5 +1,5 @@
 /**
- * The per-user media database `media.db`, in the official server's format (spec media-sync.md
+ * The per-user media database `media.db`, in the official server's format (docs/protocol/media-sync.md
  * §4.2, user_version 4), so a data folder moves between the two servers with no media resync:
  * same tables, same columns, `csum` as the raw 20-byte SHA-1, `size = 0` for a deletion record,
  * and one `meta` row holding the media usn and the totals.
@@ -115,7 +115,7 @@ export function getEntry(db: Database.Database, fname: string): MediaEntry | und
   return stmt(db, 'SELECT fname, csum, size, usn, mtime FROM media WHERE fname = ?').get(fname) as MediaEntry | undefined;
 }
 
-/** The row of a file that exists (a deletion record counts as absent, spec §3.4). */
+/** The row of a file that exists (a deletion record counts as absent, docs/protocol/media-sync.md §3.4). */
 export function getNonEmptyEntry(db: Database.Database, fname: string): MediaEntry | undefined {
   const entry = getEntry(db, fname);
   return entry && entry.size > 0 ? entry : undefined;
@@ -159,7 +159,7 @@ export function setEntry(db: Database.Database, entry: MediaEntry): void {
 /**
  * Changes after `afterUsn`, oldest first. The reference's query has no ORDER BY and relies on
  * the usn index; the client takes the last entry's usn as its new cursor, so the order is
- * made explicit here (spec §3.2).
+ * made explicit here (docs/protocol/media-sync.md §3.2).
  */
 export function changesAfter(db: Database.Database, afterUsn: number, limit: number): MediaChange[] {
   const rows = stmt(
@@ -198,7 +198,7 @@ export function withMediaTransaction<T>(db: Database.Database, fn: (meta: MediaM
 
 /**
  * Drops the row of a file that has vanished from disk, leaving no deletion record so the
- * deletion cannot spread to other devices (spec §3.3, reference `forget_missing_file`).
+ * deletion cannot spread to other devices (docs/protocol/media-sync.md §3.3, reference `forget_missing_file`).
  */
 export function forgetMissingFile(db: Database.Database, entry: SizedName): void {
   withMediaTransaction(db, (meta) => {

@@ -1,5 +1,5 @@
 /**
- * `mediaSanity` (spec media-sync.md §3.5): the last call of a media sync that changed anything.
+ * `mediaSanity` (docs/protocol/media-sync.md §3.5): the last call of a media sync that changed anything.
  * Any answer but "OK" makes the client drop its media state and re-check everything. Being the
  * last call, it is also where the sync's media changes are made durable (makeMediaDurable).
  */

@@ -1,22 +1,22 @@
 /**
- * The media sync wire protocol (spec media-sync.md): limits, request and reply shapes, and the
+ * The media sync wire protocol (docs/protocol/media-sync.md): limits, request and reply shapes, and the
  * parsers that turn a decoded request body into a typed request. Wire names (`lastUsn`, `sk`,
  * `local`) stay as they are on the wire; each method's file works with these types.
  */
 import { badRequest } from '../errors.ts';
 import { expectObject, parseJsonBody } from '../wire/json-body.ts';
 
-/** Names per `downloadFiles` request and entries per upload zip (spec §7). */
+/** Names per `downloadFiles` request and entries per upload zip (docs/protocol/media-sync.md §7). */
 export const MAX_FILES_IN_ZIP = 25;
-/** A download zip stops after the file that makes its total exceed this (spec §3.3, 2.5 MiB). */
+/** A download zip stops after the file that makes its total exceed this (docs/protocol/media-sync.md §3.3, 2.5 MiB). */
 export const TARGET_ZIP_BYTES = 2_621_440;
-/** Largest single media file (spec §7, 100 MiB). */
+/** Largest single media file (docs/protocol/media-sync.md §7, 100 MiB). */
 export const MAX_FILE_BYTES = 104_857_600;
-/** The reference reads only this much of an upload's `_meta` (spec §3.4, 50 KiB). */
+/** The reference reads only this much of an upload's `_meta` (docs/protocol/media-sync.md §3.4, 50 KiB). */
 export const MAX_UPLOAD_META_BYTES = 51_200;
-/** Entries per `mediaChanges` reply (spec §3.2). */
+/** Entries per `mediaChanges` reply (docs/protocol/media-sync.md §3.2). */
 export const MAX_CHANGES_PER_REPLY = 1000;
-/** Longest filename in UTF-8 bytes the server accepts (spec §6; clients stay under 120). */
+/** Longest filename in UTF-8 bytes the server accepts (docs/protocol/media-sync.md §6; clients stay under 120). */
 export const MAX_FILENAME_BYTES = 255;
 /**
  * Media JSON requests are tiny (at most 25 names); anything bigger is refused with 400 rather
@@ -27,7 +27,7 @@ export const MAX_JSON_REQUEST_BYTES = 1024 * 1024;
 
 /**
  * Every JSON reply of a media method is wrapped like this; `err` is always "" because legacy
- * clients require the key, and errors are HTTP statuses instead (spec §1).
+ * clients require the key, and errors are HTTP statuses instead (docs/protocol/media-sync.md §1).
  */
 export interface JsonResult<T> {
   readonly data: T;
@@ -38,19 +38,19 @@ export function jsonResult<T>(data: T): JsonResult<T> {
   return { data, err: '' };
 }
 
-/** `begin` reply (spec §3.1): the media usn, and the host key in the legacy session-key slot. */
+/** `begin` reply (docs/protocol/media-sync.md §3.1): the media usn, and the host key in the legacy session-key slot. */
 export interface BeginReply {
   readonly usn: number;
   readonly sk: string;
 }
 
-/** One `mediaChanges` entry (spec §3.2): `[fname, usn, sha1 hex or "" when deleted]`. */
+/** One `mediaChanges` entry (docs/protocol/media-sync.md §3.2): `[fname, usn, sha1 hex or "" when deleted]`. */
 export type MediaChange = [fname: string, usn: number, sha1: string];
 
-/** `uploadChanges` reply (spec §3.4): `[processed, currentUsn]`. */
+/** `uploadChanges` reply (docs/protocol/media-sync.md §3.4): `[processed, currentUsn]`. */
 export type UploadReply = [processed: number, currentUsn: number];
 
-/** `mediaSanity` reply (spec §3.5). */
+/** `mediaSanity` reply (docs/protocol/media-sync.md §3.5). */
 export type SanityReply = 'OK' | 'mediaSanity';
 
 /** One `_meta` item of an upload zip: a file to add (`zipName` = its entry) or to delete. */
@@ -60,7 +60,7 @@ function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
 }
 
-/** `begin` body `{"v": "<client version>"}`; the reference refuses a missing or empty version (spec §3.1). */
+/** `begin` body `{"v": "<client version>"}`; the reference refuses a missing or empty version (docs/protocol/media-sync.md §3.1). */
 export function parseBeginRequest(body: Buffer): { v: string } {
   const { v } = expectObject(parseJsonBody(body), 'begin');
   if (v !== undefined && typeof v !== 'string') throw badRequest('begin: v must be a string');
@@ -75,7 +75,7 @@ export function parseMediaChangesRequest(body: Buffer): { lastUsn: number } {
   return { lastUsn };
 }
 
-/** `downloadFiles` body `{"files": ["a.jpg", …]}`; more than 25 names is a 400 (spec §3.3). */
+/** `downloadFiles` body `{"files": ["a.jpg", …]}`; more than 25 names is a 400 (docs/protocol/media-sync.md §3.3). */
 export function parseDownloadFilesRequest(body: Buffer): { files: string[] } {
   const { files } = expectObject(parseJsonBody(body), 'downloadFiles');
   if (!Array.isArray(files) || !files.every((f): f is string => typeof f === 'string')) {
@@ -93,7 +93,7 @@ export function parseSanityRequest(body: Buffer): { local: number } {
 }
 
 /**
- * The upload zip's `_meta` (spec §3.4): a JSON array of `[filename, zipEntryName | null]`.
+ * The upload zip's `_meta` (docs/protocol/media-sync.md §3.4): a JSON array of `[filename, zipEntryName | null]`.
  * `null`, or `""` from older clients and AnkiDroid, means "deleted". At most 25 items.
  */
 export function parseUploadMeta(text: string): UploadMetaItem[] {

@@ -1,6 +1,6 @@
 /**
  * A zip of STORED (uncompressed) entries built in one buffer: the usual media download reply,
- * where every file is small and the whole zip is at most a few MiB (spec media-sync.md §3.3).
+ * where every file is small and the whole zip is at most a few MiB (docs/protocol/media-sync.md §3.3).
  *
  * Why not yazl here: yazl computes CRC-32 in JavaScript (buffer-crc32) and emits the zip as a
  * stream of many small chunks; for a reply that is in memory anyway, that was most of the server's

@@ -1,5 +1,5 @@
 /**
- * `uploadChanges` (spec media-sync.md §3.4): a zip of added, replaced and deleted files.
+ * `uploadChanges` (docs/protocol/media-sync.md §3.4): a zip of added, replaced and deleted files.
  *
  * Order of work, so that a bad upload changes nothing:
  * 1. the zstd body is decoded, in memory when it is small (a real client's zip is ~2.5 MiB),
@@ -53,7 +53,7 @@ export interface UploadOutcome {
   readonly added: number;
   readonly replaced: number;
   readonly removed: number;
-  /** Identical re-adds and repeated deletions: processed, but no change and no usn (spec §3.4). */
+  /** Identical re-adds and repeated deletions: processed, but no change and no usn (docs/protocol/media-sync.md §3.4). */
   readonly unchanged: number;
 }
 
@@ -73,7 +73,7 @@ function moveAside(path: string, mediaDir: string): string | undefined {
 
 /**
  * Applies validated changes in one transaction (the reference's `register_uploaded_change`
- * table, spec §3.4): usn +1 per real change only, totals kept in step, `[processed, usn]` back.
+ * table, docs/protocol/media-sync.md §3.4): usn +1 per real change only, totals kept in step, `[processed, usn]` back.
  * Must run under the user's lock.
  */
 export function applyUploadedChanges(
@@ -163,7 +163,7 @@ export function applyUploadedChanges(
 }
 
 /**
- * Two names that differ only in case are one file on macOS and Windows (spec §5): storing the
+ * Two names that differ only in case are one file on macOS and Windows (docs/protocol/media-sync.md §5): storing the
  * second would overwrite the first's content while the DB kept two rows. A name that becomes
  * present in this upload and collides with another present name is refused (400) instead; the
  * client then reports the failed sync and the person can rename the file. Checked against the

@@ -1,5 +1,5 @@
 /**
- * The two zip formats of media sync (spec media-sync.md §3.3, §3.4). Their `_meta` entries differ:
+ * The two zip formats of media sync (docs/protocol/media-sync.md §3.3, §3.4). Their `_meta` entries differ:
  * a download's is an object `{"0": name}`, an upload's an array of `[name, "0" | null]`.
  * Files are streamed between disk and zip, never held in memory as a batch.
  */
@@ -142,7 +142,7 @@ async function streamEntryToFile(entry: UploadEntry, tempPath: string): Promise<
 export type UploadZipSource = { readonly data: Buffer } | { readonly path: string };
 
 /**
- * Checks an upload zip and gathers its files (spec §3.4). Everything is validated before the
+ * Checks an upload zip and gathers its files (docs/protocol/media-sync.md §3.4). Everything is validated before the
  * caller applies anything: `_meta` present, ≤ 50 KiB and well-formed, ≤ 25 changes, every
  * filename acceptable, every named entry present, non-empty, at most 100 MiB, not expanding past
  * its declared size (the zip-bomb guard), matching its CRC-32, and all files together within
@@ -252,7 +252,7 @@ export interface DownloadFile {
 export type DownloadZip = { readonly data: Buffer } | { readonly stream: Readable; readonly size: number };
 
 /**
- * Builds the download zip (spec §3.3): entries "0", "1", … in request order, STORED like the
+ * Builds the download zip (docs/protocol/media-sync.md §3.3): entries "0", "1", … in request order, STORED like the
  * reference, then `_meta` mapping entry name → filename. A reply holds ~2.5 MiB of files, so
  * when every file is small the zip is built in memory in one go (stored-zip.ts); a reply with a
  * big file (up to 100 MiB) is streamed from disk through yazl instead, and resolves once its

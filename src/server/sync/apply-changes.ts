@@ -1,12 +1,12 @@
 /**
- * `applyChanges` (spec collection-sync.md §5.5, merge rules §8.1–§8.4, §8.8): the unchunked
+ * `applyChanges` (docs/protocol/collection-sync.md §5.5, merge rules §8.1–§8.4, §8.8): the unchunked
  * objects — notetypes, decks, deck configs, tags, and config + crt from whichever side is newer.
  * The reply (the server's changes the client has not seen) is computed before anything from
  * the client is applied, so the client's own changes are never echoed back.
  *
  * The wire carries legacy (schema 11) JSON; storage is schema 18 with protobuf blobs. Objects
  * are converted while the body is parsed, as the reference does, so a malformed object is a
- * plain 400 that leaves the session alone (spec D37); problems found while storing (a changed
+ * plain 400 that leaves the session alone (docs/protocol/behaviours.md D37); problems found while storing (a changed
  * notetype schema, id 0) fail the step and roll the sync back.
  */
 import type Database from 'better-sqlite3';
@@ -170,7 +170,7 @@ function configJson(db: Database.Database): string {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Appends "+" until no other row (by unicase comparison) has the name (spec §8.1, §8.2). */
+/** Appends "+" until no other row (by unicase comparison) has the name (docs/protocol/collection-sync.md §8.1, §8.2). */
 function uniqueName(session: NormalSyncSession, table: 'notetypes' | 'decks', id: number | bigint, name: string): string | undefined {
   const clash = prepared(session.db, `SELECT 1 FROM ${table} WHERE name = ? AND id != ?`);
   let candidate = name;

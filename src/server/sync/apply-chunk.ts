@@ -1,5 +1,5 @@
 /**
- * `applyChunk` (spec collection-sync.md §5.7, merge rules §8.5–§8.7): the client's changed
+ * `applyChunk` (docs/protocol/collection-sync.md §5.7, merge rules §8.5–§8.7): the client's changed
  * rows. Revlog is insert-or-ignore; a card or note replaces the server's copy unless the
  * server's copy changed since the client's last sync and is at least as new. A note must
  * reference an existing notetype with the same number of fields — otherwise the whole sync

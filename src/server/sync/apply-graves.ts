@@ -1,5 +1,5 @@
 /**
- * `applyGraves` (spec collection-sync.md §5.4): the client's deletions, ≤ 250 ids per request.
+ * `applyGraves` (docs/protocol/collection-sync.md §5.4): the client's deletions, ≤ 250 ids per request.
  * Notes, then cards, then decks; each deletion is recorded as a grave with the session's usn.
  * Deleting a note does not delete its cards: the client sends their graves too.
  */

@@ -1,5 +1,5 @@
 /**
- * `chunk` (spec collection-sync.md §5.6): the server's changed rows, ≤ 250 per reply, taken
+ * `chunk` (docs/protocol/collection-sync.md §5.6): the server's changed rows, ≤ 250 per reply, taken
  * round-robin from revlog, notes and cards; `done` once a reply was not full. The id lists are
  * snapshotted on the first call; rows are read when sent, with their stored usn.
  */

@@ -1,5 +1,5 @@
 /**
- * `download` — full download (spec collection-sync.md §5.12). Bumps usn and mod like the
+ * `download` — full download (docs/protocol/collection-sync.md §5.12). Bumps usn and mod like the
  * reference, checkpoints and closes the collection so the file holds everything, then the
  * file is streamed as the reply (under the user's lock, so nothing changes it meanwhile).
  */

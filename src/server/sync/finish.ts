@@ -1,5 +1,5 @@
 /**
- * `finish` (spec collection-sync.md §5.9): commits the sync. The server's usn moves on, so the
+ * `finish` (docs/protocol/collection-sync.md §5.9): commits the sync. The server's usn moves on, so the
  * next sync of any device sees what this one wrote; both sides set `mod = ls = now`.
  */
 import { prepared } from '../util/prepared.ts';

@@ -1,4 +1,4 @@
-/** `hostKey` (spec collection-sync.md §5.1): `{"u","p"}` → `{"key"}`, or 403. */
+/** `hostKey` (docs/protocol/collection-sync.md §5.1): `{"u","p"}` → `{"key"}`, or 403. */
 import { badRequest } from '../errors.ts';
 import { expectObject, parseJsonBody } from '../wire/json-body.ts';
 import type { Authenticator } from '../accounts/authenticator.ts';

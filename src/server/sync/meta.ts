@@ -1,5 +1,5 @@
 /**
- * `meta` (spec collection-sync.md §5.2): the first call of every sync. The client compares these
+ * `meta` (docs/protocol/collection-sync.md §5.2): the first call of every sync. The client compares these
  * numbers with its own to choose no-changes / normal / full sync (§3), so every field matters,
  * `media_usn` included (clients since 23.10 cannot parse a reply without it).
  */

@@ -1,5 +1,5 @@
 /**
- * Running the stateful normal-sync steps (spec collection-sync.md §2, http.md §4 step 6), in
+ * Running the stateful normal-sync steps (docs/protocol/collection-sync.md §2, docs/protocol/http.md §4 step 6), in
  * the reference's order of checks: session key present (400) → body parses (400, session left
  * alone) → an active session with this key (409) → the step; if the step fails, the sync is
  * rolled back and forgotten, and the client gets 400 ("please use Check Database"). Each step

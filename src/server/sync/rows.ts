@@ -1,5 +1,5 @@
 /**
- * The positional rows of normal sync (spec collection-sync.md §6): revlog (9), card (18) and
+ * The positional rows of normal sync (docs/protocol/collection-sync.md §6): revlog (9), card (18) and
  * note (11) arrays, checked on the way in, and read from the database on the way out. Wire
  * names stay wire names here; `parse*` reject what the real client could never send (wrong
  * length, wrong type, out-of-range enums), which the request handler answers with 400.
@@ -194,7 +194,7 @@ export function parseNoteRow(v: unknown): NoteRow {
   ];
 }
 
-/** Grave ids may arrive as strings from old AnkiMobile (test A9). */
+/** Grave ids may arrive as strings from old AnkiMobile (docs/protocol/behaviours.md A9). */
 function graveIds(v: unknown, what: string): number[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) fail(`${what} graves must be a list`);

@@ -1,5 +1,5 @@
 /**
- * `sanityCheck2` (spec collection-sync.md §5.8): after merging, both sides must hold the same
+ * `sanityCheck2` (docs/protocol/collection-sync.md §5.8): after merging, both sides must hold the same
  * number of cards, notes, revlog entries, notetypes, decks and deck configs. On "bad" the
  * server rolls back at once; the client then aborts and forces a full sync next time.
  */

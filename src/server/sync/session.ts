@@ -1,5 +1,5 @@
 /**
- * One normal sync (spec collection-sync.md §2): the state between `start` and `finish`, bound
+ * One normal sync (docs/protocol/collection-sync.md §2): the state between `start` and `finish`, bound
  * to the client's session key, with one database transaction spanning all its requests.
  * Anything that cancels it (a new meta/start/upload/download, abort, or a failing step)
  * rolls the transaction back, so a failed sync leaves the collection exactly as it was.

@@ -1,5 +1,5 @@
 /**
- * `start` (spec collection-sync.md §5.3): opens the session and its transaction, and answers
+ * `start` (docs/protocol/collection-sync.md §5.3): opens the session and its transaction, and answers
  * the server's deletions the client has not seen — computed before anything from the client
  * is applied. Old AnkiMobile/AnkiDroid send their own deletions here instead of applyGraves.
  */

@@ -40,7 +40,7 @@ export function requireKey(obj: Record<string, unknown>, key: string, what: stri
   return obj[key];
 }
 
-/** Records a deletion; an existing grave keeps its usn (schema-18 primary key, spec §5.4). */
+/** Records a deletion; an existing grave keeps its usn (schema-18 primary key, docs/protocol/collection-sync.md §5.4). */
 export function addGrave(db: Database.Database, oid: number, type: number, usn: number): void {
   prepared(db, 'INSERT OR IGNORE INTO graves (oid, type, usn) VALUES (?, ?, ?)').run(oid, type, usn);
 }

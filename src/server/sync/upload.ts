@@ -1,5 +1,5 @@
 /**
- * `upload` — full upload (spec collection-sync.md §5.11). The client's whole collection arrives
+ * `upload` — full upload (docs/protocol/collection-sync.md §5.11). The client's whole collection arrives
  * as one zstd stream; it is decoded straight into a temp file in the user's folder, validated
  * there, and only then swapped in with an atomic rename. A bad upload never touches the current
  * collection. The previous collection is kept in `backups/`.
@@ -82,7 +82,7 @@ export function validateUploadedCollection(path: string): UploadVerdict {
       (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
     );
     // The reference would create a fresh collection inside a file without `col` and answer OK,
-    // silently replacing the person's data with nothing; Hearth refuses (spec D38).
+    // silently replacing the person's data with nothing; Hearth refuses (docs/protocol/behaviours.md D38).
     if (!tables.has('col')) return corrupt('no col table');
     const rows = db.prepare('SELECT ver FROM col').all() as { ver: unknown }[];
     if (rows.length !== 1) return corrupt(`col has ${rows.length} rows`);

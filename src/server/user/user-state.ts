@@ -1,5 +1,5 @@
 /**
- * Per-user server state: the user's folder (official layout, spec http.md §10), the open
+ * Per-user server state: the user's folder (official layout, docs/protocol/http.md §10), the open
  * collection connection, the open media database, the active normal-sync session, and the
  * lock that runs this user's requests one at a time.
  */

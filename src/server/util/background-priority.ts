@@ -4,7 +4,7 @@
  * not wait for it. When the CPU is free, priority changes nothing; when both want it, the
  * foreground wins. Measured on a two-core machine running the real client too: its pull was faster
  * in five pairs of runs out of five (1.05–1.28× the official server's time instead of 1.13–1.34×,
- * docs/benchmarks.md), the client waiting less behind the server's background work (chunks built
+ * docs/lab-notes/2026-11-22-fresh-disk-and-priority.md), the client waiting less behind the server's background work (chunks built
  * ahead, V8's garbage-collector threads).
  *
  * Windows and macOS set the priority of the whole process. Linux sets it per thread, so each

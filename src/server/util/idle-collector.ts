@@ -9,7 +9,8 @@
  * pulling 2,000 cards another device has just pushed): a major GC landed in most pulls, its marking
  * took ~12 % of the machine's CPU during the pull, and Hearth's CPU for the pull was 80–100 ms; with
  * a collection right after the push instead, none landed in the pull and Hearth used 50–60 ms
- * (docs/benchmarks.md). The collection itself takes 30–45 ms of one core, at a moment nobody waits.
+ * (docs/lab-notes/2026-11-22-client-commits-and-idle-gc.md). The collection itself takes 30–45 ms
+ * of one core, at a moment nobody waits.
  *
  * "Idle" means no request in flight for `delayMs` after the end of a sync (which ends count is the
  * server's choice: a normal sync's `finish` or `abort`, see index.ts), and no other normal sync open

@@ -1,6 +1,6 @@
 import { badRequest } from '../errors.ts';
 
-/** Parses a decoded request body as JSON; any failure is the client's (400), spec http.md §2.3. */
+/** Parses a decoded request body as JSON; any failure is the client's (400), docs/protocol/http.md §2.3. */
 export function parseJsonBody(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));

@@ -1,6 +1,6 @@
 /**
  * Writing replies. Success bodies are one zstd frame with `anki-original-size` (the client fails
- * without it, spec http.md §3); errors are a bare status with a short plain-text body and are
+ * without it, docs/protocol/http.md §3); errors are a bare status with a short plain-text body and are
  * never compressed. This file is the only place that turns an error into bytes on the wire.
  */
 import { createReadStream } from 'node:fs';
@@ -116,9 +116,10 @@ const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
 export async function sendZstdFile(res: ServerResponse, path: string, size: number): Promise<void> {
   res.writeHead(200, { 'anki-original-size': String(size) });
   // Big reads and output chunks: with Node's defaults (64 KiB / 16 KiB) a 100 MB download is
-  // thousands of thread hand-offs and the main thread mostly waits. 4 MiB reads took ~15 % less
-  // CPU than 1 MiB ones on a 100 MiB collection (no change on 12 MiB), for ~30 MiB more peak
-  // memory while it streams (docs/benchmarks.md, sessions 1 and 7).
+  // thousands of thread hand-offs and the main thread waited 72–80 % of the time
+  // (docs/lab-notes/2026-11-21-full-sync.md). 4 MiB reads took ~15 % less CPU than 1 MiB ones on a
+  // 100 MiB collection (1,590–1,660 against 1,870–2,000 ms; no change on 12 MiB), for ~30 MiB more
+  // peak memory while it streams (docs/lab-notes/2026-11-22-jit-disk-and-download-reads.md).
   await pipeline(
     createReadStream(path, { highWaterMark: DOWNLOAD_READ_BYTES }),
     createZstdCompress({ chunkSize: DOWNLOAD_CHUNK_BYTES }),

@@ -1,5 +1,5 @@
 /**
- * The `anki-sync` request header (spec http.md §2.1): a one-line JSON object with all four keys
+ * The `anki-sync` request header (docs/protocol/http.md §2.1): a one-line JSON object with all four keys
  * `v` (protocol version), `k` (host key), `c` (client version) and `s` (session key).
  */
 import { badRequest, clientTooOld } from '../errors.ts';

@@ -1,6 +1,6 @@
 /**
  * Request bodies are one zstd frame, streamed with chunked encoding and without a content size
- * (spec http.md §2.2). Both the bytes on the wire and the decoded bytes are capped, so a small
+ * (docs/protocol/http.md §2.2). Both the bytes on the wire and the decoded bytes are capped, so a small
  * "zstd bomb" cannot make the server allocate or write more than the limit.
  */
 import { createZstdDecompress, zstdDecompressSync } from 'node:zlib';

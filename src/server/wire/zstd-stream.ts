@@ -1,5 +1,5 @@
 /**
- * Streams a body of known length as one zstd frame with `anki-original-size` (spec http.md §3):
+ * Streams a body of known length as one zstd frame with `anki-original-size` (docs/protocol/http.md §3):
  * one compression context, finished once, so the client's single-frame decoder sees it all.
  * Used for media download zips, which are built while they are sent.
  */
@@ -13,7 +13,7 @@ export async function sendZstdStream(res: ServerResponse, source: Readable, orig
   try {
     await pipeline(source, createZstdCompress({ chunkSize: 128 * 1024 }), res);
   } catch (err) {
-    // The client stops reading at the end of the zstd frame (http.md §3) and may drop the
+    // The client stops reading at the end of the zstd frame (docs/protocol/http.md §3) and may drop the
     // connection before the chunked-encoding terminator goes out. Once `end()` has been called
     // the whole frame was handed to the socket: that is a finished reply, not a failure.
     if (res.writableEnded && (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;

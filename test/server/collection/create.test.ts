@@ -1,4 +1,4 @@
-// A brand-new server collection (schema.md §7), checked row by row.
+// A brand-new server collection (docs/protocol/schema.md §7), checked row by row.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,7 +80,7 @@ test('deck 1 "Default" uses deck config 1 and is collapsed', (t) => {
   const common = fromBinary(Deck_CommonSchema, deck.common);
   assert.equal(common.studyCollapsed, true);
   assert.equal(common.browserCollapsed, true);
-  // The exact reference encodings (D32).
+  // The exact reference encodings (docs/protocol/behaviours.md D32).
   assert.equal(deck.common.toString('hex'), '08011001');
   assert.equal(deck.kind.toString('hex'), '0a020801');
   const kind = fromBinary(Deck_KindContainerSchema, deck.kind);

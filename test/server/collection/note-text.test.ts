@@ -1,5 +1,5 @@
-// notes.sfld / notes.csum and field normalisation (collection-sync.md §8.7, §9): the reference's
-// own vectors (tests-to-port.md C6), then many samples judged by the real client, which stores
+// notes.sfld / notes.csum and field normalisation (docs/protocol/collection-sync.md §8.7, §9): the reference's
+// own vectors (docs/protocol/behaviours.md C6), then many samples judged by the real client, which stores
 // sfld/csum for notes it adds through the same `prepare_for_update` the sync path uses.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Opening collections with the reference connection setup (schema.md §1) and flushing the WAL
+// Opening collections with the reference connection setup (docs/protocol/schema.md §1) and flushing the WAL
 // before a file is read as bytes.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -19,7 +19,7 @@ test('openCollection applies the reference pragmas and registers unicase', (t) =
   assert.equal(db.pragma('busy_timeout', { simple: true }), 0);
   // FULL (2): a commit is on disk before the server answers; better-sqlite3's build defaults to NORMAL in WAL mode.
   assert.equal(db.pragma('synchronous', { simple: true }), 2);
-  // unicase: full case folding, not ASCII-only NOCASE (tests-to-port C8).
+  // unicase: full case folding, not ASCII-only NOCASE (docs/protocol/behaviours.md C8).
   const eq = db.prepare('SELECT ? = ? COLLATE unicase AS eq').pluck();
   assert.equal(eq.get('Maße', 'MASSE'), 1);
   assert.equal(eq.get('foo bar', 'FoO BAR'), 1);

@@ -1,4 +1,4 @@
-// The schema-18 protobuf blobs (schema.md §5): spec vectors D32/D33 and the encoding rules the
+// The schema-18 protobuf blobs (docs/protocol/schema.md §5): the vectors D32/D33 of docs/protocol/behaviours.md and the encoding rules the
 // real client depends on.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -76,7 +76,7 @@ const D33 =
   '880101900101980104a80101b00108c0013ce00201ad026666663f221c0000803f0000803f0000803f0000803f00' +
   '00803f0000803f0000803fc5026666663f';
 
-test('D33: the spec default deck config blob decodes to the defaults of schema.md §5.6', () => {
+test('D33: the spec default deck config blob decodes to the defaults of docs/protocol/schema.md §5.6', () => {
   const c = fromBinary(DeckConfig_ConfigSchema, hex(D33));
   assert.deepEqual(c.learnSteps, [1, 10]);
   assert.deepEqual(c.relearnSteps, [10]);

@@ -1,4 +1,4 @@
-// Note tag strings and the tags table (collection-sync.md §6.3, §8.4): unit checks, then the
+// Note tag strings and the tags table (docs/protocol/collection-sync.md §6.3, §8.4): unit checks, then the
 // real client registering the same names in the same order on its own collection, compared row
 // for row with what registerTags leaves in ours.
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
-// Media sync: `begin`, authentication, framing and the legacy forms (spec media-sync.md §1, §3.1;
-// tests-to-port.md B1-B3, D31).
+// Media sync: `begin`, authentication, framing and the legacy forms (docs/protocol/media-sync.md §1, §3.1;
+// docs/protocol/behaviours.md B1-B3, D31).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { send, syncHeader } from '../../helpers/sync-client.ts';

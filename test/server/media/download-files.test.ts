@@ -1,4 +1,4 @@
-// `downloadFiles` (spec media-sync.md §3.3; tests-to-port.md D24-D27, plus bad names).
+// `downloadFiles` (docs/protocol/media-sync.md §3.3; docs/protocol/behaviours.md D24-D27, plus bad names).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, truncateSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Filename rules (spec media-sync.md §6, src/server/media/filenames.ts).
+// Filename rules (docs/protocol/media-sync.md §6, src/server/media/filenames.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';

@@ -1,4 +1,4 @@
-// `mediaChanges` paging and order (spec media-sync.md §3.2; tests-to-port.md D23).
+// `mediaChanges` paging and order (docs/protocol/media-sync.md §3.2; docs/protocol/behaviours.md D23).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../../helpers/test-server.ts';

@@ -1,5 +1,5 @@
-// Media sync round trips at the protocol level: tests-to-port.md B4-B6, D29, D30
-// (spec media-sync.md §3.2-§3.5). Each test uses its own account, so they do not share usns.
+// Media sync round trips at the protocol level: docs/protocol/behaviours.md B4-B6, D29, D30
+// (docs/protocol/media-sync.md §3.2-§3.5). Each test uses its own account, so they do not share usns.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -135,7 +135,7 @@ describe('media round trips', () => {
 
     // Both add "diff" with different content; device 1 syncs first.
     await one.upload([['diff', '1']]);
-    // Device 2 fetches before uploading, sees another sha1 and downloads (server wins, spec §4.3).
+    // Device 2 fetches before uploading, sees another sha1 and downloads (server wins, docs/protocol/media-sync.md §4.3).
     const [entry] = await two.changes(u1);
     assert.deepEqual(entry, ['diff', u1 + 1, sha1Hex('1')]);
     assert.notEqual(entry?.[2], sha1Hex('2'));
@@ -199,7 +199,7 @@ describe('media round trips', () => {
     ]);
   });
 
-  test('deflated upload entries are accepted too (spec §3.4: clients use STORED, accept DEFLATE)', async () => {
+  test('deflated upload entries are accepted too (docs/protocol/media-sync.md §3.4: clients use STORED, accept DEFLATE)', async () => {
     const c = client('b4');
     const before = await c.usn();
     const r = await c.uploadRaw(await uploadZip([['deflated.txt', 'z'.repeat(10_000)]], { compress: true }));

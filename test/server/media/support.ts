@@ -21,7 +21,7 @@ export const sha1Hex = (data: Buffer | string): string => createHash('sha1').upd
 export type UploadItem = readonly [string, Buffer | string | null];
 
 /**
- * An upload zip exactly as the Rust client writes it (spec media-sync.md §3.4): entries named by
+ * An upload zip exactly as the Rust client writes it (docs/protocol/media-sync.md §3.4): entries named by
  * their index in the list (deletions take an index without an entry), STORED, then `_meta`.
  */
 export async function uploadZip(items: readonly UploadItem[], opts: { compress?: boolean } = {}): Promise<Buffer> {

@@ -1,6 +1,6 @@
 // Applying an upload is all-or-nothing across media.db and the media folder
 // (src/server/media/upload-changes.ts), and the on-disk format is the official server's
-// (spec media-sync.md §4.2, §5).
+// (docs/protocol/media-sync.md §4.2, §5).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

@@ -1,6 +1,6 @@
 // `uploadChanges` refuses bad input with 400 and changes nothing: no file written anywhere (inside
-// or outside the media folder), media DB unchanged (spec media-sync.md §3.4, §6;
-// tests-to-port.md D28, plus zip bombs, traversal names, corrupt zips, checksum mismatches,
+// or outside the media folder), media DB unchanged (docs/protocol/media-sync.md §3.4, §6;
+// docs/protocol/behaviours.md D28, plus zip bombs, traversal names, corrupt zips, checksum mismatches,
 // case-insensitive collisions).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

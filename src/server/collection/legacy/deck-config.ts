@@ -1,6 +1,6 @@
 /**
  * Deck configs ("dconf", options groups) between schema-18 rows and the legacy JSON of normal
- * sync (collection-sync.md §7.3, schema.md §5.6). Mirrors the reference's
+ * sync (docs/protocol/collection-sync.md §7.3, docs/protocol/schema.md §5.6). Mirrors the reference's
  * rslib/src/deckconfig/schema11.rs (serde + `From` impls) and the validation on read of
  * rslib/src/deckconfig/mod.rs (`ensure_deck_config_values_valid`). Wire names stay wire names.
  */
@@ -36,7 +36,7 @@ export interface DeckConfigRow {
   config: Uint8Array;
 }
 
-/** A legacy deck config object (collection-sync.md §7.3); numbers per json.ts. */
+/** A legacy deck config object (docs/protocol/collection-sync.md §7.3); numbers per json.ts. */
 export type LegacyDeckConfig = JsonObject;
 
 // Reference: RESERVED_DECKCONF_KEYS / _NEW_KEYS / _REV_KEYS / _LAPSE_KEYS.
@@ -61,7 +61,7 @@ const PROTO_ORDER_DUE = 0;
 /**
  * The reference's `ensure_deck_config_values_valid`, applied whenever it loads a deck config
  * (so before sending one): a value outside its range, or NaN, becomes the default of a new
- * config (schema.md §5.6). Bounds are f32 constants, compared as f32.
+ * config (docs/protocol/schema.md §5.6). Bounds are f32 constants, compared as f32.
  */
 export function ensureDeckConfigValuesValid(c: DeckConfig_Config): void {
   const u32Valid = (v: number, dflt: number, min: number, max: number): number => (v < min || v > max ? dflt : v);
@@ -222,7 +222,7 @@ interface LapseConf {
 }
 
 // Defaults of a whole sub-object (NewConfSchema11::default() etc.), used when any of its
-// required keys is missing or invalid (collection-sync.md §7.3; test D39). Its unknown keys
+// required keys is missing or invalid (docs/protocol/collection-sync.md §7.3; docs/protocol/behaviours.md D39). Its unknown keys
 // are lost then, as in the reference.
 const defaultNew = (): NewConf => ({
   bury: false,

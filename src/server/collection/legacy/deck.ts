@@ -1,6 +1,6 @@
 /**
  * Decks (normal and filtered) between schema-18 rows and the legacy JSON of normal sync
- * (collection-sync.md §7.2, schema.md §5.4–5.5). Mirrors the reference's
+ * (docs/protocol/collection-sync.md §7.2, docs/protocol/schema.md §5.4–5.5). Mirrors the reference's
  * rslib/src/decks/schema11.rs (serde + `From` impls) and the name rules of
  * rslib/src/decks/name.rs. Wire names stay wire names here.
  */
@@ -50,7 +50,7 @@ export interface DeckRow {
   kind: Uint8Array;
 }
 
-/** A legacy deck object (collection-sync.md §7.2); numbers per json.ts. */
+/** A legacy deck object (docs/protocol/collection-sync.md §7.2); numbers per json.ts. */
 export type LegacyDeck = JsonObject;
 
 /** Reference: RESERVED_DECK_KEYS. Note `md` and the filtered-deck keys are not in it. */
@@ -205,7 +205,7 @@ function isFilteredDeck(obj: JsonObject): boolean {
 
 /**
  * An incoming legacy deck as the row to store (before the caller's name-uniqueness step,
- * collection-sync.md §8.2). Throws LegacyConversionError where the reference's serde rejects it.
+ * docs/protocol/collection-sync.md §8.2). Throws LegacyConversionError where the reference's serde rejects it.
  */
 export function deckFromLegacy(json: JsonValue): DeckRow {
   const obj = object(json, 'deck');

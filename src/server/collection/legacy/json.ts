@@ -1,6 +1,6 @@
 /**
  * JSON as the reference's serde_json sees it, for the legacy objects of normal sync
- * (collection-sync.md §7.5).
+ * (docs/protocol/collection-sync.md §7.5).
  *
  * The value model (`JsonValue`), chosen so that nothing the client sends is lost or altered:
  * - integer literals become `number` when |n| <= 2^53 - 1 and `bigint` otherwise, so random

@@ -1,6 +1,6 @@
 /**
  * Notetypes ("models") between schema-18 rows and the legacy JSON of normal sync
- * (collection-sync.md §7.1, schema.md §5.1–5.3). Mirrors the reference's
+ * (docs/protocol/collection-sync.md §7.1, docs/protocol/schema.md §5.1–5.3). Mirrors the reference's
  * rslib/src/notetype/schema11.rs: `notetypeToLegacy` is `From<Notetype> for NotetypeSchema11`
  * + serde serialisation, `notetypeFromLegacy` is serde deserialisation +
  * `From<NotetypeSchema11> for Notetype`. Wire names stay wire names here.
@@ -74,7 +74,7 @@ export interface NotetypeRows {
   templates: (TemplateRow & { ntid: DbInt })[];
 }
 
-/** A legacy notetype object (collection-sync.md §7.1); numbers per json.ts. */
+/** A legacy notetype object (docs/protocol/collection-sync.md §7.1); numbers per json.ts. */
 export type LegacyNotetype = JsonObject;
 
 // Reserved keys: dropped from `other` on output because they would duplicate known keys
@@ -232,7 +232,7 @@ const requirementFromLegacy: Reader<ParsedRequirement> = (v, what) => {
 
 /**
  * An incoming legacy notetype as the rows to store. Throws LegacyConversionError where the
- * reference's serde rejects the object (collection-sync.md §7.1 "input required?").
+ * reference's serde rejects the object (docs/protocol/collection-sync.md §7.1 "input required?").
  */
 export function notetypeFromLegacy(json: JsonValue): NotetypeRows {
   const r = new FieldReader(object(json, 'notetype'), 'notetype');

@@ -1,5 +1,5 @@
 /**
- * The `other` passthrough of legacy objects (collection-sync.md §7): keys a legacy object has
+ * The `other` passthrough of legacy objects (docs/protocol/collection-sync.md §7): keys a legacy object has
  * but the schema-18 form does not know are kept as a JSON object in the blob's field 255 and
  * merged back into the object when it is sent out again.
  */

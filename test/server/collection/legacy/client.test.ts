@@ -4,6 +4,7 @@
 //    client's legacy JSON byte for byte (and equal values to what its Python API returns).
 // 2. The client stores legacy objects we hand it; we must store the same protobuf values, and
 //    reject exactly what it rejects.
+// Test ids such as D35 name the behaviours listed in docs/protocol/behaviours.md.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

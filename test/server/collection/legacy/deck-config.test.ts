@@ -1,4 +1,4 @@
-// Deck configs ⇄ legacy JSON (collection-sync.md §7.3, schema.md §5.6): C2, C3, D33–D36, D39,
+// Deck configs ⇄ legacy JSON (docs/protocol/collection-sync.md §7.3, docs/protocol/schema.md §5.6): C2, C3, D33–D36, D39,
 // validation on read and the reference's accept/default/reject rules.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import { DeckConfig_ConfigSchema, type DeckConfig_Config } from '../../../../src
 import { fixedClock, tempDir } from '../support.ts';
 import { readDeckConfigs } from './support.ts';
 
-/** collection-sync.md §7.3, verbatim. */
+/** docs/protocol/collection-sync.md §7.3, verbatim. */
 const SPEC_EXAMPLE = `{"id": 1, "mod": 0, "name": "Default", "usn": 0,
  "maxTaken": 60, "autoplay": true, "timer": 0, "replayq": true,
  "new":   {"bury": false, "delays": [1.0, 10.0], "initialFactor": 2500, "ints": [1, 4, 0], "order": 1, "perDay": 20},
@@ -36,7 +36,7 @@ const SPEC_EXAMPLE = `{"id": 1, "mod": 0, "name": "Default", "usn": 0,
  "questionAction": 0, "answerAction": 0, "waitForAudio": true,
  "sm2Retention": 0.9, "weightSearch": ""}`;
 
-/** tests-to-port.md D33: one valid encoding of the default deck config. */
+/** docs/protocol/behaviours.md D33: one valid encoding of the default deck config. */
 const D33 =
   '0a080000803f00002041120400002041481450c8015d00002040656666a63f6d9a99993f7d0000803f8001949d02' +
   '880101900101980104a80101b00108c0013ce00201ad026666663f221c0000803f0000803f0000803f0000803f00' +
@@ -55,7 +55,7 @@ function variant(change: (c: JsonObject) => void): JsonObject {
 }
 const sub = (c: JsonObject, key: 'new' | 'rev' | 'lapse'): JsonObject => c[key] as JsonObject;
 
-test('D33: the default deck config blob gives exactly the JSON of collection-sync.md §7.3', () => {
+test('D33: the default deck config blob gives exactly the JSON of docs/protocol/collection-sync.md §7.3', () => {
   const out = deckConfigToLegacy(defaultRow(Uint8Array.from(Buffer.from(D33, 'hex'))));
   assert.equal(stringifyJson(out), compact(SPEC_EXAMPLE));
 });

@@ -1,5 +1,6 @@
-// Decks ⇄ legacy JSON (collection-sync.md §7.2): the spec examples, C2, D34, names, "today"
+// Decks ⇄ legacy JSON (docs/protocol/collection-sync.md §7.2): the spec examples, C2, D34, names, "today"
 // counters, percent ⇄ fraction, and the reference's accept/default/reject rules.
+// Test ids such as C2 name the behaviours listed in docs/protocol/behaviours.md.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';

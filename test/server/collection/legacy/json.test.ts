@@ -1,4 +1,4 @@
-// Lossless JSON and the reference's f32 formatting (collection-sync.md §7.5).
+// Lossless JSON and the reference's f32 formatting (docs/protocol/collection-sync.md §7.5).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {

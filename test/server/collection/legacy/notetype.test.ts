@@ -1,5 +1,6 @@
-// Notetypes ⇄ legacy JSON (collection-sync.md §7.1): stock notetypes, the spec example, C2, D34,
+// Notetypes ⇄ legacy JSON (docs/protocol/collection-sync.md §7.1): stock notetypes, the spec example, C2, D34,
 // and the reference's accept/default/reject rules.
+// Test ids such as C2 name the behaviours listed in docs/protocol/behaviours.md.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';

@@ -1,5 +1,5 @@
 // Schema-18 notetype blobs: notetypes.config, fields.config, templates.config.
-// Written from anki-sync-spec schema.md §5.1–5.3 (mirrors Anki's proto/anki/notetypes.proto,
+// Written from docs/protocol/schema.md §5.1–5.3 (mirrors Anki's proto/anki/notetypes.proto,
 // which is the wire contract with every client). Only the stored blobs are defined here;
 // the outer Notetype/Field/Template messages exist only to give the blobs their reference
 // names. Field numbers and types must never change: they are read by real Anki clients.
