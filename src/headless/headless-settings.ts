@@ -7,7 +7,7 @@
  * was moved, `storageFolder` says where to: the file stays in SYNC_BASE, where the next start
  * looks for it.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { LISTEN_SCOPES, SETTINGS_VERSION, settingProblem } from '../shared/settings.ts';
@@ -68,7 +68,8 @@ export function envSettings(config: ServerConfig): Settings {
   return {
     version: SETTINGS_VERSION,
     port: config.port,
-    storageFolder: config.base,
+    // SYNC_BASE may be relative (to where the server was started); the window shows full paths.
+    storageFolder: resolve(config.base),
     listen: envScope(config),
     // Not the headless server's business: it is started by whatever runs it (systemd, Docker, a NAS).
     startAtLogin: false,
@@ -119,6 +120,9 @@ export function headlessSettingsBackend(config: ServerConfig, logger: Logger): S
           field === 'storageFolder' ? resolve(settings.storageFolder) === resolve(env.storageFolder) : settings[field] === env[field];
         if (!same) stored[field] = settings[field];
       }
+      // Nothing changed on the admin page yet: no file (SYNC_BASE may not even be writable; the
+      // server's start says so in its own words).
+      if (Object.keys(stored).length === 1 && !existsSync(path)) return;
       writeFileAtomically(path, JSON.stringify(stored, null, 2) + '\n');
     },
   };
