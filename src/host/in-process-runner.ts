@@ -4,14 +4,14 @@
  * stop at a time, in call order; a failed start leaves the state `crashed` with the reason (no
  * automatic retry: whatever runs the headless server, a person or a service manager, decides).
  */
-import { configForStart, Mutex, startSyncServer, StartFailure, systemClock } from '../server/index.ts';
+import { configForStart, listenerSet, Mutex, startSyncServer, StartFailure, systemClock } from '../server/index.ts';
 import type { Clock, EnvUserEntry, Logger, RunningServer, SyncServerDeps } from '../server/index.ts';
 import type { HearthError } from '../shared/errors.ts';
 import type { ServerProblem, ServerStartConfig } from '../shared/server-process.ts';
 import { IDLE_ACTIVITY } from '../shared/server-process.ts';
 import { isSyncing } from '../shared/server-state.ts';
 import type { ServerState } from '../shared/server-state.ts';
-import { IDLE_WAIT_TIMEOUT_MS, listenerSet } from './server-runner.ts';
+import { IDLE_WAIT_TIMEOUT_MS } from './server-runner.ts';
 import type { ServerRunner } from './server-runner.ts';
 
 /** Activity changes are batched so a burst of requests is one state change. */
@@ -32,9 +32,8 @@ export interface InProcessRunnerDeps {
 export function createInProcessRunner(deps: InProcessRunnerDeps): ServerRunner {
   const clock = deps.clock ?? systemClock;
   const log = deps.logger.child('runner');
-  const onError = (err: unknown): void => log.error('a listener failed', { why: err instanceof Error ? err.message : String(err) });
-  const changes = listenerSet<ServerState>(onError);
-  const problems = listenerSet<ServerProblem>(onError);
+  const changes = listenerSet<[ServerState]>(log, 'a state listener');
+  const problems = listenerSet<[ServerProblem]>(log, 'a problem listener');
   const queue = new Mutex();
 
   let state: ServerState = { kind: 'stopped' };

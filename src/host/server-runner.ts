@@ -26,23 +26,3 @@ export interface ServerRunner {
 
 /** Longest a settings change waits for a sync to finish before restarting the server anyway. */
 export const IDLE_WAIT_TIMEOUT_MS = 2 * 60_000;
-
-/** A set of listeners that one failing listener cannot break (it is logged). */
-export function listenerSet<T>(onError: (err: unknown) => void) {
-  const listeners = new Set<(value: T) => void>();
-  return {
-    add(listener: (value: T) => void): () => void {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    emit(value: T): void {
-      for (const listener of [...listeners]) {
-        try {
-          listener(value);
-        } catch (err) {
-          onError(err);
-        }
-      }
-    },
-  };
-}

@@ -13,7 +13,7 @@
 import { readFileSync, renameSync } from 'node:fs';
 import { applySettingsPatch, settingsFromStored } from '../shared/settings.ts';
 import type { Settings, SettingsProblem, Validated } from '../shared/settings.ts';
-import { writeFileAtomically } from '../server/index.ts';
+import { listenerSet, writeFileAtomically } from '../server/index.ts';
 import type { Logger } from '../server/index.ts';
 
 export interface SettingsBackend {
@@ -53,7 +53,7 @@ export function openSettingsStore(backend: SettingsBackend, defaults: Settings, 
   if (loaded.rewrite) backend.write(loaded.settings);
 
   let current = loaded.settings;
-  const listeners = new Set<(next: Settings, previous: Settings) => void>();
+  const listeners = listenerSet<[next: Settings, previous: Settings]>(log, 'a settings listener');
 
   return {
     path: backend.path,
@@ -67,19 +67,10 @@ export function openSettingsStore(backend: SettingsBackend, defaults: Settings, 
       backend.write(result.settings);
       const previous = current;
       current = result.settings;
-      for (const listener of [...listeners]) {
-        try {
-          listener(current, previous);
-        } catch (err) {
-          log.error('a settings listener failed', { why: err instanceof Error ? err.message : String(err) });
-        }
-      }
+      listeners.emit(current, previous);
       return result;
     },
-    onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onChange: (listener) => listeners.add(listener),
   };
 }
 

@@ -13,9 +13,9 @@ import { retriesAutomatically } from '../shared/errors.ts';
 import type { HearthError } from '../shared/errors.ts';
 import { isSyncing } from '../shared/server-state.ts';
 import type { ServerState } from '../shared/server-state.ts';
-import { Mutex } from '../server/index.ts';
+import { listenerSet, Mutex } from '../server/index.ts';
 import type { Logger } from '../server/index.ts';
-import { IDLE_WAIT_TIMEOUT_MS, listenerSet } from '../host/server-runner.ts';
+import { IDLE_WAIT_TIMEOUT_MS } from '../host/server-runner.ts';
 import type { ServerRunner } from '../host/server-runner.ts';
 
 /** The server process as the supervisor sees it; fork.ts adapts utilityProcess and child_process to it. */
@@ -106,9 +106,8 @@ export function createServerHost(deps: ServerHostDeps): ServerRunner {
   let failures = 0;
   let lastConfig: ServerStartConfig | undefined;
   let cancelRetry: (() => void) | undefined;
-  const onError = (err: unknown): void => log.error('a listener failed', { why: err instanceof Error ? err.message : String(err) });
-  const listeners = listenerSet<ServerState>(onError);
-  const problems = listenerSet<ServerProblem>(onError);
+  const listeners = listenerSet<[ServerState]>(log, 'a state listener');
+  const problems = listenerSet<[ServerProblem]>(log, 'a problem listener');
 
   const setState = (next: ServerState): void => {
     if (next.kind !== state.kind)

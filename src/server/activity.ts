@@ -21,6 +21,7 @@ import type { ServerActivity, ThrottledLoginInfo } from '../shared/server-proces
 import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
 import { writeFileAtomicallyAsync } from './util/atomic-file.ts';
+import { listenerSet } from './util/listeners.ts';
 
 /** A sync is several requests; this long after the last one ends, the person's sync counts as finished. */
 export const SYNC_QUIET_MS = 5_000;
@@ -132,16 +133,8 @@ export function createActivityRecorder(deps: ActivityRecorderDeps): ActivityReco
   let activeRequests = 0;
   let lastRequestEndedAt = Number.NEGATIVE_INFINITY;
   let quietTimer: NodeJS.Timeout | undefined;
-  const listeners = new Set<() => void>();
-  const changed = (): void => {
-    for (const listener of [...listeners]) {
-      try {
-        listener();
-      } catch (err) {
-        log.error('an activity listener failed', { why: err instanceof Error ? err.message : String(err) });
-      }
-    }
-  };
+  const listeners = listenerSet<[]>(log, 'an activity listener');
+  const changed = (): void => listeners.emit();
 
   let writing: Promise<void> | undefined;
 
@@ -221,6 +214,7 @@ export function createActivityRecorder(deps: ActivityRecorderDeps): ActivityReco
     snapshot(throttled) {
       const syncing = syncingUsers();
       return {
+        // A person's request still being handled after its client went away counts too.
         syncing: activeRequests > 0 || deps.clock.nowMs() - lastRequestEndedAt < SYNC_QUIET_MS || syncing.length > 0,
         activeRequests,
         users: Object.entries(records)
@@ -230,10 +224,7 @@ export function createActivityRecorder(deps: ActivityRecorderDeps): ActivityReco
         throttled,
       };
     },
-    onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onChange: (listener) => listeners.add(listener),
     changed,
     flush() {
       clearTimeout(quietTimer);

@@ -29,3 +29,4 @@ export { systemClock } from './clock.ts';
 export type { Clock } from './clock.ts';
 export { writeFileAtomically } from './util/atomic-file.ts';
 export { Mutex } from './util/mutex.ts';
+export { listenerSet } from './util/listeners.ts';
