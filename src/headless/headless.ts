@@ -62,7 +62,6 @@ export function createHeadless(deps: HeadlessDeps): Headless {
     logger,
     headlessSettingsRule,
   );
-  const listenAddress = headlessListenAddress(config);
   const envUsernames = config.envUsers.map((u) => u.raw.slice(0, Math.max(0, u.raw.indexOf(':'))));
 
   const runner = createInProcessRunner({
@@ -76,7 +75,11 @@ export function createHeadless(deps: HeadlessDeps): Headless {
   const control = setupServerControl({
     settings,
     runner,
-    startConfig: { defaultStorageFolder: resolve(config.base), listenAddress, maxPayloadMegs: config.maxPayloadMegs },
+    startConfig: {
+      defaultStorageFolder: resolve(config.base),
+      listenAddress: headlessListenAddress(config),
+      maxPayloadMegs: config.maxPayloadMegs,
+    },
     logger,
   });
   const mover = setupStorageMove({ settings, runner, control, logger });
@@ -106,7 +109,7 @@ export function createHeadless(deps: HeadlessDeps): Headless {
     recentErrors,
     pickFolder: null,
     quit: deps.onQuit,
-    listenAddress: () => listenAddress(settings.get()),
+    listenAddress: () => control.config().host,
   });
 
   return {

@@ -26,7 +26,7 @@ export interface ApiHandlerDeps {
   /** The system's folder picker (null when cancelled); null when there is none (a browser asks for a path). */
   readonly pickFolder: (() => Promise<string | null>) | null;
   readonly quit: () => void;
-  /** The address the server listens on with the current settings (for the port check). */
+  /** The address the server listens on with the current settings (for the port check): ServerControl.config().host. */
   readonly listenAddress: () => string;
   readonly bind?: (host: string, port: number) => Promise<BindResult>;
 }

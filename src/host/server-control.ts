@@ -56,6 +56,8 @@ export interface ServerControlDeps {
 }
 
 export interface ServerControl {
+  /** What the server is (or would be) started with under the current settings. */
+  config(): ServerStartConfig;
   /** Starts the server when it is switched on (at launch); resolves with its state. */
   start(): Promise<ServerState>;
   /** "Try again" from the tray or window: starts with the current settings. */
@@ -96,6 +98,7 @@ export function setupServerControl(deps: ServerControlDeps): ServerControl {
   };
 
   return {
+    config,
     start: resume,
     async retry() {
       // While the data is being moved the server stays off; the move starts it again.

@@ -20,7 +20,7 @@ import { createApiHandlers, syncingUsers } from '../host/api-handlers.ts';
 import { buildAppStatus } from '../host/app-status.ts';
 import { createPeople } from '../host/people.ts';
 import { setupRecentErrors } from '../host/recent-errors.ts';
-import { listenHost, setupServerControl } from '../host/server-control.ts';
+import { setupServerControl } from '../host/server-control.ts';
 import { openSettingsStore } from '../host/settings-store.ts';
 import { setupStorageMove } from '../host/storage-move.ts';
 import { createAutostart, setupAutostart, shouldShowWindowAtLaunch } from './autostart.ts';
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     settings,
     runner: host,
     status,
-    listenAddress: () => listenHost(settings.get().listen),
+    listenAddress: () => control.config().host,
     people: createPeople({
       base: () => settings.get().storageFolder,
       // The app's people are Hearth's own accounts; SYNC_USERn belongs to the headless server.

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServerHost } from '../../src/main/server-host.ts';
-import { listenHost, setupServerControl } from '../../src/host/server-control.ts';
+import { setupServerControl } from '../../src/host/server-control.ts';
 import { fileSettingsBackend, openSettingsStore } from '../../src/host/settings-store.ts';
 import { setupStorageMove } from '../../src/host/storage-move.ts';
 import { createApiHandlers, syncingUsers } from '../../src/host/api-handlers.ts';
@@ -53,7 +53,7 @@ function app(t: T, opts: { refuseFolder?: (folder: string) => boolean } = {}) {
   const handlers = createApiHandlers({
     settings,
     runner: host,
-    listenAddress: () => listenHost(settings.get().listen),
+    listenAddress: () => control.config().host,
     status: () =>
       buildAppStatus({
         server: host.state(),
