@@ -19,7 +19,7 @@ import type { ServerState } from '../shared/server-state.ts';
 import type { Settings } from '../shared/settings.ts';
 import { fullGarbageCollection, systemClock } from '../server/index.ts';
 import type { Clock, Logger, ServerConfig } from '../server/index.ts';
-import { createApiHandlers, syncingUsers } from '../host/api-handlers.ts';
+import { createApiHandlers } from '../host/api-handlers.ts';
 import { buildAppStatus } from '../host/app-status.ts';
 import { createInProcessRunner } from '../host/in-process-runner.ts';
 import type { NetworkInterfaces } from '../host/lan-addresses.ts';
@@ -86,7 +86,7 @@ export function createHeadless(deps: HeadlessDeps): Headless {
   const people = createPeople({
     base: () => settings.get().storageFolder,
     envUsernames: () => envUsernames,
-    syncingUsers: () => syncingUsers(runner.state()),
+    credentialsChanged: () => runner.credentialsChanged(),
     logger,
   });
 

@@ -119,5 +119,6 @@ export function createInProcessRunner(deps: InProcessRunnerDeps): ServerRunner {
       log.info('a refused address may try again', { address, user: username ?? '(any)' });
       return true;
     },
+    credentialsChanged: () => running?.server.credentialsChanged() ?? Promise.resolve(),
   };
 }

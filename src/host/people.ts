@@ -10,20 +10,33 @@
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ActionResult, PersonSummary } from '../shared/api.ts';
-import { clientDisplayName } from '../shared/client-names.ts';
+import type { ActionResult, DeviceSummary, PersonSummary } from '../shared/api.ts';
+import { clientDisplayName, deviceDisplayName } from '../shared/client-names.ts';
 import { passwordProblem, sameFolderName, usernameProblem } from '../shared/usernames.ts';
-import { AccountError, openAccountStore, readActivity, userPaths } from '../server/index.ts';
-import type { AccountStore, ActivityRecords, Logger } from '../server/index.ts';
+import {
+  AccountError,
+  BEFORE_DEVICE_ID,
+  keyFromBeforeOf,
+  openAccountStore,
+  openDeviceStore,
+  readActivity,
+  userPaths,
+} from '../server/index.ts';
+import type { AccountStore, ActivityRecords, DeviceStore, Logger } from '../server/index.ts';
 
 export interface PeopleDeps {
   /** The data folder now (it changes when the data is moved). */
   readonly base: () => string;
   /** SYNC_USERn usernames (headless only; the app has none). */
   readonly envUsernames: () => readonly string[];
-  /** People whose devices are syncing right now. */
-  readonly syncingUsers: () => readonly string[];
   readonly logger: Logger;
+  /**
+   * Tells the running server that people or devices were removed or signed out, and resolves
+   * once their syncs in progress are rolled back and a removed person's files closed
+   * (ServerRunner.credentialsChanged). Without it the server notices at the next request.
+   */
+  readonly credentialsChanged?: () => Promise<void>;
+  readonly now?: () => number;
   readonly openStore?: (base: string) => AccountStore;
   readonly readActivity?: (base: string) => ActivityRecords;
 }
@@ -31,9 +44,14 @@ export interface PeopleDeps {
 export interface People {
   list(): Promise<PersonSummary[]>;
   add(username: string, password: string): Promise<ActionResult>;
-  changePassword(username: string, password: string): Promise<ActionResult>;
+  /** Signs out every device of the person but those in keepDevices. */
+  changePassword(username: string, password: string, keepDevices?: readonly string[]): Promise<ActionResult>;
   remove(username: string, deleteData: boolean): Promise<ActionResult>;
+  signOutDevice(username: string, deviceId: string): Promise<ActionResult>;
+  signOutAllDevices(username: string): Promise<ActionResult>;
 }
+
+const BEFORE_NAME = 'Devices signed in before this update';
 
 const OK: ActionResult = { ok: true };
 const problem = (sentence: string): ActionResult => ({ ok: false, problem: sentence });
@@ -97,9 +115,85 @@ export function createPeople(deps: PeopleDeps): People {
   const envName = (username: string): string | undefined => deps.envUsernames().find((n) => sameFolderName(n, username));
   const notEditable = (name: string): ActionResult =>
     problem(`“${name}” is set by a SYNC_USER variable when the server starts; change or remove it there.`);
-  const isSyncing = (username: string): boolean => deps.syncingUsers().some((n) => n === username);
+  const now = deps.now ?? Date.now;
+  const credentialsChanged = async (): Promise<void> => {
+    try {
+      await deps.credentialsChanged?.();
+    } catch (err) {
+      // The server notices at the next request anyway; only the rollback of a sync in progress waits.
+      log.warn('could not tell the server about signed-out devices', { why: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  /** The device list is opened for each use and closed again: a data move must be able to copy and remove it. */
+  const withDevices = <T>(base: string, use: (devices: DeviceStore) => T): T => {
+    const devices = openDeviceStore(base, now());
+    try {
+      return use(devices);
+    } finally {
+      devices.close();
+    }
+  };
+  const account = (username: string) =>
+    store()
+      .list()
+      .find((a) => a.username === username);
+  /** Whether a device signed in before per-device keys can still sync as this person. */
+  const acceptsKeyFromBefore = (username: string): boolean => {
+    if (deps.envUsernames().includes(username)) return true;
+    const a = account(username);
+    return a !== undefined && keyFromBeforeOf(a) !== null;
+  };
+  /** Who is a person now, exactly as named (environment or account). */
+  const exists = (username: string): boolean => deps.envUsernames().includes(username) || account(username) !== undefined;
 
-  const summary = async (base: string, username: string, source: PersonSummary['source'], activity: ActivityRecords) => {
+  const devicesOf = (devices: DeviceStore, username: string, activity: ActivityRecords): DeviceSummary[] => {
+    const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+    const out: DeviceSummary[] = [];
+    let before = false;
+    for (const d of devices.list(username)) {
+      if (d.kind === 'before') {
+        if (!acceptsKeyFromBefore(username)) continue;
+        before = true;
+      }
+      out.push({
+        id: d.id,
+        name: d.kind === 'before' ? BEFORE_NAME : deviceDisplayName(d.client),
+        app: clientDisplayName(d.client),
+        fromBefore: d.kind === 'before',
+        signedInAt: iso(d.signedInAt),
+        lastSyncAt: iso(d.lastSyncAt),
+        lastAddress: d.lastAddress,
+      });
+    }
+    // Synced before this version, and not seen since: its devices hold the key from before.
+    const record = Object.hasOwn(activity, username) ? activity[username] : undefined;
+    if (
+      !before &&
+      record &&
+      Date.parse(record.lastSyncAt) < devices.createdAt() &&
+      acceptsKeyFromBefore(username) &&
+      !devices.beforeSignedOut(username)
+    ) {
+      out.push({
+        id: BEFORE_DEVICE_ID,
+        name: BEFORE_NAME,
+        app: clientDisplayName(record.client),
+        fromBefore: true,
+        signedInAt: null,
+        lastSyncAt: record.lastSyncAt,
+        lastAddress: null,
+      });
+    }
+    return out.sort((a, b) => (b.lastSyncAt ?? b.signedInAt ?? '').localeCompare(a.lastSyncAt ?? a.signedInAt ?? ''));
+  };
+
+  const summary = async (
+    base: string,
+    username: string,
+    source: PersonSummary['source'],
+    activity: ActivityRecords,
+    devices: readonly DeviceSummary[],
+  ) => {
     let paths;
     try {
       paths = userPaths(base, username);
@@ -117,6 +211,7 @@ export function createPeople(deps: PeopleDeps): People {
       collectionBytes,
       mediaFiles: media.files,
       mediaBytes: media.bytes,
+      devices,
     } satisfies PersonSummary;
   };
 
@@ -131,7 +226,8 @@ export function createPeople(deps: PeopleDeps): People {
         if (!env.some((n) => sameFolderName(n, account.username))) names.push({ username: account.username, source: 'hearth' });
       }
       names.sort((a, b) => a.username.localeCompare(b.username, undefined, { sensitivity: 'base' }));
-      return Promise.all(names.map((n) => summary(base, n.username, n.source, activity)));
+      const devices = withDevices(base, (d) => new Map(names.map((n) => [n.username, devicesOf(d, n.username, activity)])));
+      return Promise.all(names.map((n) => summary(base, n.username, n.source, activity, devices.get(n.username) ?? [])));
     },
 
     async add(username, password) {
@@ -149,24 +245,47 @@ export function createPeople(deps: PeopleDeps): People {
       return OK;
     },
 
-    async changePassword(username, password) {
+    async changePassword(username, password, keepDevices = []) {
       const env = envName(username);
       if (env !== undefined) return notEditable(env);
       const bad = passwordProblem(password);
       if (bad) return problem(bad);
-      if (
-        !store()
-          .list()
-          .some((a) => a.username === username)
-      )
-        return problem(`There is no person called “${username}”.`);
+      if (account(username) === undefined) return problem(`There is no person called “${username}”.`);
+      const base = deps.base();
+      const listed = withDevices(base, (d) => devicesOf(d, username, activityOf(base)).map((x) => x.id));
+      const unknown = keepDevices.find((id) => !listed.includes(id));
+      if (unknown !== undefined)
+        return problem(`${username} has no such device (it may have been signed out already); nothing was changed.`);
       try {
-        await store().setPassword(username, password);
+        await store().setPassword(username, password, keepDevices.includes(BEFORE_DEVICE_ID));
       } catch (err) {
         if (err instanceof AccountError) return problem(err.message.replace(/"([^"]*)"/g, '“$1”'));
         throw err;
       }
-      log.info('password changed', { user: username });
+      const signedOut = withDevices(base, (d) => d.signOutAll(username, keepDevices, now()));
+      log.info('password changed', { user: username, signedOut, kept: keepDevices.length });
+      await credentialsChanged();
+      return OK;
+    },
+
+    async signOutDevice(username, deviceId) {
+      if (!exists(username)) return problem(`There is no person called “${username}”.`);
+      const base = deps.base();
+      const done = withDevices(base, (d) => {
+        if (!devicesOf(d, username, activityOf(base)).some((x) => x.id === deviceId)) return false;
+        return d.signOut(username, deviceId, now());
+      });
+      if (!done) return problem(`${username} has no such device (it may have been signed out already); nothing was changed.`);
+      log.info('device signed out', { user: username, device: deviceId });
+      await credentialsChanged();
+      return OK;
+    },
+
+    async signOutAllDevices(username) {
+      if (!exists(username)) return problem(`There is no person called “${username}”.`);
+      const signedOut = withDevices(deps.base(), (d) => d.signOutAll(username, [], now()));
+      log.info('every device signed out', { user: username, signedOut });
+      await credentialsChanged();
       return OK;
     },
 
@@ -179,7 +298,6 @@ export function createPeople(deps: PeopleDeps): People {
           .some((a) => a.username === username)
       )
         return problem(`There is no person called “${username}”.`);
-      if (isSyncing(username)) return problem(`${username} is syncing right now. Try again in a minute, when the sync has finished.`);
       const base = deps.base();
       // Proves the folder is directly inside the data folder before anything is changed.
       let dir: string;
@@ -194,7 +312,11 @@ export function createPeople(deps: PeopleDeps): People {
         if (err instanceof AccountError) return problem(err.message.replace(/"([^"]*)"/g, '“$1”'));
         throw err;
       }
+      withDevices(base, (d) => d.forget(username));
       log.info('person removed', { user: username, deleteData });
+      // Every key of theirs stopped working with the account; a sync in progress is rolled back
+      // and their files closed before anything is deleted.
+      await credentialsChanged();
       if (!deleteData) return OK;
       // Only now that the account is gone (nobody can sync into it any more) is the folder deleted.
       try {

@@ -22,6 +22,11 @@ export interface ServerRunner {
   restart(config: ServerStartConfig): Promise<ServerState>;
   /** Lets an address refused for too many wrong passwords try again; false when no server runs. */
   allowLogin(address: string, username: string | null): boolean;
+  /**
+   * People or devices were removed or signed out: resolves once the running server has rolled
+   * back their syncs in progress and closed a removed person's files (at once when none runs).
+   */
+  credentialsChanged(): Promise<void>;
 }
 
 /** Longest a settings change waits for a sync to finish before restarting the server anyway. */

@@ -16,7 +16,7 @@ import { Bonjour } from 'bonjour-service';
 import type { AppStatus } from '../shared/api.ts';
 import { defaultSettings } from '../shared/settings.ts';
 import { createLogger } from '../server/index.ts';
-import { createApiHandlers, syncingUsers } from '../host/api-handlers.ts';
+import { createApiHandlers } from '../host/api-handlers.ts';
 import { buildAppStatus } from '../host/app-status.ts';
 import { createPeople } from '../host/people.ts';
 import { setupRecentErrors } from '../host/recent-errors.ts';
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
       base: () => settings.get().storageFolder,
       // The app's people are Hearth's own accounts; SYNC_USERn belongs to the headless server.
       envUsernames: () => [],
-      syncingUsers: () => syncingUsers(host.state()),
+      credentialsChanged: () => host.credentialsChanged(),
       logger,
     }),
     mover,

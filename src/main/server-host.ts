@@ -89,6 +89,12 @@ interface Run {
 }
 
 const TIMED_OUT = Symbol('timed out');
+/**
+ * Longest the window waits for the server to roll back a signed-out device's sync. It waits for
+ * the person's request in flight, which a slow full download can make long; the device is
+ * refused from its next request either way.
+ */
+const CREDENTIALS_TIMEOUT_MS = 10_000;
 
 /** Stands in for a process that could not be created. */
 const deadChild: ServerChild = { pid: undefined, send: () => {}, onMessage: () => {}, onExit: () => {}, kill: () => {} };
@@ -300,6 +306,13 @@ export function createServerHost(deps: ServerHostDeps): ServerRunner {
       if (state.kind !== 'running' || !current) return false;
       current.child.send({ type: 'allow-login', address, username });
       return true;
+    },
+    async credentialsChanged() {
+      const run = current;
+      if (state.kind !== 'running' || !run) return;
+      const checked = waitFor(run, (e) => e.kind === 'exit' || e.message.type === 'credentials-checked', CREDENTIALS_TIMEOUT_MS);
+      run.child.send({ type: 'check-credentials' });
+      if ((await checked) === TIMED_OUT) log.warn('the server did not confirm signed-out devices in time', { ms: CREDENTIALS_TIMEOUT_MS });
     },
     async restart(config) {
       await whenIdle(IDLE_WAIT_TIMEOUT_MS);

@@ -51,6 +51,9 @@ export interface RequestOutcome {
   readonly method: string;
   /** Set once the host key was accepted. */
   readonly user: string | undefined;
+  /** Which of the person's devices (accounts/device-store.ts), and its network address; with user. */
+  readonly device?: string;
+  readonly address?: string;
   /** The anki-sync header's `c`, when the header was read. */
   readonly client: string | undefined;
   readonly status: number;

@@ -15,8 +15,10 @@ export { fullGarbageCollection } from './util/idle-collector.ts';
 export { runInBackgroundPriority } from './util/background-priority.ts';
 
 // What the hosts read or manage in a data folder.
-export { AccountError, openAccountStore } from './accounts/account-store.ts';
+export { AccountError, keyFromBeforeOf, openAccountStore } from './accounts/account-store.ts';
 export type { AccountStore } from './accounts/account-store.ts';
+export { BEFORE_DEVICE_ID, openDeviceStore } from './accounts/device-store.ts';
+export type { DeviceRecord, DeviceStore } from './accounts/device-store.ts';
 export { readActivity } from './activity.ts';
 export type { ActivityRecords } from './activity.ts';
 export { userPaths } from './user/user-state.ts';

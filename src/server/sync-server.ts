@@ -3,7 +3,7 @@
  * through start-server.ts (folder checks and the folder's lock first); tests create it directly.
  */
 import { createServer } from 'node:http';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import type { ServerConfig } from './config.ts';
@@ -15,6 +15,8 @@ import { createLogger } from './logger.ts';
 import { createAuthenticator, loadEnvUsers } from './accounts/authenticator.ts';
 import type { ThrottledLogin } from './accounts/authenticator.ts';
 import { openAccountStore } from './accounts/account-store.ts';
+import { openDeviceStore } from './accounts/device-store.ts';
+import { createDeviceRecorder } from './accounts/device-recorder.ts';
 import { UserState } from './user/user-state.ts';
 import { warmUpSyncCodecs } from './sync/warm-up.ts';
 import { createRequestHandler } from './http/request-handler.ts';
@@ -94,6 +96,12 @@ export interface SyncServer {
   activity(): ServerActivity;
   /** Called whenever activity() may have changed; returns the unsubscribe function. */
   onActivityChange(listener: () => void): () => void;
+  /**
+   * People or devices were removed or signed out (by the window, or another process): their
+   * syncs in progress are rolled back and a removed person's files closed, now rather than at the
+   * next request. Resolves when done.
+   */
+  credentialsChanged(): Promise<void>;
 }
 
 export async function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}): Promise<SyncServer> {
@@ -109,7 +117,10 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       logger.warn('account also defined in SYNC_USERn; the environment variable wins', { user: account.username });
     }
   }
-  const auth = await createAuthenticator(envUsers, store, { clock });
+  const devices = openDeviceStore(config.base, clock.nowMs(), (aside, why) =>
+    logger.warn('the device list was damaged and was put aside; devices with keys of their own must log in again', { aside, why }),
+  );
+  const auth = await createAuthenticator(envUsers, store, devices, { clock });
 
   const users = new Map<string, UserState>();
   const userState = (username: string): UserState => {
@@ -131,6 +142,43 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
   };
   // Like the reference, every known user's folder, media/ and media.db exist from the start.
   for (const name of auth.usernames()) userState(name);
+
+  /**
+   * Rolls back the syncs of devices no longer signed in and closes the files of people no longer
+   * there. Run when a host says so, and before a request when the account file or the device
+   * list changed since the last run (the command line changes them from another process).
+   */
+  let credentialsSeen = '';
+  const credentialsVersion = (): string => `${store.generation()}:${devices.dataVersion()}`;
+  const revalidate = async (): Promise<void> => {
+    credentialsSeen = credentialsVersion();
+    const people = new Set(auth.usernames());
+    await Promise.all(
+      [...users].map(async ([name, state]) => {
+        if (!people.has(name)) {
+          users.delete(name);
+          await state.lock.run(() => state.close());
+          logger.info('a removed person’s files were closed', { user: name });
+          return;
+        }
+        const session = state.session;
+        if (session && !auth.isSignedIn({ username: name, device: session.device })) {
+          await state.lock.run(() => {
+            // Still the same device's sync once the lock is ours: roll it back.
+            if (state.session && !auth.isSignedIn({ username: name, device: state.session.device })) {
+              state.abortSession();
+              logger.info('a signed-out device’s sync was rolled back', { user: name });
+            }
+          });
+        }
+      }),
+    );
+  };
+  const revalidateIfChanged = async (): Promise<void> => {
+    if (credentialsVersion() !== credentialsSeen) await revalidate();
+  };
+  credentialsSeen = credentialsVersion();
+  const deviceRecorder = createDeviceRecorder(devices, logger);
 
   /** The listening server's graceful close; undefined until it listens and once it is closing. */
   let listening: GracefulClose | undefined;
@@ -164,6 +212,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     },
     finished(outcome) {
       activity.finished(outcome);
+      deviceRecorder.finished(outcome, clock.nowMs());
       outer?.finished(outcome);
       if (deps.onProblem) {
         const problem = problemFromOutcome(outcome, clock.nowMs());
@@ -174,7 +223,17 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       if (endsANormalSync(outcome)) collector?.syncEnded();
     },
   };
-  const handler = createRequestHandler({ config, auth, clock, logger, userState, publicUrl, observer });
+  const handle = createRequestHandler({ config, auth, clock, logger, userState, publicUrl, observer });
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (SYNC_PATH.test(req.url ?? '')) {
+      try {
+        await revalidateIfChanged();
+      } catch (err) {
+        logger.error('checking for signed-out devices failed', { why: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return handle(req, res);
+  };
 
   return {
     usernames: () => auth.usernames(),
@@ -186,6 +245,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     },
     activity: () => activity.snapshot(auth.throttled()),
     onActivityChange: (listener) => activity.onChange(listener),
+    credentialsChanged: revalidate,
     listen() {
       return new Promise((resolve, reject) => {
         const requestTimeout = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
@@ -256,6 +316,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       }
       users.clear();
       await activity.flush();
+      devices.close();
     },
   };
 }

@@ -148,6 +148,12 @@ async function main(): Promise<void> {
     } else if (message.type === 'allow-login') {
       running?.server.allowLoginAgain(message.address, message.username);
       log.info('a refused address may try again', { address: message.address, user: message.username ?? '(any)' });
+    } else if (message.type === 'check-credentials') {
+      try {
+        await running?.server.credentialsChanged();
+      } finally {
+        await channel.post({ type: 'credentials-checked' });
+      }
     } else {
       await stop('asked by the app');
     }

@@ -80,6 +80,26 @@ export interface PersonSummary {
   readonly collectionBytes: number;
   readonly mediaFiles: number;
   readonly mediaBytes: number;
+  /** The phones and computers signed in with this person's login, most recently synced first. */
+  readonly devices: readonly DeviceSummary[];
+}
+
+/** One phone or computer signed in as a person (src/server/accounts/device-store.ts). */
+export interface DeviceSummary {
+  /** Names it for signOutDevice; unique per person. `before` is every device signed in before this version of Hearth. */
+  readonly id: string;
+  /** For a parent: "AnkiDroid on Android", "Anki on Windows"; for `before`: "Devices signed in before this update". */
+  readonly name: string;
+  /** App and version in plain words ("AnkiDroid 2.23 or 2.24"), when known. */
+  readonly app: string | null;
+  /** True for the `before` entry: it may stand for several devices, all signed out together. */
+  readonly fromBefore: boolean;
+  /** ISO time it logged in (null for `before`). */
+  readonly signedInAt: string | null;
+  /** ISO time of its last successful sync, or null if it has not synced since logging in. */
+  readonly lastSyncAt: string | null;
+  /** Its network address at that sync (or at login). */
+  readonly lastAddress: string | null;
 }
 
 /** Outcome of an action the person asked for: ok, or one sentence saying what is wrong (nothing changed). */
@@ -127,6 +147,16 @@ const stringAndBoolean: ArgsParser<[string, boolean]> = (args) =>
 const oneNumber: ArgsParser<[number]> = (args) =>
   args.length === 1 && typeof args[0] === 'number' && Number.isFinite(args[0]) ? [args[0]] : undefined;
 
+const stringStringAndIds: ArgsParser<[string, string, string[]]> = (args) =>
+  args.length === 3 &&
+  isString(args[0]) &&
+  isString(args[1]) &&
+  Array.isArray(args[2]) &&
+  args[2].length <= 1000 &&
+  args[2].every((id) => isString(id) && id.length <= 64)
+    ? [args[0], args[1], [...(args[2] as string[])]]
+    : undefined;
+
 const addressAndName: ArgsParser<[string, string | null]> = (args) =>
   args.length === 2 && isString(args[0]) && args[0] !== '' && (args[1] === null || isString(args[1])) ? [args[0], args[1]] : undefined;
 
@@ -152,9 +182,13 @@ export const HEARTH_API = {
   listPeople: method<[], PersonSummary[]>(noArgs),
   /** Validated with src/shared/usernames.ts; works at once, without restarting the server. */
   addPerson: method<[username: string, password: string], ActionResult>(twoStrings),
-  /** The person's devices must log in again; other people are not affected. */
-  changePassword: method<[username: string, password: string], ActionResult>(twoStrings),
-  /** deleteData false keeps their folder (collection and media) on disk. */
+  /** Every device of the person but those in keepDevices (DeviceSummary.id) must log in again; other people are not affected. */
+  changePassword: method<[username: string, password: string, keepDevices: string[]], ActionResult>(stringStringAndIds),
+  /** That device's next sync asks it to log in again; a sync it has in progress is rolled back. */
+  signOutDevice: method<[username: string, deviceId: string], ActionResult>(twoStrings),
+  /** signOutDevice for every device of the person. */
+  signOutAllDevices: method<[username: string], ActionResult>(oneString),
+  /** Every device of theirs is signed out at once, a sync in progress included; deleteData false keeps their folder (collection and media) on disk. */
   removePerson: method<[username: string, deleteData: boolean], ActionResult>(stringAndBoolean),
 
   /** The system folder picker; null when cancelled (or not available, see AppStatus.canPickFolder). */

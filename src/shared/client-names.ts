@@ -59,3 +59,25 @@ export function clientDisplayName(c: string): string | null {
   // Clients that build their own string (or future formats): shown as sent, shortened.
   return raw.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 60);
 }
+
+const SYSTEMS: Record<string, string> = { ...PLATFORMS, android: 'Android', ios: 'iPhone or iPad' };
+
+/**
+ * A device as a parent names it: "AnkiDroid on Android", "AnkiMobile on iPhone or iPad",
+ * "Anki on Windows". From the same `c` field as clientDisplayName; "An Anki app" when the field
+ * says nothing known.
+ */
+export function deviceDisplayName(c: string): string {
+  const parts = c
+    .trim()
+    .split(',')
+    .map((p) => p.trim());
+  const [version = '', , platform = ''] = parts;
+  if (parts.length === 3 && VERSION.test(version)) {
+    const os = platform.toLowerCase();
+    const system = SYSTEMS[os];
+    const app = os === 'android' ? 'AnkiDroid' : os === 'ios' ? 'AnkiMobile' : 'Anki';
+    return system ? `${app} on ${system}` : app;
+  }
+  return 'An Anki app';
+}

@@ -3,11 +3,13 @@
  *
  *   main → server   start{config}            once, right after the process is created
  *                   allow-login{address, username}  lets a refused address try again now
+ *                   check-credentials        people or devices were removed or signed out
  *                   stop                     close gracefully
  *   server → main   ready{host, port}        listening; the sync URL can be shown
  *                   failed{code, detail}     could not start; the process then exits 1
  *                   status{activity}         whenever syncing starts or ends, or a person synced
  *                   problem{problem}         a sync went wrong (the window's "recent problems")
+ *                   credentials-checked      their syncs are rolled back, removed people's files closed
  *                   stopped                  every request in flight has finished; exits 0 next
  *
  * Both sides validate what they receive with the parse functions below: a message crosses a
@@ -91,6 +93,7 @@ export interface ServerProblem {
 export type MainToServer =
   | { readonly type: 'start'; readonly config: ServerStartConfig }
   | { readonly type: 'allow-login'; readonly address: string; readonly username: string | null }
+  | { readonly type: 'check-credentials' }
   | { readonly type: 'stop' };
 
 export type ServerToMain =
@@ -98,6 +101,7 @@ export type ServerToMain =
   | { readonly type: 'failed'; readonly code: ServerFailureCode; readonly detail: string }
   | { readonly type: 'status'; readonly activity: ServerActivity }
   | { readonly type: 'problem'; readonly problem: ServerProblem }
+  | { readonly type: 'credentials-checked' }
   | { readonly type: 'stopped' };
 
 type Obj = Record<string, unknown>;
@@ -170,6 +174,7 @@ function parseProblem(v: unknown): ServerProblem | undefined {
 export function parseMainToServer(v: unknown): MainToServer | undefined {
   if (!isObj(v)) return undefined;
   if (v.type === 'stop') return { type: 'stop' };
+  if (v.type === 'check-credentials') return { type: 'check-credentials' };
   if (v.type === 'allow-login') {
     const { address, username } = v;
     if (typeof address !== 'string' || address === '' || address.length > 100) return undefined;
@@ -201,6 +206,8 @@ export function parseServerToMain(v: unknown): ServerToMain | undefined {
     }
     case 'stopped':
       return { type: 'stopped' };
+    case 'credentials-checked':
+      return { type: 'credentials-checked' };
     default:
       return undefined;
   }

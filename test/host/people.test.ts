@@ -1,20 +1,41 @@
 // The people list and account actions shared by the app and the headless admin (src/host/people.ts).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPeople } from '../../src/host/people.ts';
 import { openAccountStore } from '../../src/server/accounts/account-store.ts';
+import { openDeviceStore } from '../../src/server/accounts/device-store.ts';
 import { activityFilePath } from '../../src/server/activity.ts';
 import { silentLogger } from '../../src/server/logger.ts';
 
-function setup(t: { after: (fn: () => void) => void }, opts: { env?: string[]; syncing?: string[] } = {}) {
+function setup(t: { after: (fn: () => void) => void }, opts: { env?: string[] } = {}) {
   const base = mkdtempSync(join(tmpdir(), 'hearth-people-'));
   t.after(() => rmSync(base, { recursive: true, force: true }));
-  const syncing = [...(opts.syncing ?? [])];
-  const people = createPeople({ base: () => base, envUsernames: () => opts.env ?? [], syncingUsers: () => syncing, logger: silentLogger });
-  return { base, people, syncing, store: openAccountStore(base) };
+  /** What was true each time the server was told (ServerRunner.credentialsChanged). */
+  const told: { accounts: string[]; folders: string[] }[] = [];
+  const store = openAccountStore(base);
+  const people = createPeople({
+    base: () => base,
+    envUsernames: () => opts.env ?? [],
+    logger: silentLogger,
+    credentialsChanged: async () => {
+      told.push({ accounts: store.list().map((a) => a.username), folders: ['alice', 'bob'].filter((n) => existsSync(join(base, n))) });
+    },
+  });
+  return { base, people, store, told };
+}
+
+/** Devices logged in as the server would log them in (its own connection to the device list). */
+function logIn(base: string, username: string, client: string, address: string, atMs: number): string {
+  const devices = openDeviceStore(base, atMs);
+  try {
+    devices.addDevice(username, client, address, atMs);
+    return devices.list(username).find((d) => d.signedInAt === atMs)!.id;
+  } finally {
+    devices.close();
+  }
 }
 
 const PASSWORD = 'correct horse';
@@ -36,6 +57,7 @@ describe('people', () => {
       collectionBytes: 0,
       mediaFiles: 0,
       mediaBytes: 0,
+      devices: [],
     });
   });
 
@@ -119,6 +141,7 @@ describe('people', () => {
       collectionBytes: 4096,
       mediaFiles: 2,
       mediaBytes: 1500,
+      devices: [],
     });
   });
 
@@ -140,17 +163,135 @@ describe('people', () => {
     assert.match(again.ok ? '' : again.problem, /no person called “bob”/);
   });
 
-  it('refuses to remove a person while they are syncing', async (t) => {
-    const { base, people, store, syncing } = setup(t);
+  it('removing a person tells the server once the account is gone and before the folder is deleted', async (t) => {
+    const { base, people, told } = setup(t);
     await people.add('alice', PASSWORD);
     mkdirSync(join(base, 'alice'), { recursive: true });
-    syncing.push('alice');
-    const r = await people.remove('alice', true);
-    assert.match(r.ok ? '' : r.problem, /syncing right now/);
-    assert.equal(store.list().length, 1);
-    assert.ok(existsSync(join(base, 'alice')));
-    syncing.length = 0;
+    logIn(base, 'alice', '26.09.3,abc,linux', '10.0.0.5', Date.parse('2026-12-01T10:00:00Z'));
     assert.deepEqual(await people.remove('alice', true), { ok: true });
+    assert.deepEqual(told, [{ accounts: [], folders: ['alice'] }], 'told after the account went, before the folder did');
+    assert.equal(existsSync(join(base, 'alice')), false);
+    const devices = openDeviceStore(base, 0);
+    t.after(() => devices.close());
+    assert.deepEqual(devices.list('alice'), [], 'her devices are forgotten');
+  });
+
+  it('lists each device of a person, named for a parent, most recent first', async (t) => {
+    const { base, people } = setup(t);
+    await people.add('alice', PASSWORD);
+    const phone = logIn(base, 'alice', '25.09.2,dev,android', '192.168.1.40', Date.parse('2026-12-01T10:00:00Z'));
+    const laptop = logIn(base, 'alice', '25.09.2,3890e12,windows', '192.168.1.41', Date.parse('2026-12-02T10:00:00Z'));
+    const devices = openDeviceStore(base, 0);
+    devices.recordSync('alice', phone, '25.09.2,dev,android', '192.168.1.42', Date.parse('2026-12-03T10:00:00Z'));
+    devices.close();
+    const [alice] = await people.list();
+    assert.deepEqual(alice!.devices, [
+      {
+        id: phone,
+        name: 'AnkiDroid on Android',
+        app: 'AnkiDroid 2.23 or 2.24',
+        fromBefore: false,
+        signedInAt: '2026-12-01T10:00:00.000Z',
+        lastSyncAt: '2026-12-03T10:00:00.000Z',
+        lastAddress: '192.168.1.42',
+      },
+      {
+        id: laptop,
+        name: 'Anki on Windows',
+        app: 'Anki 25.09.2 (Windows)',
+        fromBefore: false,
+        signedInAt: '2026-12-02T10:00:00.000Z',
+        lastSyncAt: null,
+        lastAddress: '192.168.1.41',
+      },
+    ]);
+  });
+
+  it('a person who synced before this update has one entry for the devices from before, until it is signed out', async (t) => {
+    const { base, people, store } = setup(t);
+    await people.add('alice', PASSWORD);
+    // An account file and activity from an earlier Hearth: no keyFromBefore, a sync last week.
+    const file = join(base, '.hearth', 'accounts.json');
+    const data = JSON.parse(readFileSync(file, 'utf8')) as { accounts: Record<string, unknown>[] };
+    for (const a of data.accounts) delete a.keyFromBefore;
+    writeFileSync(file, JSON.stringify(data));
+    writeFileSync(
+      activityFilePath(base),
+      JSON.stringify({ version: 1, users: { alice: { lastSyncAt: '2026-11-30T10:00:00.000Z', client: '25.09.2,dev,android' } } }),
+    );
+    const [alice] = await people.list();
+    assert.deepEqual(alice!.devices, [
+      {
+        id: 'before',
+        name: 'Devices signed in before this update',
+        app: 'AnkiDroid 2.23 or 2.24',
+        fromBefore: true,
+        signedInAt: null,
+        lastSyncAt: '2026-11-30T10:00:00.000Z',
+        lastAddress: null,
+      },
+    ]);
+    assert.deepEqual(await people.signOutDevice('alice', 'before'), { ok: true });
+    assert.deepEqual((await people.list())[0]!.devices, []);
+    assert.ok(store.list().length === 1, 'the person stays');
+  });
+
+  it('signs out one device, or all of them, and tells the server', async (t) => {
+    const { base, people, told } = setup(t);
+    await people.add('alice', PASSWORD);
+    const phone = logIn(base, 'alice', '25.09.2,dev,android', '10.0.0.1', 1_000);
+    const laptop = logIn(base, 'alice', '25.09.2,x,linux', '10.0.0.2', 2_000);
+    const tablet = logIn(base, 'alice', '25.09.2,x,ios', '10.0.0.3', 3_000);
+    assert.deepEqual(await people.signOutDevice('alice', phone), { ok: true });
+    assert.equal(told.length, 1);
+    assert.deepEqual((await people.list())[0]!.devices.map((d) => d.id).sort(), [laptop, tablet].sort());
+    assert.deepEqual(await people.signOutAllDevices('alice'), { ok: true });
+    assert.equal(told.length, 2);
+    assert.deepEqual((await people.list())[0]!.devices, []);
+  });
+
+  it('an unknown device, a device of another person or an unknown person is refused in plain words, and nothing changes', async (t) => {
+    const { base, people, told } = setup(t);
+    await people.add('alice', PASSWORD);
+    await people.add('bob', PASSWORD);
+    const bobs = logIn(base, 'bob', '25.09.2,x,linux', '10.0.0.2', 2_000);
+    for (const [who, id] of [
+      ['alice', bobs],
+      ['alice', 'nothing1'],
+      ['alice', ''],
+    ] as const) {
+      const r = await people.signOutDevice(who, id);
+      assert.match(r.ok ? '' : r.problem, /alice has no such device/, id);
+    }
+    const nobody = await people.signOutDevice('carol', bobs);
+    assert.match(nobody.ok ? '' : nobody.problem, /no person called “carol”/);
+    const keep = await people.changePassword('alice', 'a new password', [bobs]);
+    assert.match(keep.ok ? '' : keep.problem, /alice has no such device/);
+    assert.deepEqual(told, []);
+    assert.deepEqual(
+      (await people.list()).find((p) => p.username === 'bob')!.devices.map((d) => d.id),
+      [bobs],
+    );
+  });
+
+  it('a new password signs out every device but the ones kept', async (t) => {
+    const { base, people } = setup(t);
+    await people.add('alice', PASSWORD);
+    const phone = logIn(base, 'alice', '25.09.2,dev,android', '10.0.0.1', 1_000);
+    logIn(base, 'alice', '25.09.2,x,linux', '10.0.0.2', 2_000);
+    assert.deepEqual(await people.changePassword('alice', 'a new password', [phone]), { ok: true });
+    assert.deepEqual(
+      (await people.list())[0]!.devices.map((d) => d.id),
+      [phone],
+    );
+  });
+
+  it('devices of a SYNC_USER person can be signed out, though the person cannot be edited here', async (t) => {
+    const { base, people } = setup(t, { env: ['carol'] });
+    const phone = logIn(base, 'carol', '25.09.2,dev,android', '10.0.0.1', 1_000);
+    assert.deepEqual(await people.signOutDevice('carol', phone), { ok: true });
+    const pw = await people.changePassword('carol', 'a new password', []);
+    assert.match(pw.ok ? '' : pw.problem, /SYNC_USER/);
   });
 
   it('never deletes outside the data folder, even for a damaged account file', async (t) => {

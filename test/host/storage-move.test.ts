@@ -11,7 +11,7 @@ import { createServerHost } from '../../src/main/server-host.ts';
 import { setupServerControl } from '../../src/host/server-control.ts';
 import { fileSettingsBackend, openSettingsStore } from '../../src/host/settings-store.ts';
 import { setupStorageMove } from '../../src/host/storage-move.ts';
-import { createApiHandlers, syncingUsers } from '../../src/host/api-handlers.ts';
+import { createApiHandlers } from '../../src/host/api-handlers.ts';
 import { setupRecentErrors } from '../../src/host/recent-errors.ts';
 import { createPeople } from '../../src/host/people.ts';
 import { buildAppStatus } from '../../src/host/app-status.ts';
@@ -68,7 +68,6 @@ function app(t: T, opts: { refuseFolder?: (folder: string) => boolean } = {}) {
     people: createPeople({
       base: () => settings.get().storageFolder,
       envUsernames: () => [],
-      syncingUsers: () => syncingUsers(host.state()),
       logger: silentLogger,
     }),
     mover,

@@ -107,7 +107,7 @@ describe('an account added on the headless admin page, used by the real Anki cli
   });
 
   it('a changed password logs the old one out at once', { timeout: TEST_TIMEOUT_MS }, async () => {
-    assert.deepEqual(await admin().api.changePassword(USERNAME, 'a brand new password'), { ok: true });
+    assert.deepEqual(await admin().api.changePassword(USERNAME, 'a brand new password', []), { ok: true });
     await expectAuthError(anki().login(device, admin().syncEndpoint, USERNAME, PASSWORD));
     await anki().login(device, admin().syncEndpoint, USERNAME, 'a brand new password');
     assert.equal((await anki().sync(device)).required, 'NO_CHANGES');

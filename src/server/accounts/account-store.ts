@@ -1,11 +1,11 @@
 /**
  * Hearth's own accounts, kept in `<base>/.hearth/accounts.json` next to the users' folders.
  *
- * What is stored per account is one argon2id hash of the account's host key, where the host key
- * is computed exactly as the official server does for `SYNC_USERn=user:pass`: sha1("user:pass").
- * So login (username + password → host key → verify) and every later request (host key →
- * verify) check the same hash, the password itself is never stored, and a device that was
- * logged into an official server with the same username and password stays logged in.
+ * What is stored per account is one argon2id hash of the key the official server derives from
+ * `SYNC_USERn=user:pass`: sha1("user:pass"). A login computes that key from the username and
+ * password and checks it; the password itself is never stored. The key handed to the device is
+ * its own (accounts/device-store.ts); devices that signed in before that hold the derived key,
+ * checked against `keyFromBefore`, until they are signed out.
  * Writes are atomic (temp file + rename); another process (the CLI, the app) may change the
  * file while the server runs, so readers reload it when its modification time changes.
  */
@@ -22,6 +22,17 @@ export interface StoredAccount {
   readonly verifier: string;
   readonly createdAt: string;
   readonly passwordChangedAt: string;
+  /**
+   * argon2id of the key that devices signed in before per-device keys hold (accounts/device-store.ts):
+   * absent in files written before them, where it is `verifier`; null when no device can hold one
+   * (a person added since, or the password changed without keeping them).
+   */
+  readonly keyFromBefore?: string | null;
+}
+
+/** The hash that a device's key from before must match, or null when none is accepted. */
+export function keyFromBeforeOf(account: StoredAccount): string | null {
+  return account.keyFromBefore === undefined ? account.verifier : account.keyFromBefore;
 }
 
 interface AccountFile {
@@ -57,6 +68,9 @@ function validateFile(data: unknown, path: string): AccountFile {
     const acc = a as Partial<StoredAccount>;
     if (typeof acc.username !== 'string' || usernameProblem(acc.username)) bad('an invalid username');
     if (typeof acc.verifier !== 'string' || !acc.verifier.startsWith('$argon2id$')) bad('an invalid password hash');
+    const before: unknown = acc.keyFromBefore;
+    if (before !== undefined && before !== null && (typeof before !== 'string' || !before.startsWith('$argon2id$')))
+      bad('an invalid key hash');
   }
   return file as AccountFile;
 }
@@ -69,7 +83,11 @@ export interface AccountStore {
   generation(): number;
   add(username: string, password: string): Promise<void>;
   remove(username: string): void;
-  setPassword(username: string, password: string): Promise<void>;
+  /**
+   * keepDevicesFromBefore: devices signed in before per-device keys go on syncing with the old
+   * password's key (the parent chose to keep them); otherwise that key stops working.
+   */
+  setPassword(username: string, password: string, keepDevicesFromBefore?: boolean): Promise<void>;
 }
 
 export function openAccountStore(base: string): AccountStore {
@@ -117,19 +135,26 @@ export function openAccountStore(base: string): AccountStore {
       const current = load().accounts;
       if (current.some((a) => sameFolderName(a.username, username)))
         throw new AccountError(`There is already a person called "${username}".`);
-      save([...current, { username, verifier, createdAt: now, passwordChangedAt: now }]);
+      // A new person's devices all sign in with keys of their own: no key from before.
+      save([...current, { username, verifier, createdAt: now, passwordChangedAt: now, keyFromBefore: null }]);
     },
     remove(username) {
       if (!find(username)) throw new AccountError(`There is no person called "${username}".`);
       save(load().accounts.filter((a) => a.username !== username));
     },
-    async setPassword(username, password) {
+    async setPassword(username, password, keepDevicesFromBefore = false) {
       const problem = passwordProblem(password);
       if (problem) throw new AccountError(problem);
       if (!find(username)) throw new AccountError(`There is no person called "${username}".`);
       const verifier = await hashArgon2id(hostKeyFor(`${username}:${password}`));
       const now = new Date().toISOString();
-      save(load().accounts.map((a) => (a.username === username ? { ...a, verifier, passwordChangedAt: now } : a)));
+      save(
+        load().accounts.map((a) =>
+          a.username === username
+            ? { ...a, verifier, passwordChangedAt: now, keyFromBefore: keepDevicesFromBefore ? keyFromBeforeOf(a) : null }
+            : a,
+        ),
+      );
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Who may sync: users from SYNC_USERn (verified exactly as the official server does) plus the
  * accounts of Hearth's account store (argon2id). Answers two questions: "do this username and
- * password log in?" (hostKey) and "whose host key is this?" (every other request).
+ * password log in?" (hostKey: a new key for the device, device-store.ts) and "which person's
+ * device holds this key?" (every other request).
  */
 import { randomBytes } from 'node:crypto';
 import type { EnvUserEntry } from '../config.ts';
@@ -12,7 +13,10 @@ import { usernameProblem, sameFolderName } from '../../shared/usernames.ts';
 import { hostKeyFor } from './host-key.ts';
 import { hashPlaintextLikeReference, parsePbkdf2Phc, verifyPbkdf2 } from './pbkdf2.ts';
 import type { Pbkdf2Hash } from './pbkdf2.ts';
+import { keyFromBeforeOf } from './account-store.ts';
 import type { AccountStore } from './account-store.ts';
+import { BEFORE_DEVICE_ID } from './device-store.ts';
+import type { DeviceStore } from './device-store.ts';
 import { hashArgon2id, verifyArgon2id } from './argon2id.ts';
 import { createThrottle } from './throttle.ts';
 import type { ThrottleRule } from './throttle.ts';
@@ -26,14 +30,22 @@ interface EnvUser {
 export interface Authenticator {
   /** Usernames that can sync now (env users first). */
   usernames(): string[];
-  /** Returns the host key, or throws 403 (wrong credentials) / 429 (throttled). */
-  login(username: string, password: string, clientAddress: string): Promise<string>;
-  /** Returns the username owning `hostKey`, or throws 403 / 429. */
-  userForHostKey(hostKey: string, clientAddress: string): Promise<string>;
+  /** Returns a new key for the device (`client`: its anki-sync `c`), or throws 403 (wrong credentials) / 429 (throttled). */
+  login(username: string, password: string, clientAddress: string, client: string): Promise<string>;
+  /** The person and device holding `hostKey`, or throws 403 / 429. */
+  userForHostKey(hostKey: string, clientAddress: string): Promise<SignedInDevice>;
+  /** Whether that device may still sync (its person exists and it was not signed out). */
+  isSignedIn(device: SignedInDevice): boolean;
   /** Who is refused now for too many failures, from where, and until when. */
   throttled(): ThrottledLogin[];
   /** Lets an address try again now (for one username, or for every name when username is null). */
   allowAgain(clientAddress: string, username: string | null): void;
+}
+
+/** Who a key belongs to: a person and one of their devices (device-store.ts; `before`: a key from before). */
+export interface SignedInDevice {
+  readonly username: string;
+  readonly device: string;
 }
 
 export interface ThrottledLogin {
@@ -105,6 +117,7 @@ export interface AuthenticatorDeps {
 export async function createAuthenticator(
   envUsers: readonly EnvUser[],
   store: AccountStore | undefined,
+  devices: DeviceStore,
   deps: AuthenticatorDeps,
 ): Promise<Authenticator> {
   const throttle = createThrottle(deps.clock);
@@ -117,7 +130,7 @@ export async function createAuthenticator(
   const dummyArgon2Hash = (): Promise<string> => (dummyArgon2 ??= hashArgon2id(randomBytes(16).toString('hex')));
   const envByKey = new Map(envUsers.map((u) => [u.hostKey, u.username]));
 
-  // Store host keys already proven; cleared whenever the account file changes.
+  // Keys from before already proven against an account; cleared whenever the account file changes.
   let storeKeys = new Map<string, string>();
   let storeMisses = new Set<string>();
   let storeGeneration = -1;
@@ -146,6 +159,14 @@ export async function createAuthenticator(
   };
 
   const storeAccounts = () => store?.list() ?? [];
+  /** Exactly this name, as SYNC_USERn or an account (a device's person may have been removed). */
+  const isPerson = (username: string): boolean =>
+    envUsers.some((u) => u.username === username) || storeAccounts().some((a) => a.username === username);
+  /** The account's key from before, if one is accepted now. */
+  const beforeHashOf = (username: string): string | null => {
+    const account = storeAccounts().find((a) => a.username === username);
+    return account && !devices.beforeSignedOut(username) ? keyFromBeforeOf(account) : null;
+  };
 
   return {
     usernames() {
@@ -171,7 +192,7 @@ export async function createAuthenticator(
       throttle.clear(username === null ? addressKey(clientAddress) : loginKey(username, clientAddress));
     },
 
-    async login(username, password, clientAddress) {
+    async login(username, password, clientAddress, client) {
       const userKey = loginKey(username, clientAddress);
       const addrKey = addressKey(clientAddress);
       refuseIfThrottled([
@@ -200,33 +221,42 @@ export async function createAuthenticator(
         throw forbidden('wrong username or password');
       }
       throttle.clear(userKey);
-      if (envUser) return envUser.hostKey;
-      storeKeys.set(hostKey, username);
-      return hostKey;
+      return devices.addDevice(username, client, clientAddress, deps.clock.nowMs());
+    },
+
+    isSignedIn({ username, device }) {
+      if (!isPerson(username)) return false;
+      if (device !== BEFORE_DEVICE_ID) return devices.isSignedIn(username, device);
+      if (envUsers.some((u) => u.username === username)) return !devices.beforeSignedOut(username);
+      refreshStoreCaches();
+      return beforeHashOf(username) !== null;
     },
 
     async userForHostKey(hostKey, clientAddress) {
+      // A key of this server's own (every login since per-device keys): one indexed lookup.
+      const own = devices.deviceForKey(hostKey);
+      if (own !== undefined && isPerson(own.username)) return { username: own.username, device: own.id };
+      // The official server's derived key, held by devices signed in before (docs/protocol/http.md §8.1).
       const envName = envByKey.get(hostKey);
-      if (envName !== undefined) return envName;
+      if (envName !== undefined && !devices.beforeSignedOut(envName)) return { username: envName, device: BEFORE_DEVICE_ID };
       refreshStoreCaches();
       const known = storeKeys.get(hostKey);
-      if (known !== undefined && storeAccounts().some((a) => a.username === known)) return known;
+      if (known !== undefined && beforeHashOf(known) !== null) return { username: known, device: BEFORE_DEVICE_ID };
       const addrKey = addressKey(clientAddress);
       refuseIfThrottled([[addrKey, ADDRESS_RULE]]);
-      if (!/^[0-9a-f]{40}$/.test(hostKey) || storeMisses.has(hostKey)) {
-        throttle.recordFailure(addrKey);
-        throw forbidden('unknown host key');
-      }
-      // A host key not seen since start-up (e.g. a phone after a restart): check it against each
-      // account once, then remember the answer either way.
-      for (const account of storeAccounts()) {
-        if (await verify.argon2(account.verifier, hostKey)) {
-          storeKeys.set(hostKey, account.username);
-          return account.username;
+      if (envName === undefined && known === undefined && /^[0-9a-f]{40}$/.test(hostKey) && !storeMisses.has(hostKey)) {
+        // A key not seen since start-up (e.g. a phone after a restart): check it against each
+        // account's key from before once, then remember the answer either way.
+        for (const account of storeAccounts()) {
+          const before = beforeHashOf(account.username);
+          if (before !== null && (await verify.argon2(before, hostKey))) {
+            storeKeys.set(hostKey, account.username);
+            return { username: account.username, device: BEFORE_DEVICE_ID };
+          }
         }
+        if (storeMisses.size > 1000) storeMisses.clear();
+        storeMisses.add(hostKey);
       }
-      if (storeMisses.size > 1000) storeMisses.clear();
-      storeMisses.add(hostKey);
       throttle.recordFailure(addrKey);
       throw forbidden('unknown host key');
     },

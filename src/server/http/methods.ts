@@ -60,7 +60,7 @@ interface LoginMethod {
   readonly kind: 'collection';
   readonly body: 'login';
   readonly session: 'none';
-  readonly login: (body: Buffer, auth: Authenticator, clientAddress: string) => Promise<unknown>;
+  readonly login: (body: Buffer, auth: Authenticator, clientAddress: string, client: string) => Promise<unknown>;
 }
 
 /** A step of the normal sync in progress. */

@@ -142,10 +142,11 @@ export function createRequestHandler(deps: HandlerDeps) {
 
   /** Every method but hostKey, media included, is authorised by the host key (docs/protocol/http.md §8.3). */
   async function authenticate(header: SyncHeader, req: IncomingMessage, fields: Record<string, string>): Promise<MethodContext> {
-    const username = await auth.userForHostKey(header.k, req.socket.remoteAddress ?? 'unknown');
+    const { username, device } = await auth.userForHostKey(header.k, req.socket.remoteAddress ?? 'unknown');
     fields.user = username;
+    fields.device = device;
     deps.observer?.authenticated(username);
-    return { user: deps.userState(username), header, config, clock, logger, logFields: fields };
+    return { user: deps.userState(username), device, header, config, clock, logger, logFields: fields };
   }
 
   /** The one dispatch: the body, the person, the lock and the reply, as the method's row says (methods.ts). */
@@ -159,7 +160,7 @@ export function createRequestHandler(deps: HandlerDeps) {
     if (spec.body === 'login') {
       const clientAddress = req.socket.remoteAddress ?? 'unknown';
       const body = await readBody(req, 'login', config);
-      sendJson(res, await spec.login(body, auth, clientAddress));
+      sendJson(res, await spec.login(body, auth, clientAddress, header.c));
       return;
     }
     const ctx = await authenticate(header, req, fields);
@@ -184,7 +185,7 @@ export function createRequestHandler(deps: HandlerDeps) {
   }
 
   /** Reports a sync or media request's end (not /health or the setup page) to the observer. */
-  const report = (fields: Record<string, string>, status: number, why?: string): void => {
+  const report = (req: IncomingMessage, fields: Record<string, string>, status: number, why?: string): void => {
     const m = /^POST \/(m?sync)\/(.*)$/.exec(fields.method ?? '');
     if (!m || !deps.observer) return;
     try {
@@ -192,6 +193,7 @@ export function createRequestHandler(deps: HandlerDeps) {
         kind: m[1] === 'msync' ? 'media' : 'sync',
         method: m[2]!.slice(0, 40),
         user: fields.user,
+        ...(fields.device !== undefined ? { device: fields.device, address: req.socket.remoteAddress ?? '' } : {}),
         client: fields.client,
         status,
         ...(fields.refused !== undefined ? { refused: fields.refused } : {}),
@@ -221,7 +223,7 @@ export function createRequestHandler(deps: HandlerDeps) {
           fields.client = header.c.slice(0, 60);
           await runMethod(r.spec, header, req, res, fields);
           log.info('ok', { ...fields, status: 200, ms: clock.nowMs() - started });
-          report(fields, 200);
+          report(req, fields, 200);
           return;
         }
       }
@@ -234,7 +236,7 @@ export function createRequestHandler(deps: HandlerDeps) {
       // 501 is a device too old for this server, not a fault of the server's.
       if (e.status >= 500 && e.status !== 501) log.error('failed', line);
       else log.info('refused', line);
-      report(fields, e.status, e.message);
+      report(req, fields, e.status, e.message);
     }
   };
 }

@@ -1,4 +1,7 @@
-/** `hostKey` (docs/protocol/collection-sync.md §5.1): `{"u","p"}` → `{"key"}`, or 403. */
+/**
+ * `hostKey` (docs/protocol/collection-sync.md §5.1): `{"u","p"}` → `{"key"}`, or 403. Each login
+ * gets a key of its own (accounts/device-store.ts); `client` is the anki-sync header's `c`.
+ */
 import { badRequest } from '../errors.ts';
 import { expectObject, parseJsonBody } from '../wire/json-body.ts';
 import type { Authenticator } from '../accounts/authenticator.ts';
@@ -14,7 +17,7 @@ export function parseHostKeyRequest(body: Buffer): HostKeyRequest {
   return { u, p };
 }
 
-export async function hostKey(body: Buffer, auth: Authenticator, clientAddress: string): Promise<{ key: string }> {
+export async function hostKey(body: Buffer, auth: Authenticator, clientAddress: string, client: string): Promise<{ key: string }> {
   const { u, p } = parseHostKeyRequest(body);
-  return { key: await auth.login(u, p, clientAddress) };
+  return { key: await auth.login(u, p, clientAddress, client) };
 }

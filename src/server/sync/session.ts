@@ -26,6 +26,8 @@ export interface ChunkBuiltAhead {
 
 export class NormalSyncSession implements ActiveSession {
   readonly skey: string;
+  /** The device syncing (accounts/device-store.ts): signing it out rolls this sync back. */
+  readonly device: string;
   /** `col.usn` when the sync started: everything written during the sync gets this usn. */
   readonly serverUsn: number;
   /** The client's `minUsn`: server rows with `usn >= clientUsn` are new to the client. */
@@ -48,20 +50,21 @@ export class NormalSyncSession implements ActiveSession {
   /** Why deferred writes failed: every later step of this sync fails with it. */
   #failure: unknown;
 
-  private constructor(user: UserState, skey: string, serverUsn: number, clientUsn: number, clientIsNewer: boolean) {
+  private constructor(user: UserState, skey: string, device: string, serverUsn: number, clientUsn: number, clientIsNewer: boolean) {
     this.#user = user;
     this.skey = skey;
+    this.device = device;
     this.serverUsn = serverUsn;
     this.clientUsn = clientUsn;
     this.clientIsNewer = clientIsNewer;
   }
 
   /** Opens the transaction and makes this the user's active session (cancelling any other). */
-  static begin(user: UserState, skey: string, clientUsn: number, clientIsNewer: boolean): NormalSyncSession {
+  static begin(user: UserState, skey: string, device: string, clientUsn: number, clientIsNewer: boolean): NormalSyncSession {
     return user.withCollection((db) => {
       db.exec('BEGIN');
       const { usn } = prepared(db, 'SELECT usn FROM col').get() as { usn: number };
-      const session = new NormalSyncSession(user, skey, usn, clientUsn, clientIsNewer);
+      const session = new NormalSyncSession(user, skey, device, usn, clientUsn, clientIsNewer);
       user.session = session;
       return session;
     });

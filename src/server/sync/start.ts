@@ -33,8 +33,8 @@ export function parseStartRequest(body: Buffer): StartRequest {
   return { minUsn, lnewer, graves: obj.graves === undefined || obj.graves === null ? undefined : parseGraves(obj.graves) };
 }
 
-export function start(user: UserState, skey: string, req: StartRequest): { session: NormalSyncSession; reply: Graves } {
-  const session = NormalSyncSession.begin(user, skey, req.minUsn, req.lnewer);
+export function start(user: UserState, skey: string, device: string, req: StartRequest): { session: NormalSyncSession; reply: Graves } {
+  const session = NormalSyncSession.begin(user, skey, device, req.minUsn, req.lnewer);
   const rows = prepared(session.db, 'SELECT oid, type FROM graves WHERE usn >= ?', 'raw').all(session.clientUsn) as [number, number][];
   const reply: Graves = { cards: [], notes: [], decks: [] };
   for (const [oid, type] of rows) {
@@ -55,7 +55,7 @@ export function startMethod(body: Buffer, ctx: MethodContext): Graves {
   if (header.s === '') throw badRequest('missing skey');
   const req = parseStartRequest(body);
   try {
-    return start(user, header.s, req).reply;
+    return start(user, header.s, ctx.device, req).reply;
   } catch (err) {
     const s = user.session;
     if (s instanceof NormalSyncSession) throw stepFailed(err, s, ctx);

@@ -9,6 +9,8 @@ import type { UserState } from './user-state.ts';
 /** What a method handler gets besides its body: the authenticated user and the server's effects. */
 export interface MethodContext {
   readonly user: UserState;
+  /** Which of the person's devices sent it (accounts/device-store.ts). */
+  readonly device: string;
   readonly header: SyncHeader;
   readonly config: ServerConfig;
   readonly clock: Clock;

@@ -50,6 +50,8 @@ function folderId(dir: string): string | undefined {
 /** Something an active normal sync must do when it is cancelled (roll back, forget state). */
 export interface ActiveSession {
   readonly skey: string;
+  /** The device syncing (accounts/device-store.ts). */
+  readonly device: string;
   abort(): void;
 }
 
@@ -109,7 +111,7 @@ export class UserState {
     return this.#media;
   }
 
-  /** Cancels a normal sync in progress, if any: `abort` itself, and withCollection() for everything else. */
+  /** Cancels a normal sync in progress, if any: `abort` itself, withCollection() for everything else, and a signed-out device. */
   abortSession(): void {
     const s = this.session;
     this.session = undefined;
