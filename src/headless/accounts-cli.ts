@@ -4,13 +4,19 @@
  * standard input when it is not a terminal, and never taken from the command line (where other
  * users of the machine could see them).
  *
- *   list                    the people who can sync
- *   add <username>          add a person (asks for the password)
- *   passwd <username>       change a password
- *   remove <username>       remove a person (their data folder is kept)
+ *   list                           the people who can sync
+ *   add <username>                 add a person (asks for the password)
+ *   passwd <username> [DEVICE…]    change a password; every device but those named must log in again
+ *   remove <username>              remove a person (their data folder is kept)
+ *   devices <username>             the person's phones and computers, with the ids to sign one out
+ *   signout <username> [DEVICE]    sign that device out, or every device of the person
+ *
+ * A server running on the same folder sees each change at its next request.
  */
 import { createInterface } from 'node:readline';
-import { AccountError, configFromEnv, ConfigError, openAccountStore, userPaths } from '../server/index.ts';
+import { AccountError, configFromEnv, ConfigError, openAccountStore, silentLogger, userPaths } from '../server/index.ts';
+import { createPeople } from '../host/people.ts';
+import type { ActionResult, DeviceSummary } from '../shared/api.ts';
 
 async function readPassword(prompt: string): Promise<string> {
   const input = process.stdin;
@@ -46,11 +52,29 @@ async function readPassword(prompt: string): Promise<string> {
   });
 }
 
+/** One line per device: its id first, then what a person reads. */
+function deviceLine(d: DeviceSummary): string {
+  const synced = d.lastSyncAt === null ? 'not synced yet' : `last synced ${d.lastSyncAt.slice(0, 16).replace('T', ' ')} UTC`;
+  const details = [d.app, d.lastAddress === null ? null : `from ${d.lastAddress}`].filter((x) => x !== null).join(', ');
+  return `${d.id}\t${d.name}, ${synced}${details === '' ? '' : ` (${details})`}`;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [command, username] = argv;
+  const [command, username, ...rest] = argv;
   const config = configFromEnv(process.env);
   const store = openAccountStore(config.base);
+  const envUsernames = config.envUsers.map((u) => u.raw.split(':', 1)[0]!);
+  const people = createPeople({ base: () => config.base, envUsernames: () => envUsernames, logger: silentLogger });
   const say = (line: string): void => void process.stdout.write(line + '\n');
+  /** An action's outcome: its sentence on standard error and exit code 1 when it was refused. */
+  const outcome = (result: ActionResult, done: string): number => {
+    if (result.ok) {
+      say(done);
+      return 0;
+    }
+    process.stderr.write(`${result.problem}\n`);
+    return 1;
+  };
   switch (command) {
     case 'list': {
       const accounts = store.list();
@@ -67,20 +91,41 @@ async function main(argv: string[]): Promise<number> {
       if (command === 'add') {
         await store.add(username, password);
         say(`Added ${username}. They can now log in to the sync server with this username and password.`);
-      } else {
-        await store.setPassword(username, password);
-        say(`Changed the password of ${username}. Their devices need to log in again.`);
+        return 0;
       }
-      return 0;
+      return outcome(
+        await people.changePassword(username, password, rest),
+        rest.length === 0
+          ? `Changed the password of ${username}. Their devices need to log in again.`
+          : `Changed the password of ${username}. Their devices need to log in again, but for the ${rest.length} kept.`,
+      );
     }
     case 'remove': {
       if (!username) break;
-      store.remove(username);
-      say(`Removed ${username}. Their collection and media are still in ${userPaths(config.base, username).dir}.`);
+      return outcome(
+        await people.remove(username, false),
+        `Removed ${username}. Their collection and media are still in ${userPaths(config.base, username).dir}.`,
+      );
+    }
+    case 'devices': {
+      if (!username) break;
+      const person = (await people.list()).find((p) => p.username === username);
+      if (!person) return outcome({ ok: false, problem: `There is no person called “${username}”.` }, '');
+      if (person.devices.length === 0) say(`No device of ${username} has logged in yet.`);
+      for (const d of person.devices) say(deviceLine(d));
       return 0;
     }
+    case 'signout': {
+      if (!username || rest.length > 1) break;
+      const [device] = rest;
+      return device === undefined
+        ? outcome(await people.signOutAllDevices(username), `Signed out every device of ${username}. Each must log in again to sync.`)
+        : outcome(await people.signOutDevice(username, device), `Signed out that device of ${username}. It must log in again to sync.`);
+    }
   }
-  process.stderr.write('Usage: npm run accounts -- list | add <username> | passwd <username> | remove <username>\n');
+  process.stderr.write(
+    'Usage: npm run accounts -- list | add <username> | passwd <username> [DEVICE…] | remove <username> | devices <username> | signout <username> [DEVICE]\n',
+  );
   return 2;
 }
 

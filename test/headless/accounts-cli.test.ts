@@ -47,4 +47,43 @@ describe('accounts CLI', () => {
     assert.match(run(base, ['list']).stdout, /No accounts yet/);
     assert.equal(run(base, ['frobnicate']).status, 2);
   });
+
+  test('devices are listed with their ids, and one or all signed out, while the server runs', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'hearth-cli-'));
+    const t = await startTestServer({ base, users: [] });
+    try {
+      assert.equal(run(base, ['add', 'alice'], 'apple-pie-42\n').status, 0);
+      const login = async (c: string): Promise<string> => {
+        const r = await send(t.endpoint, '/sync/hostKey', { header: { ...syncHeader(''), c }, body: { u: 'alice', p: 'apple-pie-42' } });
+        return (r.json() as { key: string }).key;
+      };
+      const meta = (key: string) => send(t.endpoint, '/sync/meta', { header: syncHeader(key), body: { v: 11, cv: 'x' } });
+      const phone = await login('25.09.2,dev,android');
+      const laptop = await login('25.09.2,abc,windows');
+      assert.match(run(base, ['devices', 'bob']).stderr, /no person called “bob”/);
+      const listed = run(base, ['devices', 'alice']);
+      assert.equal(listed.status, 0, listed.stderr);
+      const lines = listed.stdout.trim().split('\n');
+      assert.equal(lines.length, 2, listed.stdout);
+      const phoneLine = lines.find((l) => l.includes('AnkiDroid on Android'));
+      assert.ok(phoneLine, listed.stdout);
+      assert.match(phoneLine, /^[0-9a-f]{8}\tAnkiDroid on Android, not synced yet \(AnkiDroid 2\.23 or 2\.24, from 127\.0\.0\.1\)$/);
+      const phoneId = phoneLine.split('\t')[0]!;
+
+      const wrong = run(base, ['signout', 'alice', 'nothing1']);
+      assert.equal(wrong.status, 1);
+      assert.match(wrong.stderr, /alice has no such device/);
+      assert.equal((await meta(phone)).status, 200, 'nothing changed');
+
+      const one = run(base, ['signout', 'alice', phoneId]);
+      assert.equal(one.status, 0, one.stderr);
+      assert.equal((await meta(phone)).status, 403, 'the server sees it at the next request');
+      assert.equal((await meta(laptop)).status, 200);
+      assert.equal(run(base, ['signout', 'alice']).status, 0);
+      assert.equal((await meta(laptop)).status, 403);
+      assert.match(run(base, ['devices', 'alice']).stdout, /No device of alice has logged in yet/);
+    } finally {
+      await t.stop();
+    }
+  });
 });
