@@ -26,8 +26,8 @@ export function problemSentence(p: ServerProblem): string {
       return `Too many wrong passwords${p.user ? ` for ${p.user}` : ''}: Hearth makes that device wait a few minutes before it may try again.`;
     case 'login-expired':
       return p.user
-        ? `A device of ${p.user} is no longer logged in (the password was changed). Log in again in Anki on that device.`
-        : 'A device tried to sync with a login Hearth no longer knows (a changed password or a removed person). Log in again in Anki on that device.';
+        ? `A device of ${p.user} is no longer logged in (it was signed out, or the password was changed). Log in again in Anki on that device.`
+        : 'A device tried to sync with a login Hearth no longer knows (a device signed out, a changed password or a removed person). Log in again in Anki on that device.';
     case 'upload-refused':
       return `Hearth refused a full upload${by(p.user)}. The device was told: “${p.detail}”`;
     case 'client-too-old':

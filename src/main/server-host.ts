@@ -94,7 +94,7 @@ const TIMED_OUT = Symbol('timed out');
  * the person's request in flight, which a slow full download can make long; the device is
  * refused from its next request either way.
  */
-const CREDENTIALS_TIMEOUT_MS = 10_000;
+export const CREDENTIALS_TIMEOUT_MS = 10_000;
 
 /** Stands in for a process that could not be created. */
 const deadChild: ServerChild = { pid: undefined, send: () => {}, onMessage: () => {}, onExit: () => {}, kill: () => {} };

@@ -6,6 +6,8 @@ import type { MainToServer, ServerToMain } from '../../src/shared/server-process
 export interface FakeBehaviour {
   onStart?: (child: FakeServerChild) => void;
   onStop?: (child: FakeServerChild) => void;
+  /** Answers `check-credentials`; by default `credentials-checked` at once. */
+  onCheckCredentials?: (child: FakeServerChild) => void;
   /** Whether kill() makes the process exit (a stuck process ignores it). */
   exitsOnKill?: boolean;
 }
@@ -30,7 +32,9 @@ export class FakeServerChild implements ServerChild {
     // Answer asynchronously, like a real process.
     queueMicrotask(() => {
       if (message.type === 'start') (this.#behaviour.onStart ?? ((c) => c.emit({ type: 'ready', host: '127.0.0.1', port: 8080 })))(this);
-      else
+      else if (message.type === 'check-credentials')
+        (this.#behaviour.onCheckCredentials ?? ((c) => c.emit({ type: 'credentials-checked' })))(this);
+      else if (message.type === 'stop')
         (
           this.#behaviour.onStop ??
           ((c) => {

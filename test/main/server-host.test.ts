@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   createServerHost,
   backoffDelay,
+  CREDENTIALS_TIMEOUT_MS,
   EXIT_TIMEOUT_MS,
   READY_TIMEOUT_MS,
   RESTART_BACKOFF,
@@ -40,6 +41,25 @@ describe('server host', () => {
     assert.equal(children.length, 1);
     assert.deepEqual(children[0]!.sent, [{ type: 'start', config: CONFIG }]);
     assert.deepEqual(states, ['starting', 'running']);
+  });
+
+  it('tells the server process of signed-out devices and waits for it to confirm, at most CREDENTIALS_TIMEOUT_MS', async () => {
+    const { host, timers, children } = setup([{}, { onCheckCredentials: () => {} }]);
+    await host.credentialsChanged(); // nothing runs: nothing to tell
+    assert.equal(children.length, 0);
+    await host.start(CONFIG);
+    await host.credentialsChanged();
+    assert.deepEqual(children[0]!.sent.at(-1), { type: 'check-credentials' });
+    children[0]!.exit(1);
+    await timers.advance(RESTART_BACKOFF.initialMs); // a new process, which never confirms
+    assert.equal(host.state().kind, 'running');
+    let done = false;
+    const told = host.credentialsChanged().then(() => (done = true));
+    await settle();
+    assert.equal(done, false, 'waits for the confirmation');
+    await timers.advance(CREDENTIALS_TIMEOUT_MS);
+    await told;
+    assert.equal(done, true, 'and gives up waiting after the timeout');
   });
 
   it('crashes with server-start-timeout when ready does not come within READY_TIMEOUT_MS, and kills the process', async () => {

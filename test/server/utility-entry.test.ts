@@ -14,9 +14,10 @@ import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AnkiClient } from '../interop/anki-client.ts';
+import { AnkiClient, AnkiClientError } from '../interop/anki-client.ts';
 import { syncHeader, zstdStreamed } from '../helpers/sync-client.ts';
 import { openAccountStore } from '../../src/server/accounts/account-store.ts';
+import { openDeviceStore } from '../../src/server/accounts/device-store.ts';
 import { serverLockPath } from '../../src/server/server-lock.ts';
 import { createServerHost } from '../../src/main/server-host.ts';
 import { nodeChildFork } from '../../src/main/fork.ts';
@@ -212,6 +213,28 @@ describe('server process entry', { timeout: 10 * TEST_TIMEOUT_MS }, () => {
     const alice = idle.activity.users.find((u) => u.username === USERNAME)!;
     assert.ok(Math.abs(Date.now() - alice.lastSyncAt) < 120_000, 'a recent time');
   });
+
+  it(
+    'check-credentials: a device signed out by the app is confirmed with credentials-checked, then refused; the other syncs',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      // The app's main process signs out through its own connection to the device list.
+      const devices = openDeviceStore(base, Date.now());
+      const listed = devices.list(USERNAME);
+      assert.equal(listed.length, 2, 'two devices logged in');
+      const second = listed.reduce((a, b) => ((a.signedInAt ?? 0) > (b.signedInAt ?? 0) ? a : b));
+      assert.equal(devices.signOut(USERNAME, second.id, Date.now()), true);
+      devices.close();
+      const from = entry!.messages.length;
+      entry!.send({ type: 'check-credentials' });
+      await entry!.next('credentials-checked', MESSAGE_WAIT_MS, () => true, from);
+      await assert.rejects(
+        anki!.sync(join(tmp, 'device-b', 'collection.anki2')),
+        (e: unknown) => e instanceof AnkiClientError && e.kind === 'auth',
+      );
+      assert.equal((await anki!.sync(join(tmp, 'device-a', 'collection.anki2'))).required, 'NO_CHANGES');
+    },
+  );
 
   it('a second server on the same folder fails with folder-in-use', { timeout: TEST_TIMEOUT_MS }, async () => {
     const detail = await expectFailure(config(base), 'folder-in-use');
