@@ -161,6 +161,7 @@ export function createPeople(deps: PeopleDeps): People {
         app: clientDisplayName(d.client),
         fromBefore: d.kind === 'before',
         signedInAt: iso(d.signedInAt),
+        firstSyncAt: iso(d.firstSyncAt),
         lastSyncAt: iso(d.lastSyncAt),
         lastAddress: d.lastAddress,
       });
@@ -180,6 +181,7 @@ export function createPeople(deps: PeopleDeps): People {
         app: clientDisplayName(record.client),
         fromBefore: true,
         signedInAt: null,
+        firstSyncAt: null,
         lastSyncAt: record.lastSyncAt,
         lastAddress: null,
       });

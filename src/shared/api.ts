@@ -96,6 +96,8 @@ export interface DeviceSummary {
   readonly fromBefore: boolean;
   /** ISO time it logged in (null for `before`). */
   readonly signedInAt: string | null;
+  /** ISO time of its first successful sync (for `before`: the first this version saw), or null. */
+  readonly firstSyncAt: string | null;
   /** ISO time of its last successful sync, or null if it has not synced since logging in. */
   readonly lastSyncAt: string | null;
   /** Its network address at that sync (or at login). */

@@ -38,6 +38,8 @@ export interface DeviceRecord {
   readonly client: string;
   /** ms since the epoch; null for devices from before. */
   readonly signedInAt: number | null;
+  /** Its first successful sync (for `before`: the first seen by this version). */
+  readonly firstSyncAt: number | null;
   readonly lastSyncAt: number | null;
   readonly lastAddress: string | null;
 }
@@ -77,6 +79,7 @@ const MAX_ADDRESS_LENGTH = 64;
 
 export const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
+const SCHEMA_VERSION = 1;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS devices (
@@ -86,6 +89,7 @@ CREATE TABLE IF NOT EXISTS devices (
   key_hash TEXT UNIQUE,
   client TEXT NOT NULL DEFAULT '',
   signed_in_at INTEGER,
+  first_sync_at INTEGER,
   last_sync_at INTEGER,
   last_address TEXT,
   signed_out_at INTEGER,
@@ -99,6 +103,7 @@ interface Row {
   kind: 'key' | 'before';
   client: string;
   signed_in_at: number | null;
+  first_sync_at: number | null;
   last_sync_at: number | null;
   last_address: string | null;
   signed_out_at: number | null;
@@ -109,7 +114,9 @@ function openDatabase(path: string, nowMs: number): Database.Database {
   const db = new Database(path, { timeout: 5_000 });
   try {
     db.pragma('journal_mode = delete');
+    // user_version says which schema the file has, for a later version that changes it.
     db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
     db.prepare('INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)').run('created_at', String(nowMs));
     return db;
   } catch (err) {
@@ -144,7 +151,7 @@ export function openDeviceStore(base: string, nowMs: number, onDamaged?: (aside:
     "SELECT signed_out_at FROM devices WHERE username = ? AND kind = 'before'",
   );
   const rowsOf = db.prepare<[string], Row>(
-    'SELECT username, id, kind, client, signed_in_at, last_sync_at, last_address, signed_out_at FROM devices WHERE username = ? ORDER BY coalesce(last_sync_at, signed_in_at, 0) DESC',
+    'SELECT username, id, kind, client, signed_in_at, first_sync_at, last_sync_at, last_address, signed_out_at FROM devices WHERE username = ? ORDER BY coalesce(last_sync_at, signed_in_at, 0) DESC',
   );
   const clip = (s: string, n: number): string => s.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, n);
 
@@ -183,19 +190,15 @@ export function openDeviceStore(base: string, nowMs: number, onDamaged?: (aside:
       const a = clip(address, MAX_ADDRESS_LENGTH);
       if (id === BEFORE_DEVICE_ID) {
         db.prepare(
-          `INSERT INTO devices (username, id, kind, client, last_sync_at, last_address) VALUES (?, ?, 'before', ?, ?, ?)
+          `INSERT INTO devices (username, id, kind, client, first_sync_at, last_sync_at, last_address) VALUES (?, ?, 'before', ?, ?, ?, ?)
            ON CONFLICT (username, id) DO UPDATE SET client = excluded.client, last_sync_at = excluded.last_sync_at, last_address = excluded.last_address
            WHERE signed_out_at IS NULL`,
-        ).run(username, id, c, nowMs, a);
+        ).run(username, id, c, nowMs, nowMs, a);
         return;
       }
-      db.prepare("UPDATE devices SET client = ?, last_sync_at = ?, last_address = ? WHERE username = ? AND id = ? AND kind = 'key'").run(
-        c,
-        nowMs,
-        a,
-        username,
-        id,
-      );
+      db.prepare(
+        "UPDATE devices SET client = ?, first_sync_at = coalesce(first_sync_at, ?), last_sync_at = ?, last_address = ? WHERE username = ? AND id = ? AND kind = 'key'",
+      ).run(c, nowMs, nowMs, a, username, id);
     },
     isSignedIn(username, id) {
       if (id === BEFORE_DEVICE_ID) return beforeRow.get(username)?.signed_out_at == null;
@@ -211,6 +214,7 @@ export function openDeviceStore(base: string, nowMs: number, onDamaged?: (aside:
           kind: r.kind,
           client: r.client,
           signedInAt: r.signed_in_at,
+          firstSyncAt: r.first_sync_at,
           lastSyncAt: r.last_sync_at,
           lastAddress: r.last_address,
         }));
