@@ -115,9 +115,15 @@ function openDatabase(path: string, nowMs: number): Database.Database {
   try {
     db.pragma('journal_mode = delete');
     // user_version says which schema the file has, for a later version that changes it.
-    db.exec(SCHEMA);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    db.prepare('INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)').run('created_at', String(nowMs));
+    // Made once; opening it again writes nothing (a running server takes any write by another
+    // process as a sign-out to look for).
+    if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) {
+      db.transaction(() => {
+        db.exec(SCHEMA);
+        db.prepare('INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)').run('created_at', String(nowMs));
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
+    }
     return db;
   } catch (err) {
     db.close();
