@@ -1,10 +1,15 @@
 /**
  * Small building blocks every screen uses: labelled fields with their problem message, buttons,
- * the copy button, the on/off switch, dialogs. Each is accessible on its own: a label for every
- * control, problems tied to their field (aria-describedby, aria-invalid) and announced.
+ * the copy button, the on/off switch, dialogs, and the line for a device refused after wrong
+ * passwords (Home and People). Each is accessible on its own: a label for every control,
+ * problems tied to their field (aria-describedby, aria-invalid) and announced.
  */
+import type { ThrottledLogin } from '../shared/api.ts';
+import { problemSentence } from './api-client.ts';
+import type { Ctx } from './context.ts';
 import { h, uid } from './dom.ts';
 import type { Props } from './dom.ts';
+import { refusedLoginSentence } from './format.ts';
 
 export interface Field<T extends HTMLInputElement | HTMLSelectElement = HTMLInputElement> {
   readonly wrap: HTMLElement;
@@ -161,4 +166,27 @@ export function openDialog(
 export function section(title: string, props: Props = {}, ...children: (Node | string | null | false)[]): HTMLElement {
   const id = uid('section');
   return h('section', { class: 'card', 'aria-labelledby': id, ...props }, h('h2', { id }, title), ...children);
+}
+
+/**
+ * A device refused for a while after too many wrong passwords, in words, and "Let it try again
+ * now" (ThrottledLogin, AppStatus.throttledLogins). `prefix` names the person where the list
+ * mixes people (Home).
+ */
+export function refusedLoginItem(ctx: Ctx, t: ThrottledLogin, now: number, props: Props = {}, prefix = ''): HTMLElement {
+  return h(
+    'li',
+    { class: 'refused-login' },
+    h('span', {}, `${prefix}${refusedLoginSentence(t, now)} `),
+    button(
+      'Let it try again now',
+      () =>
+        void ctx.api
+          .allowLoginAgain(t.address, t.username)
+          .then((r) => (r.ok ? ctx.notify(`The device at ${t.address} may try again now.`, 'ok') : ctx.notify(r.problem, 'problem')))
+          .catch((error: unknown) => ctx.notify(problemSentence(error), 'problem'))
+          .finally(() => void ctx.refresh()),
+      { class: 'secondary', ...props },
+    ),
+  );
 }

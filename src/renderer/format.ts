@@ -4,7 +4,7 @@
  */
 import { errorSentence } from '../shared/errors.ts';
 import type { ServerState } from '../shared/server-state.ts';
-import type { PersonSummary } from '../shared/api.ts';
+import type { DeviceSummary, PersonSummary, ThrottledLogin } from '../shared/api.ts';
 import { formatBytes as bytesWithUnit } from '../shared/format-bytes.ts';
 
 export function plural(n: number, one: string, many: string = `${one}s`): string {
@@ -54,6 +54,38 @@ export function lastSyncLine(p: PersonSummary, now: number): string {
   if (p.lastSyncAt === null) return 'Has not synced yet';
   const when = timeAgo(p.lastSyncAt, now);
   return p.lastClient ? `Last synced ${when} with ${p.lastClient}` : `Last synced ${when}`;
+}
+
+/** "last synced 2 hours ago", "signed in 5 minutes ago, not synced yet". */
+export function deviceWhen(d: DeviceSummary, now: number): string {
+  if (d.lastSyncAt !== null) return `last synced ${timeAgo(d.lastSyncAt, now)}`;
+  if (d.signedInAt !== null) return `signed in ${timeAgo(d.signedInAt, now)}, not synced yet`;
+  return 'not synced yet';
+}
+
+/** "AnkiDroid on Android — last synced 2 hours ago". */
+export function deviceLine(d: DeviceSummary, now: number): string {
+  return `${d.name} — ${deviceWhen(d, now)}`;
+}
+
+/** The small print under a device: "AnkiDroid 2.23 or 2.24 · from 192.168.1.40" (empty when nothing is known). */
+export function deviceDetail(d: DeviceSummary): string {
+  return [d.app, d.lastAddress === null ? null : `from ${d.lastAddress}`].filter((x) => x !== null && x !== '').join(' · ');
+}
+
+/** "14:05": a time within the next hours, as the clock on the wall shows it. */
+export function clockTime(at: number): string {
+  return new Date(at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+}
+
+/**
+ * "A device at 192.168.1.40 is refused for too many wrong passwords until 14:05 (in 15 minutes)."
+ * One sentence for Home and the People page; an address refused whatever name it tries says so.
+ */
+export function refusedLoginSentence(t: ThrottledLogin, now: number): string {
+  const until = Date.parse(t.until);
+  const anyName = t.username === null ? ', whatever name it tries,' : '';
+  return `A device at ${t.address} is refused${anyName} for too many wrong passwords until ${clockTime(until)} (${timeUntil(until, now)}).`;
 }
 
 /** "anna", "anna and ben", "anna, ben and carla". */

@@ -8,7 +8,16 @@
 import { fileURLToPath } from 'node:url';
 import { createAdminServer, newAdminToken } from '../../src/headless/admin-server.ts';
 import { silentLogger } from '../../src/server/logger.ts';
-import type { ActionResult, ApiHandlers, AppStatus, PersonSummary, RecentError, StorageMove, SyncAddress } from '../../src/shared/api.ts';
+import type {
+  ActionResult,
+  ApiHandlers,
+  AppStatus,
+  PersonSummary,
+  RecentError,
+  StorageMove,
+  SyncAddress,
+  ThrottledLogin,
+} from '../../src/shared/api.ts';
 import type { ServerState } from '../../src/shared/server-state.ts';
 import { applySettingsPatch, defaultSettings } from '../../src/shared/settings.ts';
 import type { Settings } from '../../src/shared/settings.ts';
@@ -41,6 +50,8 @@ export interface FakeState {
   pickedFolder: string | null;
   /** How long checkStorageFolder takes (a slow drive). */
   folderCheckMs?: number;
+  /** Logins refused after wrong passwords (allowLoginAgain removes one). */
+  throttledLogins: ThrottledLogin[];
 }
 
 export function initialFakeState(): FakeState {
@@ -59,6 +70,7 @@ export function initialFakeState(): FakeState {
     takenPorts: [],
     badFolders: {},
     pickedFolder: null,
+    throttledLogins: [],
   };
 }
 
@@ -79,7 +91,7 @@ function statusOf(s: FakeState): AppStatus {
     storageMove: s.storageMove,
     firstRun: s.firstRun,
     canPickFolder: s.canPickFolder,
-    throttledLogins: [],
+    throttledLogins: running ? s.throttledLogins : [],
   };
 }
 
@@ -88,6 +100,12 @@ const summary = ({ password: _password, ...rest }: FakePerson): PersonSummary =>
 export function fakeHandlers(s: FakeState): ApiHandlers {
   const refuse = (problem: string): ActionResult => ({ ok: false, problem });
   const hearthPerson = (name: string): FakePerson | undefined => s.people.find((p) => p.username === name && p.source === 'hearth');
+  const anyPerson = (name: string): FakePerson | undefined => s.people.find((p) => p.username === name);
+  const noSuchDevice = (name: string): ActionResult =>
+    refuse(`${name} has no such device (it may have been signed out already); nothing was changed.`);
+  const replace = (p: FakePerson, changed: Partial<FakePerson>): void => {
+    s.people = s.people.map((q) => (q === p ? { ...p, ...changed } : q));
+  };
   return {
     getStatus: () => statusOf(s),
     getSettings: () => s.settings,
@@ -109,7 +127,10 @@ export function fakeHandlers(s: FakeState): ApiHandlers {
       return s.settings;
     },
     quit: () => undefined,
-    allowLoginAgain: () => ({ ok: true }),
+    allowLoginAgain: (address, username) => {
+      s.throttledLogins = s.throttledLogins.filter((t) => !(t.address === address && t.username === username));
+      return { ok: true };
+    },
     listPeople: () => s.people.map(summary),
     addPerson: (username, password) => {
       const problem = usernameProblem(username) ?? passwordProblem(password);
@@ -125,15 +146,30 @@ export function fakeHandlers(s: FakeState): ApiHandlers {
         collectionBytes: 0,
         mediaFiles: 0,
         mediaBytes: 0,
+        devices: [],
       });
       return { ok: true };
     },
-    changePassword: (username, password) => {
+    changePassword: (username, password, keepDevices) => {
       const p = hearthPerson(username);
       if (!p) return refuse(`There is no one called “${username}” to change.`);
       const problem = passwordProblem(password);
       if (problem) return refuse(problem);
-      s.people = s.people.map((q) => (q === p ? { ...p, password } : q));
+      if (keepDevices.some((id) => !p.devices.some((d) => d.id === id))) return noSuchDevice(username);
+      replace(p, { password, devices: p.devices.filter((d) => keepDevices.includes(d.id)) });
+      return { ok: true };
+    },
+    signOutDevice: (username, deviceId) => {
+      const p = anyPerson(username);
+      if (!p) return refuse(`There is no person called “${username}”.`);
+      if (!p.devices.some((d) => d.id === deviceId)) return noSuchDevice(username);
+      replace(p, { devices: p.devices.filter((d) => d.id !== deviceId) });
+      return { ok: true };
+    },
+    signOutAllDevices: (username) => {
+      const p = anyPerson(username);
+      if (!p) return refuse(`There is no person called “${username}”.`);
+      replace(p, { devices: [] });
       return { ok: true };
     },
     removePerson: (username) => {

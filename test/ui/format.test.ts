@@ -1,10 +1,21 @@
 // The window's wording (src/renderer/format.ts): pure, so tested without a browser.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBytes, lastSyncLine, mediaCount, serverStateWords, timeAgo, timeUntil } from '../../src/renderer/format.ts';
+import {
+  clockTime,
+  deviceDetail,
+  deviceLine,
+  formatBytes,
+  lastSyncLine,
+  mediaCount,
+  refusedLoginSentence,
+  serverStateWords,
+  timeAgo,
+  timeUntil,
+} from '../../src/renderer/format.ts';
 import { IDLE_ACTIVITY } from '../../src/shared/server-process.ts';
 import { errorSentence } from '../../src/shared/errors.ts';
-import type { PersonSummary } from '../../src/shared/api.ts';
+import type { DeviceSummary, PersonSummary } from '../../src/shared/api.ts';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const ago = (ms: number): string => new Date(NOW - ms).toISOString();
@@ -47,6 +58,7 @@ describe('format', () => {
       collectionBytes: 0,
       mediaFiles: 0,
       mediaBytes: 0,
+      devices: [],
     };
     assert.equal(lastSyncLine(p, NOW), 'Has not synced yet');
     assert.equal(
@@ -54,6 +66,40 @@ describe('format', () => {
       'Last synced 2 hours ago with AnkiDroid 2.20.1',
     );
     assert.equal(lastSyncLine({ ...p, lastSyncAt: ago(120_000) }, NOW), 'Last synced 2 minutes ago');
+  });
+
+  it('names a device for a parent, with its last sync, app and address', () => {
+    const phone: DeviceSummary = {
+      id: 'k1',
+      name: 'AnkiDroid on Android',
+      app: 'AnkiDroid 2.23 or 2.24',
+      fromBefore: false,
+      signedInAt: ago(3 * 86400_000),
+      firstSyncAt: ago(3 * 86400_000),
+      lastSyncAt: ago(2 * 3600_000),
+      lastAddress: '192.168.1.40',
+    };
+    assert.equal(deviceLine(phone, NOW), 'AnkiDroid on Android — last synced 2 hours ago');
+    assert.equal(deviceDetail(phone), 'AnkiDroid 2.23 or 2.24 · from 192.168.1.40');
+    const fresh = { ...phone, signedInAt: ago(5 * 60_000), firstSyncAt: null, lastSyncAt: null };
+    assert.equal(deviceLine(fresh, NOW), 'AnkiDroid on Android — signed in 5 minutes ago, not synced yet');
+    const before = { ...phone, id: 'before', name: 'Devices signed in before this update', app: null, fromBefore: true, signedInAt: null };
+    assert.equal(deviceLine(before, NOW), 'Devices signed in before this update — last synced 2 hours ago');
+    assert.equal(deviceDetail({ ...before, lastAddress: null }), '');
+  });
+
+  it('says until when a device is refused after wrong passwords', () => {
+    const until = NOW + 15 * 60_000;
+    const at = clockTime(until);
+    assert.match(at, /^\d\d:\d\d$/);
+    assert.equal(
+      refusedLoginSentence({ username: 'anna', address: '192.168.1.40', until: new Date(until).toISOString() }, NOW),
+      `A device at 192.168.1.40 is refused for too many wrong passwords until ${at} (in 15 minutes).`,
+    );
+    assert.equal(
+      refusedLoginSentence({ username: null, address: '192.168.1.41', until: new Date(until).toISOString() }, NOW),
+      `A device at 192.168.1.41 is refused, whatever name it tries, for too many wrong passwords until ${at} (in 15 minutes).`,
+    );
   });
 
   it('says what the server is doing', () => {

@@ -135,8 +135,17 @@ describe('the window: people', { timeout: 10 * TEST_TIMEOUT_MS }, () => {
     assert.equal(await focused(page), 'username', `Tab reached the form; on the way: ${order.join(' → ')}`);
     assert.deepEqual(
       order,
-      ['a:Skip to the content', 'button:Home', 'button:People', 'button:Change password', 'button:Remove…'],
-      'skip link, navigation, the people list, then the form',
+      [
+        'a:Skip to the content',
+        'button:Home',
+        'button:People',
+        'button:Change password',
+        'button:Remove…',
+        // anna's computer from the first test, then the devices part's own button.
+        'button:Sign out',
+        'button:Sign out all devices',
+      ],
+      'skip link, navigation, the people list with each person’s devices, then the form',
     );
     await page.keyboard.type('carla');
     await page.keyboard.press('Tab');

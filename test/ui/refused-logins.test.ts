@@ -1,6 +1,7 @@
 // Devices refused for too many wrong passwords, in real Chromium against the real headless
-// server: Home lists who is refused, from which address and until when; "Let it try again now"
-// lets that device log in at once; other addresses were never refused.
+// server: Home lists who is refused, from which address and until when (in the People page's
+// words); "Let it try again now" lets that device log in at once; other addresses were never
+// refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -38,7 +39,11 @@ describe('the window: devices refused after wrong passwords', { timeout: 5 * TES
     assert.equal(await loginFrom(ui.syncEndpoint, '127.0.0.5', 'anna', 'annas-password'), 429, 'that device now waits');
     assert.equal(await loginFrom(ui.syncEndpoint, '127.0.0.6', 'anna', 'annas-password'), 200, 'another device does not');
 
-    await waitForText(card, /anna, from the device at 127\.0\.0\.5: may try again in 1[45] minutes/, UI_STEP_TIMEOUT_MS);
+    await waitForText(
+      card,
+      /anna: A device at 127\.0\.0\.5 is refused for too many wrong passwords until \d\d:\d\d \(in 1[45] minutes\)\./,
+      UI_STEP_TIMEOUT_MS,
+    );
     await card.getByRole('button', { name: 'Let it try again now' }).click();
     await waitForText(page.locator('body'), /The device at 127\.0\.0\.5 may try again now\./, UI_STEP_TIMEOUT_MS);
     assert.equal(await loginFrom(ui.syncEndpoint, '127.0.0.5', 'anna', 'annas-password'), 200);

@@ -33,6 +33,28 @@ function family(): FakePerson[] {
       collectionBytes: 38_400_000,
       mediaFiles: 1_214,
       mediaBytes: 212_000_000,
+      devices: [
+        {
+          id: 'k7f3a',
+          name: 'AnkiDroid on Android',
+          app: 'AnkiDroid 2.23 or 2.24',
+          fromBefore: false,
+          signedInAt: iso(40 * 24 * HOUR),
+          firstSyncAt: iso(40 * 24 * HOUR),
+          lastSyncAt: iso(2 * HOUR + 5 * 60_000),
+          lastAddress: '192.168.1.40',
+        },
+        {
+          id: 'k21c9',
+          name: 'Anki on Windows',
+          app: 'Anki 25.09.2 (Windows)',
+          fromBefore: false,
+          signedInAt: iso(12 * 24 * HOUR),
+          firstSyncAt: iso(12 * 24 * HOUR),
+          lastSyncAt: iso(28 * HOUR),
+          lastAddress: '192.168.1.20',
+        },
+      ],
     },
     {
       username: 'ben',
@@ -43,6 +65,28 @@ function family(): FakePerson[] {
       collectionBytes: 9_100_000,
       mediaFiles: 86,
       mediaBytes: 14_500_000,
+      devices: [
+        {
+          id: 'before',
+          name: 'Devices signed in before this update',
+          app: 'AnkiMobile (Anki 25.09)',
+          fromBefore: true,
+          signedInAt: null,
+          firstSyncAt: iso(20 * 24 * HOUR),
+          lastSyncAt: iso(26 * HOUR),
+          lastAddress: null,
+        },
+        {
+          id: 'k9b02',
+          name: 'AnkiMobile on iPhone or iPad',
+          app: null,
+          fromBefore: false,
+          signedInAt: iso(5 * 60_000),
+          firstSyncAt: null,
+          lastSyncAt: null,
+          lastAddress: '192.168.1.52',
+        },
+      ],
     },
     {
       username: 'grandpa',
@@ -53,6 +97,7 @@ function family(): FakePerson[] {
       collectionBytes: 0,
       mediaFiles: 0,
       mediaBytes: 0,
+      devices: [],
     },
   ];
 }
@@ -75,6 +120,8 @@ interface Scene {
   readonly go: (page: Page) => Promise<void>;
   /** Only the window's size (dialogs), not the whole page. */
   readonly viewportOnly?: boolean;
+  /** A taller window, for a dialog that would not fit. */
+  readonly height?: number;
 }
 
 const SCENES: readonly Scene[] = [
@@ -131,10 +178,25 @@ const SCENES: readonly Scene[] = [
   },
   {
     name: 'people',
-    state: lifelike,
+    state: () => {
+      const s = lifelike();
+      s.throttledLogins = [{ username: 'ben', address: '192.168.1.52', until: new Date(Date.now() + 14 * 60_000).toISOString() }];
+      return s;
+    },
     go: async (page) => {
       await goTo(page, 'people');
-      await page.locator('.person').first().waitFor();
+      await page.locator('.person .device').first().waitFor();
+      await page.locator('.person .refused-login').waitFor();
+    },
+  },
+  {
+    name: 'people-sign-out',
+    state: lifelike,
+    viewportOnly: true,
+    go: async (page) => {
+      await goTo(page, 'people');
+      await page.getByRole('button', { name: 'Sign out AnkiDroid on Android of anna' }).click();
+      await page.getByRole('dialog').waitFor();
     },
   },
   {
@@ -152,6 +214,7 @@ const SCENES: readonly Scene[] = [
     name: 'people-password',
     state: lifelike,
     viewportOnly: true,
+    height: 880,
     go: async (page) => {
       await goTo(page, 'people');
       await page.getByRole('button', { name: 'Change ben’s password' }).click();
@@ -204,7 +267,7 @@ async function main(): Promise<void> {
     for (const scene of SCENES.filter((s) => !only || s.name.includes(only))) {
       for (const scheme of ['light', 'dark'] as const) {
         const fake = await startFakeHearth(scene.state(), staticDir);
-        const page = await browser.newPage({ colorScheme: scheme, width: WIDTH, height: HEIGHT });
+        const page = await browser.newPage({ colorScheme: scheme, width: WIDTH, height: scene.height ?? HEIGHT });
         try {
           await page.goto(fake.adminUrl, { timeout: UI_STEP_TIMEOUT_MS });
           await page.waitForSelector('#app[data-ready="true"]', { timeout: UI_STEP_TIMEOUT_MS });

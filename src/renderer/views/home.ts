@@ -2,10 +2,10 @@
  * The home screen: is Hearth on (with the switch), what it is doing in words, each person's last
  * sync, recent problems in plain language, and a warning when another Hearth is on the network.
  */
-import { toggleSwitch } from '../components.ts';
+import { refusedLoginItem, toggleSwitch } from '../components.ts';
 import type { Ctx, Model, View } from '../context.ts';
 import { h, replaceContent } from '../dom.ts';
-import { formatBytes, serverStateWords, timeAgo, timeUntil } from '../format.ts';
+import { formatBytes, serverStateWords, timeAgo } from '../format.ts';
 import { problemSentence } from '../api-client.ts';
 
 export function homeView(ctx: Ctx): View {
@@ -185,33 +185,7 @@ export function homeView(ctx: Ctx): View {
           h(
             'ul',
             { class: 'refused-logins' },
-            refused.map((t) =>
-              h(
-                'li',
-                {},
-                h(
-                  'span',
-                  {},
-                  `${t.username === null ? 'Any name' : t.username}, from the device at ${t.address}: may try again ${timeUntil(Date.parse(t.until), model.now)}. `,
-                ),
-                h(
-                  'button',
-                  {
-                    type: 'button',
-                    class: 'secondary',
-                    onclick: () =>
-                      void ctx.api
-                        .allowLoginAgain(t.address, t.username)
-                        .then((r) =>
-                          r.ok ? ctx.notify(`The device at ${t.address} may try again now.`, 'ok') : ctx.notify(r.problem, 'problem'),
-                        )
-                        .catch((error: unknown) => ctx.notify(problemSentence(error), 'problem'))
-                        .finally(() => void ctx.refresh()),
-                  },
-                  'Let it try again now',
-                ),
-              ),
-            ),
+            refused.map((t) => refusedLoginItem(ctx, t, model.now, {}, t.username === null ? '' : `${t.username}: `)),
           ),
         );
       }

@@ -1,15 +1,16 @@
 /**
- * People: who can sync (with their last sync, app and space used), adding someone, changing a
- * password, and removing someone with an explicit choice about their data. People from the
- * headless server's SYNC_USERn variables are shown read-only. The add form is also the first
- * step of the first-run guide.
+ * People: who can sync (with their last sync, app and space used), each person's devices (one
+ * signed out, or all of them), adding someone, changing a password (choosing which devices stay
+ * signed in), and removing someone with an explicit choice about their data. People from the
+ * headless server's SYNC_USERn variables cannot be changed or removed here, but their devices
+ * can be signed out. The add form is also the first step of the first-run guide.
  */
-import type { PersonSummary } from '../../shared/api.ts';
+import type { ActionResult, DeviceSummary, PersonSummary, ThrottledLogin } from '../../shared/api.ts';
 import { passwordProblem, sameFolderName, usernameProblem, USERNAME_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../shared/usernames.ts';
-import { button, field, formMessage, openDialog } from '../components.ts';
+import { button, field, formMessage, openDialog, refusedLoginItem } from '../components.ts';
 import type { Ctx, Model, View } from '../context.ts';
 import { h, replaceContent, uid } from '../dom.ts';
-import { formatBytes, lastSyncLine, mediaCount, personBytes } from '../format.ts';
+import { deviceDetail, deviceLine, deviceWhen, formatBytes, lastSyncLine, mediaCount, personBytes } from '../format.ts';
 import { problemSentence } from '../api-client.ts';
 
 const MISMATCH = 'The two passwords are not the same. Type the same password twice.';
@@ -123,41 +124,242 @@ export function personForm(ctx: Ctx, options: { readonly submitLabel: string; re
   return { el: form, focus: () => username.input.focus() };
 }
 
+/** "Last synced 2 hours ago · AnkiDroid 2.23 or 2.24 · from 192.168.1.40": tells two devices of the same kind apart. */
+function deviceHint(d: DeviceSummary, now: number): string {
+  const when = deviceWhen(d, now);
+  return [`${when.charAt(0).toUpperCase()}${when.slice(1)}`, deviceDetail(d)].filter((x) => x !== '').join(' · ');
+}
+
+/** The person's devices as checkboxes, none ticked: the ones ticked stay signed in. */
+function keepDevicesChoice(person: PersonSummary, now: number): { readonly el: HTMLElement; kept(): string[] } {
+  const legendId = uid('legend');
+  const boxes = person.devices.map((d) => {
+    const id = uid('keep');
+    const box = h('input', { type: 'checkbox', id, value: d.id, 'data-device': d.id, 'aria-describedby': `${id}-hint` });
+    return {
+      box,
+      el: h(
+        'div',
+        { class: 'choice' },
+        box,
+        h('label', { for: id }, d.fromBefore ? 'Keep every device from before this update signed in' : `Keep ${d.name} signed in`),
+        h('p', { class: 'hint', id: `${id}-hint` }, deviceHint(d, now)),
+      ),
+    };
+  });
+  const el = h(
+    'fieldset',
+    { 'aria-labelledby': legendId, class: 'keep-devices' },
+    h('legend', { id: legendId }, `Which of ${person.username}’s devices stay signed in?`),
+    boxes.map((b) => b.el),
+  );
+  return { el, kept: () => boxes.filter((b) => b.box.checked).map((b) => b.box.value) };
+}
+
 function changePasswordDialog(ctx: Ctx, person: PersonSummary): void {
   openDialog((close) => {
+    const name = person.username;
     const pair = passwordPair('New password');
+    const keep = person.devices.length > 0 ? keepDevicesChoice(person, ctx.model().now) : null;
     const message = formMessage();
     const save = h('button', { type: 'submit', class: 'primary' }, 'Change password');
     const form = h(
       'form',
       { novalidate: true },
-      h('p', {}, `${person.username}’s phones and computers will have to log in again with the new password. Nobody else is affected.`),
+      h(
+        'p',
+        {},
+        keep
+          ? `Every device of ${name}’s that you do not keep signed in below must log in again with the new password. Nobody else is affected.`
+          : `${name}’s phones and computers will have to log in again with the new password. Nobody else is affected.`,
+      ),
       pair.password.wrap,
       pair.confirm.wrap,
       pair.show,
+      keep?.el ?? null,
       message.el,
       h('div', { class: 'actions' }, button('Cancel', close, { class: 'secondary' }), save),
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       if (!checkPasswords(pair)) return;
+      const kept = keep?.kept() ?? [];
       save.disabled = true;
       void ctx.api
-        .changePassword(person.username, pair.password.input.value)
+        .changePassword(name, pair.password.input.value, kept)
         .then(async (result) => {
           if (!result.ok) {
             message.show(result.problem);
             return;
           }
           close();
-          ctx.notify(`${person.username}’s password is changed. Their devices must log in again with the new one.`, 'ok');
+          ctx.notify(
+            kept.length > 0
+              ? `${name}’s password is changed. The devices you kept stay signed in; the others must log in again with the new one.`
+              : `${name}’s password is changed. Their devices must log in again with the new one.`,
+            'ok',
+          );
           await ctx.refresh({ people: true });
         })
         .catch((error: unknown) => message.show(problemSentence(error)))
         .finally(() => (save.disabled = false));
     });
-    return { title: `New password for ${person.username}`, body: form };
+    return { title: `New password for ${name}`, body: form };
   });
+}
+
+/**
+ * Asks once, in plain words, before signing devices out; `act` does it. A problem stays in the
+ * dialog; after success the dialog closes, `done` is said, and the list is fetched again.
+ */
+function confirmSignOut(
+  ctx: Ctx,
+  options: {
+    readonly title: string;
+    readonly sentences: readonly string[];
+    readonly confirmLabel: string;
+    readonly act: () => Promise<ActionResult>;
+    readonly done: string;
+    /** Where the keyboard focus goes once the button that opened the dialog is gone. */
+    readonly focusKey: string;
+  },
+): void {
+  openDialog((close) => {
+    const message = formMessage();
+    const confirm = h('button', { type: 'submit', class: 'primary' }, options.confirmLabel);
+    const form = h(
+      'form',
+      { novalidate: true },
+      options.sentences.map((text) => h('p', {}, text)),
+      message.el,
+      h('div', { class: 'actions' }, button('Cancel', close, { class: 'secondary' }), confirm),
+    );
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      confirm.disabled = true;
+      void options
+        .act()
+        .then(async (result) => {
+          if (!result.ok) {
+            message.show(result.problem);
+            return;
+          }
+          close();
+          ctx.notify(options.done, 'ok');
+          await ctx.refresh({ people: true });
+          focusIfLost(options.focusKey);
+        })
+        .catch((error: unknown) => message.show(problemSentence(error)))
+        .finally(() => (confirm.disabled = false));
+    });
+    return { title: options.title, body: form };
+  });
+}
+
+/** The control the keyboard was on was removed (a device signed out): go on from a nearby one. */
+function focusIfLost(key: string): void {
+  const active = document.activeElement;
+  if (active instanceof HTMLElement && active !== document.body && active.isConnected) return;
+  document.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`)?.focus();
+}
+
+function signOutDevice(ctx: Ctx, person: PersonSummary, d: DeviceSummary): void {
+  const name = person.username;
+  confirmSignOut(ctx, {
+    title: d.fromBefore ? `Sign out ${name}’s devices from before this update?` : `Sign out ${d.name}?`,
+    sentences: d.fromBefore
+      ? [
+          `This signs out every device that logged in as ${name} before this update of Hearth, however many there are.`,
+          `The next sync on each of them asks for ${name}’s password again. Nothing on them is lost: once logged in, they sync as before.`,
+        ]
+      : [
+          `${name}’s ${d.name} (${deviceWhen(d, ctx.model().now)}) will be signed out.`,
+          `Its next sync asks for ${name}’s password again. Nothing on it is lost: once logged in, it syncs as before.`,
+        ],
+    confirmLabel: 'Sign out',
+    act: () => ctx.api.signOutDevice(name, d.id),
+    done: d.fromBefore
+      ? `${name}’s devices from before this update are signed out. They must log in again to sync.`
+      : `${name}’s ${d.name} is signed out. It must log in again to sync.`,
+    focusKey: `devices-${name}`,
+  });
+}
+
+function signOutAll(ctx: Ctx, person: PersonSummary): void {
+  const name = person.username;
+  confirmSignOut(ctx, {
+    title: `Sign out all of ${name}’s devices?`,
+    sentences: [
+      `Every phone and computer that logged in as ${name} is signed out.`,
+      `The next sync on each of them asks for ${name}’s password again. Nothing on them is lost: once logged in, they sync as before.`,
+    ],
+    confirmLabel: 'Sign out all devices',
+    act: () => ctx.api.signOutAllDevices(name),
+    done: `All of ${name}’s devices are signed out. Each must log in again to sync.`,
+    focusKey: `devices-${name}`,
+  });
+}
+
+function deviceItem(ctx: Ctx, p: PersonSummary, d: DeviceSummary, now: number): HTMLElement {
+  const detail = deviceDetail(d);
+  return h(
+    'li',
+    { class: 'device', 'data-device': d.id },
+    h(
+      'div',
+      { class: 'device-text' },
+      h('p', { class: 'device-line' }, deviceLine(d, now)),
+      detail === '' ? null : h('p', { class: 'hint device-detail' }, detail),
+      d.fromBefore
+        ? h(
+            'p',
+            { class: 'hint device-before' },
+            'Stands for every device that logged in before this update; signing it out signs all of them out.',
+          )
+        : null,
+    ),
+    button('Sign out', () => signOutDevice(ctx, p, d), {
+      class: 'secondary small',
+      'data-focus-key': `device-${p.username}-${d.id}`,
+      'aria-label': `Sign out ${d.name} of ${p.username}`,
+    }),
+  );
+}
+
+/** The person's devices, the devices refused after wrong passwords for them, and "Sign out all devices". */
+function devicesPart(ctx: Ctx, p: PersonSummary, refused: readonly ThrottledLogin[], now: number): HTMLElement {
+  return h(
+    'section',
+    { class: 'devices', 'aria-label': `${p.username}’s devices` },
+    h('h4', { class: 'devices-title', tabindex: -1, 'data-focus-key': `devices-${p.username}` }, 'Devices'),
+    refused.length > 0
+      ? h(
+          'ul',
+          { class: 'refused-logins' },
+          refused.map((t) =>
+            refusedLoginItem(ctx, t, now, { class: 'secondary small', 'data-focus-key': `retry-${p.username}-${t.address}` }),
+          ),
+        )
+      : null,
+    p.devices.length === 0
+      ? h('p', { class: 'empty' }, 'No device has synced yet.')
+      : h(
+          'ul',
+          { class: 'device-list', 'aria-label': `${p.username}’s devices` },
+          p.devices.map((d) => deviceItem(ctx, p, d, now)),
+        ),
+    p.devices.length > 0
+      ? h(
+          'div',
+          { class: 'actions' },
+          button('Sign out all devices', () => signOutAll(ctx, p), {
+            class: 'secondary small',
+            'data-focus-key': `devices-all-${p.username}`,
+            'aria-label': `Sign out all of ${p.username}’s devices`,
+          }),
+        )
+      : null,
+  );
 }
 
 function removeDialog(ctx: Ctx, person: PersonSummary): void {
@@ -228,7 +430,7 @@ function removeDialog(ctx: Ctx, person: PersonSummary): void {
   });
 }
 
-function personItem(ctx: Ctx, p: PersonSummary, now: number): HTMLElement {
+function personItem(ctx: Ctx, p: PersonSummary, refused: readonly ThrottledLogin[], now: number): HTMLElement {
   const readOnly = p.source === 'environment';
   return h(
     'li',
@@ -242,7 +444,7 @@ function personItem(ctx: Ctx, p: PersonSummary, now: number): HTMLElement {
     h('p', { class: 'person-sync' }, lastSyncLine(p, now)),
     h('p', { class: 'person-size' }, `Uses ${formatBytes(personBytes(p))} · ${mediaCount(p.mediaFiles)}`),
     readOnly
-      ? h('p', { class: 'hint' }, 'This person comes from a SYNC_USER setting of the server; change or remove them there.')
+      ? h('p', { class: 'hint' }, 'This person comes from a SYNC_USER setting of the server; change their password or remove them there.')
       : h(
           'div',
           { class: 'actions person-actions' },
@@ -257,6 +459,7 @@ function personItem(ctx: Ctx, p: PersonSummary, now: number): HTMLElement {
             'aria-label': `Remove ${p.username}`,
           }),
         ),
+    devicesPart(ctx, p, refused, now),
   );
 }
 
@@ -281,14 +484,23 @@ export function peopleView(ctx: Ctx): View {
       const people = model.people;
       if (!people) return;
       const minute = Math.floor(model.now / 60_000);
-      const key = JSON.stringify([people, minute]);
+      // Refused logins of a person, while they last (an address refused whatever name it tries is Home's to show).
+      const refused = (model.status?.throttledLogins ?? []).filter((t) => t.username !== null && Date.parse(t.until) > model.now);
+      const key = JSON.stringify([people, refused, minute]);
       if (key === shown) return;
       shown = key;
       replaceContent(
         list,
         people.length === 0
           ? h('li', { class: 'empty' }, 'Nobody can sync yet. Add the first person below.')
-          : people.map((p) => personItem(ctx, p, model.now)),
+          : people.map((p) =>
+              personItem(
+                ctx,
+                p,
+                refused.filter((t) => t.username === p.username),
+                model.now,
+              ),
+            ),
       );
     },
   };
