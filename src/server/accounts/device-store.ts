@@ -159,6 +159,8 @@ export function openDeviceStore(base: string, nowMs: number, onDamaged?: (aside:
   const rowsOf = db.prepare<[string], Row>(
     'SELECT username, id, kind, client, signed_in_at, first_sync_at, last_sync_at, last_address, signed_out_at FROM devices WHERE username = ? ORDER BY coalesce(last_sync_at, signed_in_at, 0) DESC',
   );
+  // Asked before every sync request (sync-server.ts): prepared once, not per call as db.pragma() does.
+  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
   const clip = (s: string, n: number): string => s.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, n);
 
   const signOut = (username: string, id: string, nowMs: number): boolean => {
@@ -246,7 +248,7 @@ export function openDeviceStore(base: string, nowMs: number, onDamaged?: (aside:
       const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE name = 'created_at'").get();
       return Number(row?.value ?? 0);
     },
-    dataVersion: () => db.pragma('data_version', { simple: true }) as number,
+    dataVersion: () => dataVersion.get()!,
     close: () => db.close(),
   };
 }

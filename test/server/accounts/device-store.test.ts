@@ -30,7 +30,12 @@ describe('device store', () => {
     const a = devices.addDevice('anna', '25.09.2,dev,android', '10.0.0.1', 10);
     const b = devices.addDevice('anna', '25.09.2,x,linux', '10.0.0.2', 11);
     const c = devices.addDevice('ben', '25.09.2,x,linux', '10.0.0.3', 12);
-    const [da, db, dc] = [a, b, c].map((k) => devices.deviceForKey(k)!);
+    const found = (key: string) => {
+      const d = devices.deviceForKey(key);
+      assert.ok(d, 'found');
+      return d;
+    };
+    const [da, db, dc] = [found(a), found(b), found(c)];
     assert.equal(da.username, 'anna');
     assert.equal(db.username, 'anna');
     assert.equal(dc.username, 'ben');
