@@ -24,10 +24,12 @@ export function createDeviceRecorder(devices: DeviceStore, logger: Logger): Devi
       if (user === undefined || device === undefined || !isSuccessfulSync(outcome)) return;
       const key = `${user}\u0000${device}`;
       const last = written.get(key);
-      if (last && nowMs - last.atMs < DEVICE_WRITE_INTERVAL_MS && last.address === address && last.client === client) return;
+      // The older protocols name the app in `meta` only: an empty client is no change.
+      if (last && nowMs - last.atMs < DEVICE_WRITE_INTERVAL_MS && last.address === address && (client === '' || last.client === client))
+        return;
       try {
         devices.recordSync(user, device, client, address, nowMs);
-        written.set(key, { atMs: nowMs, address, client });
+        written.set(key, { atMs: nowMs, address, client: client === '' ? (last?.client ?? '') : client });
       } catch (err) {
         // Only a record: the sync itself succeeded.
         logger.warn('could not record a device’s sync', { user, why: err instanceof Error ? err.message : String(err) });

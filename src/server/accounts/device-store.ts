@@ -52,7 +52,7 @@ export interface DeviceStore {
   deviceForKey(key: string): { username: string; id: string } | undefined;
   /** Whether the person's key from before was signed out (then it is refused). */
   beforeSignedOut(username: string): boolean;
-  /** Records a successful sync of a device (the `before` entry is made on its first). */
+  /** Records a successful sync of a device (the `before` entry is made on its first); an empty `client` keeps the one known. */
   recordSync(username: string, id: string, client: string, address: string, nowMs: number): void;
   /** Whether the device is still signed in (a `before` one: unless signed out). */
   isSignedIn(username: string, id: string): boolean;
@@ -199,13 +199,13 @@ export function openDeviceStore(base: string, nowMs: number, onDamaged?: (aside:
       if (id === BEFORE_DEVICE_ID) {
         db.prepare(
           `INSERT INTO devices (username, id, kind, client, first_sync_at, last_sync_at, last_address) VALUES (?, ?, 'before', ?, ?, ?, ?)
-           ON CONFLICT (username, id) DO UPDATE SET client = excluded.client, last_sync_at = excluded.last_sync_at, last_address = excluded.last_address
+           ON CONFLICT (username, id) DO UPDATE SET client = coalesce(nullif(excluded.client, ''), client), last_sync_at = excluded.last_sync_at, last_address = excluded.last_address
            WHERE signed_out_at IS NULL`,
         ).run(username, id, c, nowMs, nowMs, a);
         return;
       }
       db.prepare(
-        "UPDATE devices SET client = ?, first_sync_at = coalesce(first_sync_at, ?), last_sync_at = ?, last_address = ? WHERE username = ? AND id = ? AND kind = 'key'",
+        "UPDATE devices SET client = coalesce(nullif(?, ''), client), first_sync_at = coalesce(first_sync_at, ?), last_sync_at = ?, last_address = ? WHERE username = ? AND id = ? AND kind = 'key'",
       ).run(c, nowMs, nowMs, a, username, id);
     },
     isSignedIn(username, id) {

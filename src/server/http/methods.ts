@@ -28,8 +28,8 @@ import { MAX_JSON_REQUEST_BYTES } from '../media/protocol.ts';
 import { uploadChanges } from '../media/upload-changes.ts';
 import type { MethodCall, MethodContext } from '../user/context.ts';
 import type { Reply } from '../wire/respond.ts';
-import { payloadLimits } from '../wire/zstd-body.ts';
-import type { BodyLimits } from '../wire/zstd-body.ts';
+import { payloadLimits } from '../wire/request-body.ts';
+import type { BodyLimits } from '../wire/request-body.ts';
 
 /** `collection`: `POST /sync/<name>`; `media`: `POST /msync/<name>`. */
 export type MethodKind = 'collection' | 'media';

@@ -18,9 +18,13 @@ import { COPY_SCRIPT, landingPage } from './landing-page.ts';
 import { createHash } from 'node:crypto';
 import { bodyLimits, methodFor } from './methods.ts';
 import type { MethodSpec } from './methods.ts';
-import { parseSyncHeader, rejectLegacyRequest, rejectRequestWithoutHeader } from '../wire/sync-header.ts';
+import { Readable } from 'node:stream';
+import { framingOf, parseSyncHeader } from '../wire/sync-header.ts';
 import type { SyncHeader } from '../wire/sync-header.ts';
-import { BodyTooLargeError, readZstdBody } from '../wire/zstd-body.ts';
+import { BodyTooLargeError, payloadLimits, readRequestBody } from '../wire/request-body.ts';
+import type { BodyCodec } from '../wire/request-body.ts';
+import { isLegacyForm, legacyBeginFromQuery, readLegacyForm } from '../wire/legacy-form.ts';
+import type { LegacyRequest } from '../wire/legacy-form.ts';
 import { sendError, sendJson, sendReply, sendText } from '../wire/respond.ts';
 import type { Reply } from '../wire/respond.ts';
 
@@ -36,7 +40,12 @@ export interface HandlerDeps {
   readonly observer?: RequestObserver;
 }
 
-export type Route = { kind: 'method'; spec: MethodSpec } | { kind: 'health' } | { kind: 'landing' };
+export type Route =
+  | { kind: 'method'; spec: MethodSpec }
+  /** `GET /msync/begin?k=…&v=…` of protocols 8–10 (wire/legacy-form.ts). */
+  | { kind: 'legacy-begin'; spec: MethodSpec }
+  | { kind: 'health' }
+  | { kind: 'landing' };
 
 /** Routing (docs/protocol/http.md §1): unknown path 404, wrong HTTP verb 405, unknown method name 400. */
 export function route(method: string, url: string): Route {
@@ -64,17 +73,16 @@ export function route(method: string, url: string): Route {
   const spec = methodFor('media', name);
   if (!spec) throw badRequest(`unknown media method "${name.slice(0, 40)}"`);
   if (method !== 'POST') {
-    // GET /msync/begin?k=…&v=… is the legacy (protocol ≤ 10) form, see parseSyncHeader.
-    if (isGet && name === 'begin') rejectLegacyRequest();
+    if (isGet && name === 'begin') return { kind: 'legacy-begin', spec };
     throw notAllowed();
   }
   return { kind: 'method', spec };
 }
 
 /** Reads a body as its method's row says (methods.ts BodyRule). */
-async function readBody(req: IncomingMessage, rule: 'login' | 'payload' | 'media', config: ServerConfig): Promise<Buffer> {
+async function readBody(source: Readable, rule: 'login' | 'payload' | 'media', config: ServerConfig, codec: BodyCodec): Promise<Buffer> {
   try {
-    return await readZstdBody(req, bodyLimits(rule, config));
+    return await readRequestBody(source, bodyLimits(rule, config), codec);
   } catch (err) {
     // Status codes the client understands are 400/403/409/500 (docs/protocol/http.md §4), not 413.
     if (rule === 'media' && err instanceof BodyTooLargeError) throw badRequest(`media request: ${err.message}`);
@@ -84,6 +92,15 @@ async function readBody(req: IncomingMessage, rule: 'login' | 'payload' | 'media
 
 /** The body of a method that reads its own (`stream`): nothing has been read for it. */
 const NO_BODY = Buffer.alloc(0);
+
+/** Room for a multipart form's own bytes (boundaries, part headers, the small fields). */
+const FORM_OVERHEAD = 64 * 1024;
+
+/** Most bytes a multipart request of this method may have on the wire (the official server caps them all at the payload limit). */
+function legacyFormLimit(spec: MethodSpec, config: ServerConfig): number {
+  const rule = spec.body === 'stream' ? 'payload' : spec.body;
+  return (rule === 'payload' ? payloadLimits(config).maxCompressed : bodyLimits(rule, config).maxCompressed) + FORM_OVERHEAD;
+}
 
 /**
  * When a reply goes out before the request's body has all arrived (an upload refused while the
@@ -146,27 +163,33 @@ export function createRequestHandler(deps: HandlerDeps) {
     fields.user = username;
     fields.device = device;
     deps.observer?.authenticated(username);
-    return { user: deps.userState(username), device, header, config, clock, logger, logFields: fields };
+    return { user: deps.userState(username), device, header, framing: framingOf(header), config, clock, logger, logFields: fields };
   }
 
-  /** The one dispatch: the body, the person, the lock and the reply, as the method's row says (methods.ts). */
+  /**
+   * The one dispatch: the body, the person, the lock and the reply, as the method's row says
+   * (methods.ts). `legacy`: a request of protocols 8–10, already read whole (wire/legacy-form.ts).
+   */
   async function runMethod(
     spec: MethodSpec,
     header: SyncHeader,
     req: IncomingMessage,
     res: ServerResponse,
     fields: Record<string, string>,
+    legacy?: LegacyRequest,
   ): Promise<void> {
+    const source: Readable = legacy ? Readable.from([legacy.data]) : req;
+    const codec: BodyCodec = legacy ? legacy.codec : 'zstd';
     if (spec.body === 'login') {
       const clientAddress = req.socket.remoteAddress ?? 'unknown';
-      const body = await readBody(req, 'login', config);
-      sendJson(res, await spec.login(body, auth, clientAddress, header.c));
+      const body = await readBody(source, 'login', config, codec);
+      sendJson(res, await spec.login(body, auth, clientAddress, header.c), framingOf(header));
       return;
     }
     const ctx = await authenticate(header, req, fields);
     const run = (body: Buffer): Reply | Promise<Reply> => {
       if (spec.session === 'step') return { json: runStep(spec.step, body, ctx) };
-      const call: MethodCall = { body, request: req, response: res, ctx };
+      const call: MethodCall = { body, request: source, codec, response: res, ctx };
       return spec.run(call);
     };
     if (spec.body === 'stream') {
@@ -177,16 +200,16 @@ export function createRequestHandler(deps: HandlerDeps) {
         fields.refused = reply.text;
         closeIfBodyUnread(req, res);
       }
-      await sendReply(res, reply);
+      await sendReply(res, reply, ctx.framing);
       return;
     }
-    const body = await readBody(req, spec.body, config);
-    await ctx.user.lock.run(async () => sendReply(res, await run(body)));
+    const body = await readBody(source, spec.body, config, codec);
+    await ctx.user.lock.run(async () => sendReply(res, await run(body), ctx.framing));
   }
 
   /** Reports a sync or media request's end (not /health or the setup page) to the observer. */
   const report = (req: IncomingMessage, fields: Record<string, string>, status: number, why?: string): void => {
-    const m = /^POST \/(m?sync)\/(.*)$/.exec(fields.method ?? '');
+    const m = /^(?:POST|GET) \/(m?sync)\/(.*)$/.exec(fields.method ?? '');
     if (!m || !deps.observer) return;
     try {
       deps.observer.finished({
@@ -218,10 +241,21 @@ export function createRequestHandler(deps: HandlerDeps) {
         case 'landing':
           sendSetupPage(res, landingPage(deps.publicUrl(req), String(req.headers['user-agent'] ?? '')));
           return;
-        case 'method': {
-          const header = parseSyncHeader(req.headers['anki-sync']) ?? rejectRequestWithoutHeader(req.headers['content-type']);
+        case 'method':
+        case 'legacy-begin': {
+          let header = parseSyncHeader(req.headers['anki-sync']);
+          let legacy: LegacyRequest | undefined;
+          if (r.kind === 'legacy-begin') {
+            legacy = legacyBeginFromQuery(req.url ?? '');
+          } else if (header === undefined) {
+            // Protocols 8-10: a multipart form (docs/protocol/http.md §2.3); anything else is a bad request, as with the official server.
+            if (!isLegacyForm(req.headers['content-type'])) throw badRequest('request without anki-sync header');
+            legacy = await readLegacyForm(req, legacyFormLimit(r.spec, config), r.spec === methodFor('media', 'begin'));
+          }
+          header = legacy?.header ?? header!;
           fields.client = header.c.slice(0, 60);
-          await runMethod(r.spec, header, req, res, fields);
+          if (legacy) fields.framing = 'legacy';
+          await runMethod(r.spec, header, req, res, fields, legacy);
           log.info('ok', { ...fields, status: 200, ms: clock.nowMs() - started });
           report(req, fields, 200);
           return;

@@ -7,9 +7,9 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { badRequest, conflict } from '../errors.ts';
-import { SENT, ZSTD_MEDIA_LEVEL, sendZstd, sendZstdFrame, zstdFrame } from '../wire/respond.ts';
+import { SENT, ZSTD_MEDIA_LEVEL, sendBody, sendFrame, zstdFrame } from '../wire/respond.ts';
 import type { Reply } from '../wire/respond.ts';
-import { sendZstdStream } from '../wire/zstd-stream.ts';
+import { sendPlainStream, sendZstdStream } from '../wire/zstd-stream.ts';
 import type { MethodCall, MethodContext } from '../user/context.ts';
 import { namesAfter, readAhead, takeReadyReply } from './download-ahead.ts';
 import type { BuiltReply } from './download-ahead.ts';
@@ -91,7 +91,7 @@ export async function downloadFiles({ body, response: res, ctx }: MethodCall): P
   if (!ready) checkNames(names);
   let lastSent: string | undefined;
   if (ready) {
-    sendZstdFrame(res, ready.frame, ready.originalSize);
+    sendFrame(res, ready.frame, ready.originalSize, ctx.framing);
     ctx.logFields.ahead = 'yes';
     lastSent = ready.lastSent;
   } else {
@@ -107,7 +107,8 @@ export async function downloadFiles({ body, response: res, ctx }: MethodCall): P
         }
       }
       const zip = await downloadZip(opened.files, new Date(ctx.clock.nowMs()));
-      if ('data' in zip) sendZstd(res, zip.data, ZSTD_MEDIA_LEVEL);
+      if ('data' in zip) sendBody(res, zip.data, ctx.framing, ZSTD_MEDIA_LEVEL);
+      else if (ctx.framing === 'plain') await sendPlainStream(res, zip.stream, zip.size);
       else await sendZstdStream(res, zip.stream, zip.size);
     } finally {
       for (const file of opened.files) closeSync(file.fd);

@@ -30,7 +30,7 @@ import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSy
 import type Database from 'better-sqlite3';
 import { badRequest } from '../errors.ts';
 import type { Reply } from '../wire/respond.ts';
-import { BodyTooLargeError, payloadLimits, readZstdBodyInMemoryOrFile } from '../wire/zstd-body.ts';
+import { BodyTooLargeError, payloadLimits, readRequestBodyInMemoryOrFile } from '../wire/request-body.ts';
 import type { MethodCall } from '../user/context.ts';
 import { newMediaTempPath } from '../user/upload-temps.ts';
 import { canBeFileHere, caseFoldKey, mediaFilePath } from './filenames.ts';
@@ -306,7 +306,7 @@ function writeNewFile(path: string, data: Buffer): boolean {
 }
 
 /** The whole method: receive, validate, apply. */
-export async function uploadChanges({ request, ctx }: MethodCall): Promise<Reply> {
+export async function uploadChanges({ request, codec, ctx }: MethodCall): Promise<Reply> {
   const { user, config, clock } = ctx;
   const mediaDir = user.paths.mediaDir;
   mkdirSync(mediaDir, { recursive: true });
@@ -318,7 +318,7 @@ export async function uploadChanges({ request, ctx }: MethodCall): Promise<Reply
   try {
     let source: UploadZipSource;
     try {
-      source = await readZstdBodyInMemoryOrFile(request, limits, IN_MEMORY_ZIP_MAX, zipPath);
+      source = await readRequestBodyInMemoryOrFile(request, limits, IN_MEMORY_ZIP_MAX, zipPath, codec);
       zipFileMayExist = !('data' in source);
     } catch (err) {
       // The reference truncates an oversized body and then fails to read the zip: a 400.

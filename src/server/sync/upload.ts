@@ -9,7 +9,8 @@
 import { closeSync, existsSync, linkSync, copyFileSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { BodyTooLargeError, payloadLimits, writeZstdBodyToFile } from '../wire/zstd-body.ts';
+import { BodyTooLargeError, payloadLimits, writeRequestBodyToFile } from '../wire/request-body.ts';
+import type { BodyCodec } from '../wire/request-body.ts';
 import { openCollection, checkpointAndClose } from '../collection/open.ts';
 import { replaceFileAtomically } from '../util/atomic-file.ts';
 import { newUploadTempPath } from '../user/upload-temps.ts';
@@ -155,14 +156,18 @@ export function installUpload(tempPath: string, ctx: MethodContext): void {
 }
 
 /** Receives the body into a temp file and judges it; the caller installs it under the lock. */
-export async function receiveUpload(body: Readable, ctx: MethodContext): Promise<{ tempPath: string } | { reply: string; why: string }> {
+export async function receiveUpload(
+  body: Readable,
+  ctx: MethodContext,
+  codec: BodyCodec = 'zstd',
+): Promise<{ tempPath: string } | { reply: string; why: string }> {
   const { user, config } = ctx;
   mkdirSync(user.paths.dir, { recursive: true });
   const tempPath = newUploadTempPath(user.paths.dir);
   const limits = payloadLimits(config);
   try {
     // The reference refuses uploads whose decoded length is >= the limit.
-    await writeZstdBodyToFile(body, tempPath, { ...limits, maxDecoded: limits.maxDecoded - 1 });
+    await writeRequestBodyToFile(body, tempPath, { ...limits, maxDecoded: limits.maxDecoded - 1 }, codec);
   } catch (err) {
     removeWithSidecars(tempPath);
     if (err instanceof BodyTooLargeError) return { reply: UPLOAD_TOO_LARGE, why: err.message };
@@ -186,8 +191,8 @@ export function discardUpload(tempPath: string): void {
  * The wire method (http/methods.ts): the body is received and judged outside the lock (it may
  * take minutes), then swapped in under it. A refused upload is a 200 with the reason as text.
  */
-export async function upload({ request, ctx }: MethodCall): Promise<Reply> {
-  const received = await receiveUpload(request, ctx);
+export async function upload({ request, codec, ctx }: MethodCall): Promise<Reply> {
+  const received = await receiveUpload(request, ctx, codec);
   if ('reply' in received) return { text: received.reply, refusedBecause: received.why };
   try {
     await ctx.user.lock.run(() => installUpload(received.tempPath, ctx));

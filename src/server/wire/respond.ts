@@ -1,15 +1,39 @@
 /**
- * Writing replies. Success bodies are one zstd frame with `anki-original-size` (the client fails
- * without it, docs/protocol/http.md §3); errors are a bare status with a short plain-text body and are
- * never compressed. This file is the only place that turns an error into bytes on the wire.
+ * Writing replies. For protocol 11, success bodies are one zstd frame with `anki-original-size`
+ * (the client fails without it, docs/protocol/http.md §3); for the older protocols they are the
+ * bytes as they are (`plain`, sync-header.ts Framing). Errors are a bare status with a short
+ * plain-text body and are never compressed. This file is the only place that turns an error into
+ * bytes on the wire.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { constants, createZstdCompress, zstdCompressSync } from 'node:zlib';
+import { constants, createZstdCompress, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import type { SyncHttpError } from '../errors.ts';
+import type { Framing } from './sync-header.ts';
 import { zstdRawFrame } from './zstd-raw-frame.ts';
+
+const PLAIN_TYPE = 'application/octet-stream';
+
+/** A whole body as it is, for the clients of protocols 8–10 (what the official server sends them). */
+export function sendPlain(res: ServerResponse, body: Buffer | string): void {
+  const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  res.writeHead(200, { 'content-type': PLAIN_TYPE, 'content-length': String(raw.length) });
+  res.end(raw);
+}
+
+/** A body in the request's framing; `level` is zstd's. */
+export function sendBody(res: ServerResponse, body: Buffer | string, framing: Framing, level = ZSTD_DEFAULT_LEVEL): void {
+  if (framing === 'plain') sendPlain(res, body);
+  else sendZstd(res, body, level);
+}
+
+/** A frame made ahead by zstdFrame(), in the request's framing (decoded again for a plain reply). */
+export function sendFrame(res: ServerResponse, frame: Buffer, originalSize: number, framing: Framing): void {
+  if (framing === 'plain') sendPlain(res, zstdDecompressSync(frame, { maxOutputLength: Math.max(1, originalSize) }));
+  else sendZstdFrame(res, frame, originalSize);
+}
 
 /** zstd's default level, what the reference's replies use. */
 export const ZSTD_DEFAULT_LEVEL = 3;
@@ -76,33 +100,46 @@ export class CompressedJson {
   }
 }
 
-export function sendJson(res: ServerResponse, value: unknown): void {
-  if (value instanceof CompressedJson) sendZstdFrame(res, value.frame, value.originalSize);
-  else sendZstd(res, value instanceof RawJson ? value.text : JSON.stringify(value ?? null));
+export function sendJson(res: ServerResponse, value: unknown, framing: Framing = 'zstd'): void {
+  if (value instanceof CompressedJson) sendFrame(res, value.frame, value.originalSize, framing);
+  else sendBody(res, value instanceof RawJson ? value.text : JSON.stringify(value ?? null), framing);
 }
 
 /**
  * What a wire method's handler hands back (http/methods.ts), for http/request-handler.ts to send
  * with sendReply():
  * - `json`: a value sent as JSON (sendJson: RawJson and CompressedJson as they are);
- * - `text`: plain text as one zstd frame (`upload`'s "OK" or the reason it refused, which
- *   `refusedBecause` explains for the log);
- * - `file`: a file's bytes streamed as one zstd frame (`download`);
+ * - `text`: plain text (`upload`'s "OK" or the reason it refused, which `refusedBecause`
+ *   explains for the log);
+ * - `file`: a file's bytes streamed (`download`); `removeAfter`: a copy made for this reply;
  * - `sent`: the handler has written its reply itself (`downloadFiles`, whose zip may stream).
  */
 export type Reply =
   | { readonly json: unknown }
   | { readonly text: string; readonly refusedBecause?: string }
-  | { readonly file: string; readonly size: number }
+  | { readonly file: string; readonly size: number; readonly removeAfter?: boolean }
   | { readonly sent: true };
 
 /** The Reply of a handler that has written its reply itself. */
 export const SENT: Reply = { sent: true };
 
-export async function sendReply(res: ServerResponse, reply: Reply): Promise<void> {
-  if ('json' in reply) sendJson(res, reply.json);
-  else if ('text' in reply) sendZstd(res, reply.text);
-  else if ('file' in reply) await sendZstdFile(res, reply.file, reply.size);
+export async function sendReply(res: ServerResponse, reply: Reply, framing: Framing = 'zstd'): Promise<void> {
+  if ('json' in reply) sendJson(res, reply.json, framing);
+  else if ('text' in reply) sendBody(res, reply.text, framing);
+  else if ('file' in reply) {
+    try {
+      if (framing === 'plain') await sendPlainFile(res, reply.file, reply.size);
+      else await sendZstdFile(res, reply.file, reply.size);
+    } finally {
+      if (reply.removeAfter) rmSync(reply.file, { force: true });
+    }
+  }
+}
+
+/** Streams a file as it is, with its length (Anki 2.1.50 shows a progress bar from it). */
+export async function sendPlainFile(res: ServerResponse, path: string, size: number): Promise<void> {
+  res.writeHead(200, { 'content-type': PLAIN_TYPE, 'content-length': String(size) });
+  await pipeline(createReadStream(path, { highWaterMark: DOWNLOAD_READ_BYTES }), res);
 }
 
 /** A full download's read size and compressed chunk size. */

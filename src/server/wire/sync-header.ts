@@ -2,7 +2,7 @@
  * The `anki-sync` request header (docs/protocol/http.md §2.1): a one-line JSON object with all four keys
  * `v` (protocol version), `k` (host key), `c` (client version) and `s` (session key).
  */
-import { badRequest, clientTooOld } from '../errors.ts';
+import { badRequest } from '../errors.ts';
 
 export interface SyncHeader {
   /** Sync protocol version, 8..=11 accepted by the reference. */
@@ -17,14 +17,23 @@ export interface SyncHeader {
 
 export const MIN_PROTOCOL_VERSION = 8;
 export const CURRENT_PROTOCOL_VERSION = 11;
+/** What a request of the multipart framing counts as (legacy-form.ts): it says no version, except in meta's body. */
+export const LEGACY_PROTOCOL_VERSION = 10;
+
+/**
+ * How a reply is framed: one zstd frame with `anki-original-size` for protocol 11, the bytes as
+ * they are for the older ones (docs/protocol/http.md §3), as the official server decides it.
+ */
+export type Framing = 'zstd' | 'plain';
+
+export const framingOf = (header: SyncHeader): Framing => (header.v < CURRENT_PROTOCOL_VERSION ? 'plain' : 'zstd');
 
 /** Longest header value we look at; real ones are ~120 bytes. */
 const MAX_HEADER_LENGTH = 4096;
 
 /**
- * Parses and checks the header. Returns undefined when it is absent: the reference then
- * treats the request as a legacy (protocol ≤ 10) multipart request, which Hearth does not
- * serve — see `rejectLegacyRequest`.
+ * Parses and checks the header. Returns undefined when it is absent: the request is then one of
+ * the multipart framing of protocols 8–10 (wire/legacy-form.ts), or a bad request.
  */
 export function parseSyncHeader(value: string | string[] | undefined): SyncHeader | undefined {
   if (value === undefined) return undefined;
@@ -46,27 +55,18 @@ export function parseSyncHeader(value: string | string[] | undefined): SyncHeade
   if (typeof k !== 'string' || typeof c !== 'string' || typeof s !== 'string') {
     throw badRequest('bad sync header: k, c and s must all be strings');
   }
+  // 8-10 with the header: no client sends it, but the official server takes it (zstd body, plain reply).
   if (v < MIN_PROTOCOL_VERSION || v > CURRENT_PROTOCOL_VERSION) {
     throw badRequest(`unsupported sync protocol version ${v}`);
   }
-  // Versions 8-10 are only ever sent by clients older than Anki 2.1.57, which frame requests
-  // differently (multipart + gzip) and expect schema-11 downloads. Hearth serves protocol 11
-  // only; 501 is what those clients understand as "your client is too old, please update".
-  if (v < CURRENT_PROTOCOL_VERSION) throw clientTooOld(`protocol version ${v} is older than 11`);
   return { v, k, c, s };
 }
 
-/** A request without the header comes from an Anki older than 2.1.57 (see parseSyncHeader). */
-export function rejectLegacyRequest(): never {
-  throw clientTooOld('request without anki-sync header (legacy protocol ≤ 10)');
-}
-
 /**
- * A POST without the anki-sync header: the multipart framing of protocols ≤ 10 (Anki before
- * 2.1.57) gets 501, which those clients show as "please update"; anything else is a bad request,
- * as with the official server.
+ * `cv` of Anki 2.1.50–2.1.56, "anki,2.1.50 (26d40c3a),linux", in the short form of protocol 11's
+ * `c` ("2.1.50,26d40c3a,linux"), which the window turns into words (src/shared/client-names.ts).
  */
-export function rejectRequestWithoutHeader(contentType: string | undefined): never {
-  if (/^multipart\/form-data\b/i.test(contentType ?? '')) rejectLegacyRequest();
-  throw badRequest('request without anki-sync header');
+export function shortClientVersion(cv: string): string {
+  const m = /^anki,(\S+) \(([^)]*)\),(\w+)$/.exec(cv.trim());
+  return m ? `${m[1]},${m[2]},${m[3]}` : cv.slice(0, 60);
 }

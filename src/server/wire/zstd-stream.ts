@@ -8,6 +8,12 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createZstdCompress } from 'node:zlib';
 
+/** The same body as it is, for the clients of protocols 8–10: its length is known beforehand. */
+export async function sendPlainStream(res: ServerResponse, source: Readable, size: number): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) });
+  await pipeline(source, res);
+}
+
 export async function sendZstdStream(res: ServerResponse, source: Readable, originalSize: number): Promise<void> {
   res.writeHead(200, { 'anki-original-size': String(originalSize) });
   try {

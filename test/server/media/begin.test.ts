@@ -56,12 +56,17 @@ describe('media begin and authentication', () => {
 
   // B1-B3 exercise the legacy (protocol ≤ 10) framing, which Hearth deliberately does not serve
   // (wire/sync-header.ts): such clients predate Anki 2.1.57 and get 501 "client too old".
-  test('B1: legacy GET /msync/begin?k=&v= gets 501 (legacy protocol not served)', async () => {
+  test('B1: legacy GET /msync/begin?k=&v= is served with a plain reply; without k or v it is 400', async () => {
     const r = await send(t.endpoint, `msync/begin?k=${t.hkey()}&v=anki,2.1.50`, { method: 'GET' });
-    assert.equal(r.status, 501);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'application/octet-stream');
+    assert.deepEqual(r.json(), { data: { usn: 0, sk: t.hkey() }, err: '' });
+    assert.equal((await send(t.endpoint, `msync/begin?k=${t.hkey()}`, { method: 'GET' })).status, 400);
+    assert.equal((await send(t.endpoint, `msync/begin?v=x`, { method: 'GET' })).status, 400);
+    assert.equal((await send(t.endpoint, `msync/begin?k=0000&v=x`, { method: 'GET' })).status, 403);
   });
 
-  test('B2/B3: legacy multipart begin and mediaChanges with sk get 501 (legacy protocol not served)', async () => {
+  test('B2/B3: legacy multipart begin (v as a field) and mediaChanges with the key as sk are served', async () => {
     const boundary = 'hearthboundary';
     const form = (fields: Record<string, string>): Buffer =>
       Buffer.from(
@@ -71,13 +76,15 @@ describe('media begin and authentication', () => {
       );
     const contentType = `multipart/form-data; boundary=${boundary}`;
     const begin = await send(t.endpoint, 'msync/begin', { header: null, raw: form({ c: '0', v: 'client', k: t.hkey() }), contentType });
-    assert.equal(begin.status, 501);
+    assert.equal(begin.status, 200);
+    assert.deepEqual(begin.json(), { data: { usn: 0, sk: t.hkey() }, err: '' });
     const changes = await send(t.endpoint, 'msync/mediaChanges', {
       header: null,
       raw: form({ c: '0', v: 'client', sk: t.hkey(), data: '{"lastUsn": 0}' }),
       contentType,
     });
-    assert.equal(changes.status, 501);
+    assert.equal(changes.status, 200);
+    assert.deepEqual(changes.json(), { data: [], err: '' });
   });
 
   test('D31: meta.media_usn equals begin.usn, before and after media changes', async () => {

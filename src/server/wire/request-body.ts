@@ -1,9 +1,13 @@
 /**
- * Request bodies are one zstd frame, streamed with chunked encoding and without a content size
- * (docs/protocol/http.md §2.2). Both the bytes on the wire and the decoded bytes are capped, so a small
- * "zstd bomb" cannot make the server allocate or write more than the limit.
+ * Request bodies. Protocol 11 sends one zstd frame, streamed with chunked encoding and without a
+ * content size (docs/protocol/http.md §2.2); the older protocols send the `data` field of a
+ * multipart form, gzip-compressed or as it is (wire/legacy-form.ts, docs/protocol/http.md §2.3).
+ * Whatever the codec, both the bytes on the wire and the decoded bytes are capped, so a small
+ * "zstd bomb" (or gzip bomb) cannot make the server allocate or write more than the limit.
  */
-import { createZstdDecompress, zstdDecompressSync } from 'node:zlib';
+import { PassThrough } from 'node:stream';
+import type { Transform } from 'node:stream';
+import { createGunzip, createZstdDecompress, gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { createWriteStream } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +17,16 @@ import { SyncHttpError, badRequest } from '../errors.ts';
 
 /** Decoder output chunk: 256 KiB instead of 16 KiB makes large uploads decode ~2× faster. */
 const DECODE_CHUNK = 256 * 1024;
+
+/** How a body is encoded: zstd (protocol 11), gzip or nothing (older protocols' `c` field). */
+export type BodyCodec = 'zstd' | 'gzip' | 'identity';
+
+const streamingDecoder = (codec: BodyCodec): Transform =>
+  codec === 'zstd'
+    ? createZstdDecompress({ chunkSize: DECODE_CHUNK })
+    : codec === 'gzip'
+      ? createGunzip({ chunkSize: DECODE_CHUNK })
+      : new PassThrough();
 
 export interface BodyLimits {
   /** Most bytes accepted on the wire. */
@@ -54,8 +68,8 @@ function asRequestError(err: unknown): unknown {
   if (err instanceof SyncHttpError) return err;
   const code = (err as { code?: string }).code ?? '';
   // zlib reports corrupt input with ERR_ZSTD_* / Z_DATA_ERROR-like codes.
-  if (code.startsWith('ERR_ZSTD') || code.startsWith('Z_') || /zstd|unknown frame|corrupt/i.test(String(err))) {
-    return badRequest(`body is not valid zstd (${code || 'decode error'})`);
+  if (code.startsWith('ERR_ZSTD') || code.startsWith('Z_') || /zstd|unknown frame|corrupt|incorrect header|invalid/i.test(String(err))) {
+    return badRequest(`body cannot be decoded (${code || 'decode error'})`);
   }
   if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') return badRequest('client closed the request early');
   return err;
@@ -120,9 +134,10 @@ function gather(
 }
 
 /** One-call decode; `undefined` when the output would pass `max` bytes. */
-function decodeAtMost(compressed: Buffer, max: number): Buffer | undefined {
+function decodeAtMost(compressed: Buffer, max: number, codec: BodyCodec): Buffer | undefined {
+  if (codec === 'identity') return compressed.length <= max ? compressed : undefined;
   try {
-    return zstdDecompressSync(compressed, { maxOutputLength: max });
+    return codec === 'zstd' ? zstdDecompressSync(compressed, { maxOutputLength: max }) : gunzipSync(compressed, { maxOutputLength: max });
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
     throw err;
@@ -135,11 +150,11 @@ function decodeAtMost(compressed: Buffer, max: number): Buffer | undefined {
  * (a few ms on each of a sync's many requests); larger ones stream through the decoder.
  * Either way both caps hold.
  */
-export async function readZstdBody(source: Readable, limits: BodyLimits): Promise<Buffer> {
+export async function readRequestBody(source: Readable, limits: BodyLimits, codec: BodyCodec = 'zstd'): Promise<Buffer> {
   try {
     const gathered = await gather(source, limits.maxCompressed, SYNC_DECODE_MAX_COMPRESSED);
-    if (gathered.rest) return await decodeStreaming(gathered.rest, limits);
-    const decoded = decodeAtMost(gathered.compressed, limits.maxDecoded);
+    if (gathered.rest) return await decodeStreaming(gathered.rest, limits, codec);
+    const decoded = decodeAtMost(gathered.compressed, limits.maxDecoded, codec);
     if (!decoded) throw new BodyTooLargeError('decoded', limits.maxDecoded);
     return decoded;
   } catch (err) {
@@ -152,11 +167,12 @@ export async function readZstdBody(source: Readable, limits: BodyLimits): Promis
  * is at most `inMemoryMax` bytes both on the wire and decoded, else streamed into a new file at
  * `spillPath` (which the caller removes). Both caps hold either way.
  */
-export async function readZstdBodyInMemoryOrFile(
+export async function readRequestBodyInMemoryOrFile(
   source: Readable,
   limits: BodyLimits,
   inMemoryMax: number,
   spillPath: string,
+  codec: BodyCodec = 'zstd',
 ): Promise<{ readonly data: Buffer } | { readonly path: string }> {
   let rest: Readable;
   try {
@@ -164,7 +180,7 @@ export async function readZstdBodyInMemoryOrFile(
     if (gathered.rest) {
       rest = gathered.rest;
     } else {
-      const decoded = decodeAtMost(gathered.compressed, Math.min(inMemoryMax, limits.maxDecoded));
+      const decoded = decodeAtMost(gathered.compressed, Math.min(inMemoryMax, limits.maxDecoded), codec);
       if (decoded) return { data: decoded };
       if (inMemoryMax >= limits.maxDecoded) throw new BodyTooLargeError('decoded', limits.maxDecoded);
       // Small on the wire but large decoded: decode it again, into the file.
@@ -173,7 +189,7 @@ export async function readZstdBodyInMemoryOrFile(
   } catch (err) {
     throw asRequestError(err);
   }
-  await writeZstdBodyToFile(rest, spillPath, limits);
+  await writeRequestBodyToFile(rest, spillPath, limits, codec);
   return { path: spillPath };
 }
 
@@ -183,7 +199,7 @@ async function* concatThen(first: Buffer[], rest: AsyncIterable<Buffer>): AsyncG
   yield* rest;
 }
 
-async function decodeStreaming(source: Readable, limits: BodyLimits): Promise<Buffer> {
+async function decodeStreaming(source: Readable, limits: BodyLimits, codec: BodyCodec): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -191,18 +207,17 @@ async function decodeStreaming(source: Readable, limits: BodyLimits): Promise<Bu
       done();
     },
   });
-  await pipeline(
-    source,
-    byteCap(limits.maxCompressed, 'compressed'),
-    createZstdDecompress({ chunkSize: DECODE_CHUNK }),
-    byteCap(limits.maxDecoded, 'decoded'),
-    sink,
-  );
+  await pipeline(source, byteCap(limits.maxCompressed, 'compressed'), streamingDecoder(codec), byteCap(limits.maxDecoded, 'decoded'), sink);
   return Buffer.concat(chunks);
 }
 
 /** Decodes a large body (a collection upload) straight into a file; returns the decoded size. */
-export async function writeZstdBodyToFile(source: Readable, path: string, limits: BodyLimits): Promise<number> {
+export async function writeRequestBodyToFile(
+  source: Readable,
+  path: string,
+  limits: BodyLimits,
+  codec: BodyCodec = 'zstd',
+): Promise<number> {
   let size = 0;
   const count = async function* (chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     for await (const chunk of chunks) {
@@ -214,7 +229,7 @@ export async function writeZstdBodyToFile(source: Readable, path: string, limits
     await pipeline(
       source,
       byteCap(limits.maxCompressed, 'compressed'),
-      createZstdDecompress({ chunkSize: DECODE_CHUNK }),
+      streamingDecoder(codec),
       byteCap(limits.maxDecoded, 'decoded'),
       count,
       createWriteStream(path, { flags: 'wx', mode: 0o600 }),
