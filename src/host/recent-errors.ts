@@ -31,7 +31,7 @@ export function problemSentence(p: ServerProblem): string {
     case 'upload-refused':
       return `Hearth refused a full upload${by(p.user)}. The device was told: “${p.detail}”`;
     case 'client-too-old':
-      return 'A device with a very old Anki (older than 2.1.57) tried to sync. Update Anki on that device.';
+      return 'A device with a very old Anki (Anki 2.0, or an AnkiDroid from before 2018) tried to sync; it cannot sync with Hearth. Update Anki on that device.';
     case 'sync-failed':
       switch (p.status) {
         case 409:

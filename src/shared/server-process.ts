@@ -70,7 +70,7 @@ export const SERVER_PROBLEM_KINDS = [
   'login-expired',
   /** A full upload the server refused (damaged, too large, unsupported format); `detail` is what the device shows. */
   'upload-refused',
-  /** An Anki too old for this server (sync protocol before 11). */
+  /** An Anki too old for any sync server of today (sync protocol before 8: Anki 2.0 and the like). */
   'client-too-old',
   /** Any other failed sync request; `status` says how. */
   'sync-failed',
