@@ -248,7 +248,7 @@ export function createRequestHandler(deps: HandlerDeps) {
           if (r.kind === 'legacy-begin') {
             legacy = legacyBeginFromQuery(req.url ?? '');
           } else if (header === undefined) {
-            // Protocols 8-10: a multipart form (docs/protocol/http.md §2.3); anything else is a bad request, as with the official server.
+            // Protocols 8-10: a multipart form (docs/protocol/http.md §7); anything else is a bad request, as with the official server.
             if (!isLegacyForm(req.headers['content-type'])) throw badRequest('request without anki-sync header');
             legacy = await readLegacyForm(req, legacyFormLimit(r.spec, config), r.spec === methodFor('media', 'begin'));
           }

@@ -1,6 +1,6 @@
 /**
  * The framing of sync protocols 8–10 (Anki 2.1.50–2.1.56, AnkiDroid 2.15 and older;
- * docs/protocol/http.md §2.3): no `anki-sync` header; the request is a multipart form whose
+ * docs/protocol/http.md §7): no `anki-sync` header; the request is a multipart form whose
  * `data` field is the body, gzip-compressed unless `c` is absent or "0", and whose `k` (or `sk`)
  * and `s` fields are the host key and the session key. Media `begin` may come as
  * `GET /msync/begin?k=…&v=…` or carry its `v` as a field. Everything is turned into what a

@@ -1,7 +1,7 @@
 /**
  * Request bodies. Protocol 11 sends one zstd frame, streamed with chunked encoding and without a
  * content size (docs/protocol/http.md §2.2); the older protocols send the `data` field of a
- * multipart form, gzip-compressed or as it is (wire/legacy-form.ts, docs/protocol/http.md §2.3).
+ * multipart form, gzip-compressed or as it is (wire/legacy-form.ts, docs/protocol/http.md §7).
  * Whatever the codec, both the bytes on the wire and the decoded bytes are capped, so a small
  * "zstd bomb" (or gzip bomb) cannot make the server allocate or write more than the limit.
  */
