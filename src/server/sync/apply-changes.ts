@@ -16,14 +16,15 @@ import type { Clock } from '../clock.ts';
 import { RawJson } from '../wire/respond.ts';
 import { parseJsonBytes, stringifyJson, jsonBytes, isJsonObject } from '../collection/legacy/json.ts';
 import type { JsonObject, JsonValue } from '../collection/legacy/json.ts';
-import { notetypeFromLegacy, notetypeToLegacy } from '../collection/legacy/notetype.ts';
-import type { FieldRow, NotetypeRow, NotetypeRows, TemplateRow } from '../collection/legacy/notetype.ts';
-import { deckFromLegacy, deckToLegacy } from '../collection/legacy/deck.ts';
+import { notetypeFromLegacy } from '../collection/legacy/notetype.ts';
+import type { NotetypeRows } from '../collection/legacy/notetype.ts';
+import { deckFromLegacy } from '../collection/legacy/deck.ts';
 import type { DeckRow } from '../collection/legacy/deck.ts';
-import { deckConfigFromLegacy, deckConfigToLegacy } from '../collection/legacy/deck-config.ts';
+import { deckConfigFromLegacy } from '../collection/legacy/deck-config.ts';
 import type { DeckConfigRow } from '../collection/legacy/deck-config.ts';
 import { LegacyConversionError } from '../collection/legacy/errors.ts';
 import { registerTags, tagsChangedSince } from '../collection/tags.ts';
+import { configJson, legacyObjectsSince } from '../collection/legacy/objects.ts';
 import type { NormalSyncSession } from './session.ts';
 import { usableChangesAhead } from './changes-ahead.ts';
 import type { ChangesAhead, ServerChangesText } from './changes-ahead.ts';
@@ -102,25 +103,6 @@ export function parseApplyChangesRequest(body: Buffer): ClientChanges {
 
 const nowSecs = (clock: Clock): number => Math.floor(clock.nowMs() / 1000);
 
-/** Notetypes, decks and deck configs with `usn >= minUsn`, as the legacy JSON of the wire. */
-export function legacyObjectsSince(
-  db: Database.Database,
-  minUsn: number,
-): { models: JsonObject[]; decks: JsonObject[]; configs: JsonObject[] } {
-  const fieldsOf = prepared(db, 'SELECT ord, name, config FROM fields WHERE ntid = ? ORDER BY ord');
-  const templatesOf = prepared(db, 'SELECT ord, name, mtime_secs, usn, config FROM templates WHERE ntid = ? ORDER BY ord');
-  const models = (prepared(db, 'SELECT id, name, mtime_secs, usn, config FROM notetypes WHERE usn >= ?').all(minUsn) as NotetypeRow[]).map(
-    (nt) => notetypeToLegacy(nt, fieldsOf.all(nt.id) as FieldRow[], templatesOf.all(nt.id) as TemplateRow[]),
-  );
-  const decks = (prepared(db, 'SELECT id, name, mtime_secs, usn, common, kind FROM decks WHERE usn >= ?').all(minUsn) as DeckRow[]).map(
-    deckToLegacy,
-  );
-  const configs = (
-    prepared(db, 'SELECT id, name, mtime_secs, usn, config FROM deck_config WHERE usn >= ?').all(minUsn) as DeckConfigRow[]
-  ).map((r) => deckConfigToLegacy(r));
-  return { models, decks, configs };
-}
-
 /**
  * The server's side of the exchange as JSON text: everything changed since the client's last
  * sync, and the config and `crt` unless the client's collection is the newer one. Taken from the
@@ -146,29 +128,6 @@ export function serverChangesText(db: Database.Database, clientUsn: number, with
   const crt = prepared(db, 'SELECT crt FROM col', 'pluck').get() as number;
   return { objects, confAndCrt: `"conf":${configJson(db)},"crt":${crt}` };
 }
-
-/**
- * The config table as one JSON object, each value's stored JSON text sent as it is. Parsing the
- * ~30 values losslessly only to print them again was about 1 ms of every pull, and could only
- * give back the same value. Each text is still checked to be UTF-8 JSON, so a damaged value fails
- * the step (and rolls the sync back) instead of sending the client a reply it cannot read.
- */
-function configJson(db: Database.Database): string {
-  const parts: string[] = [];
-  for (const { KEY, val } of prepared(db, 'SELECT KEY, val FROM config').all() as { KEY: string; val: Uint8Array }[]) {
-    let text: string;
-    try {
-      text = strictUtf8.decode(val);
-      JSON.parse(text); // only a check: the text goes out unchanged, big integers included
-    } catch {
-      throw new Error(`config value ${JSON.stringify(KEY)} is not valid JSON`);
-    }
-    parts.push(`${JSON.stringify(KEY)}:${text}`);
-  }
-  return `{${parts.join(',')}}`;
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Appends "+" until no other row (by unicase comparison) has the name (docs/protocol/collection-sync.md §8.1, §8.2). */
 function uniqueName(session: NormalSyncSession, table: 'notetypes' | 'decks', id: number | bigint, name: string): string | undefined {

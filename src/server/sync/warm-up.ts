@@ -11,8 +11,9 @@ import Database from 'better-sqlite3';
 import { buildCollection, fixedTimeZone } from '../collection/create.ts';
 import { stringifyJson } from '../collection/legacy/json.ts';
 import { loadUnicase } from '../collection/unicase.ts';
+import { legacyObjectsSince } from '../collection/legacy/objects.ts';
 import type { Clock } from '../clock.ts';
-import { legacyObjectsSince, parseApplyChangesRequest } from './apply-changes.ts';
+import { parseApplyChangesRequest } from './apply-changes.ts';
 import { parseApplyChunkRequest } from './apply-chunk.ts';
 
 /** Enough calls for V8 to compile the hot functions: ~150 ms of CPU once per start, in slices of a few ms. */
