@@ -200,6 +200,40 @@ DROP TABLE graves_old;
 CREATE INDEX idx_graves_pending ON graves (usn);
 `;
 
+/**
+ * The first step down to schema 11 (for the full download of a client older than 2.1.57,
+ * docs/protocol/schema.md §6): `graves` back to the layout without a key (its index goes with
+ * the old table). The `CREATE TABLE` text is the reference's, as SQLite keeps it in `sqlite_master`.
+ */
+export const SCHEMA18_DOWNGRADE = `
+ALTER TABLE graves RENAME TO graves_old;
+CREATE TABLE graves (
+  usn integer NOT NULL,
+  oid integer NOT NULL,
+  type integer NOT NULL
+);
+INSERT INTO graves (usn, oid, type) SELECT usn, oid, type FROM graves_old;
+DROP TABLE graves_old;
+UPDATE col SET ver = 17;
+`;
+
+/**
+ * The last step down to schema 11, once the tables' contents are in the `col` row's JSON
+ * columns: the newer tables and the two newer indexes go.
+ */
+export const SCHEMA11_DOWNGRADE = `
+DROP TABLE config;
+DROP TABLE deck_config;
+DROP TABLE tags;
+DROP TABLE fields;
+DROP TABLE templates;
+DROP TABLE notetypes;
+DROP TABLE decks;
+DROP INDEX idx_cards_odid;
+DROP INDEX idx_notes_mid;
+UPDATE col SET ver = 11;
+`;
+
 /** Every table of a schema-18 collection (excluding SQLite's own `sqlite_stat*`). */
 export const SCHEMA18_TABLES: readonly string[] = [
   'col',
