@@ -48,6 +48,33 @@ describe('HTTP transport', () => {
     }
   });
 
+  test('the setup page folds the older apps’ steps away, with the addresses made from the one it shows', async () => {
+    const html = (await send(t.endpoint, '/setup', { method: 'GET' })).text();
+    const entity = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    // Today's steps come first and still say the media address stays empty.
+    const older = html.indexOf('<details id="older-versions">');
+    assert.ok(older > html.indexOf('id="steps-desktop"') && older > html.indexOf('id="steps-ankidroid"'), 'after today’s steps');
+    assert.ok(html.indexOf(entity('Leave "Media sync url" empty')) < older);
+    assert.ok(!html.slice(0, older).includes(`${t.endpoint}msync/`), 'no media address among today’s steps');
+    assert.match(html, /<summary>Older versions: AnkiDroid 2\.15 or older, Anki 2\.1\.50–2\.1\.56<\/summary>/);
+    // Old AnkiDroid: the media sync url, in a box of its own with a copy button.
+    assert.match(
+      html,
+      new RegExp(`<textarea id="ankidroid-old-\\d"[^>]*>${t.endpoint}msync/</textarea><button type="button" data-copy="ankidroid-old-\\d"`),
+    );
+    // Old Anki on a computer: the three lines, with this address.
+    for (const line of [
+      `set "SYNC_ENDPOINT=${t.endpoint}sync/" & set "SYNC_ENDPOINT_MEDIA=${t.endpoint}msync/" & "C:\\Program Files\\Anki\\anki.exe"`,
+      `SYNC_ENDPOINT="${t.endpoint}sync/" SYNC_ENDPOINT_MEDIA="${t.endpoint}msync/" /Applications/Anki.app/Contents/MacOS/anki`,
+      `SYNC_ENDPOINT="${t.endpoint}sync/" SYNC_ENDPOINT_MEDIA="${t.endpoint}msync/" anki`,
+    ]) {
+      assert.ok(html.includes(`>${entity(line)}</textarea>`), line);
+    }
+    assert.ok(html.includes(entity('Please upgrade to the latest version of Anki')), 'what the apps too old say');
+    // Still the one script, whose hash is the CSP's script-src.
+    assert.equal(html.match(/<script>/g)?.length, 1);
+  });
+
   test('the setup page shows the steps for the visiting phone first', async () => {
     const order = async (ua: string) => {
       const html = (await sendWithHeaders(t.endpoint, '/', { 'user-agent': ua })).text();

@@ -233,6 +233,17 @@ const SCENES: readonly Scene[] = [
     },
   },
   {
+    name: 'connect-older',
+    state: lifelike,
+    go: async (page) => {
+      await goTo(page, 'connect');
+      const older = page.locator('.connect details.older');
+      await older.locator('summary').click();
+      await older.locator('.older-app').first().waitFor();
+      await older.scrollIntoViewIfNeeded();
+    },
+  },
+  {
     name: 'settings',
     state: () => {
       const s = lifelike();

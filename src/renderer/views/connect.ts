@@ -1,12 +1,20 @@
 /**
  * "Connect a device": the sync address (best first, exactly as Anki needs it), a Copy button and
  * a QR code for each, the steps for each Anki app (the same words as the phone setup page, from
- * src/shared/client-setup.ts), and what to check when Anki says it cannot connect.
+ * src/shared/client-setup.ts), the older apps' steps folded away below them (with the addresses
+ * made from the one the parent picks), and what to check when Anki says it cannot connect.
  * Also the last step of the first-run guide.
  */
 import type { AppStatus, SyncAddress } from '../../shared/api.ts';
-import { CLIENT_SETUPS, SETUP_TIPS } from '../../shared/client-setup.ts';
-import { button, copyButton } from '../components.ts';
+import {
+  CLIENT_SETUPS,
+  OLDER_CLIENT_SETUPS,
+  OLDER_SETUPS_INTRO,
+  OLDER_SETUPS_TITLE,
+  SETUP_TIPS,
+  TOO_OLD_SETUP,
+} from '../../shared/client-setup.ts';
+import { button, copyButton, copyText } from '../components.ts';
 import type { Ctx, Model, View } from '../context.ts';
 import { h, replaceContent, uid } from '../dom.ts';
 import { serverStateWords } from '../format.ts';
@@ -109,6 +117,129 @@ function appTabs(): HTMLElement {
   return h('div', { class: 'app-tabs' }, tablist, ...panels);
 }
 
+/** Every address shown above, best first, each once: the ones the older apps' steps can use. */
+function addressChoices(status: AppStatus): string[] {
+  const [best, ...others] = status.addresses;
+  const urls = [best?.url, status.localUrl ?? undefined, ...others.map((a) => a.url)].filter((u): u is string => Boolean(u));
+  return [...new Set(urls)];
+}
+
+/** A Copy button for a command or an address of the older apps' steps (pasted into a terminal, not only into Anki). */
+function copyValueButton(ctx: Ctx, value: string, what: string): HTMLButtonElement {
+  const b = button(
+    'Copy',
+    () => {
+      void copyText(value).then((ok) => {
+        if (ok) {
+          b.textContent = 'Copied';
+          window.setTimeout(() => (b.textContent = 'Copy'), 2500);
+          ctx.notify(`Copied ${what}.`, 'ok');
+        } else {
+          ctx.notify(`Could not copy. Select ${what} and copy it with the keyboard (Ctrl+C, or ⌘C on a Mac).`, 'problem');
+        }
+      });
+    },
+    { class: 'secondary small', 'aria-label': `Copy ${what}`, 'data-focus-key': `copy-older-${value}` },
+  );
+  return b;
+}
+
+/**
+ * The older apps (AnkiDroid 2.15 or older, Anki 2.1.50–2.1.56): a disclosure under today's steps,
+ * closed at first, with the steps for the address picked in it (the best one unless the parent
+ * picks another). It stays in the page while the addresses change, so it keeps its open state.
+ */
+function olderVersions(ctx: Ctx, headingLevel: 2 | 3): { readonly el: HTMLElement; show(urls: readonly string[]): void } {
+  const H = headingLevel === 2 ? 'h3' : 'h4';
+  const body = h('div', { class: 'older-body' });
+  const el = h(
+    'details',
+    { class: 'older' },
+    h('summary', { 'data-focus-key': 'older-versions' }, OLDER_SETUPS_TITLE),
+    h('p', {}, OLDER_SETUPS_INTRO),
+    body,
+    h('p', { class: 'callout too-old' }, TOO_OLD_SETUP),
+  );
+  let urls: readonly string[] = [];
+  let chosen: string | undefined;
+  const draw = (): void => {
+    const address = chosen !== undefined && urls.includes(chosen) ? chosen : urls[0];
+    if (address === undefined) {
+      replaceContent(body, h('p', { class: 'hint' }, 'The addresses for these steps appear here once the sync server is running.'));
+      return;
+    }
+    const name = uid('older-address');
+    const picker =
+      urls.length > 1
+        ? h(
+            'fieldset',
+            { class: 'older-addresses' },
+            h('legend', {}, 'Steps for the address'),
+            ...urls.map((url) => {
+              const id = uid('older-address');
+              return h(
+                'div',
+                { class: 'choice' },
+                h('input', {
+                  type: 'radio',
+                  name,
+                  id,
+                  value: url,
+                  checked: url === address,
+                  'data-focus-key': `older-address-${url}`,
+                  onchange: () => {
+                    chosen = url;
+                    draw();
+                  },
+                }),
+                h('label', { for: id }, h('code', {}, url)),
+              );
+            }),
+          )
+        : null;
+    replaceContent(
+      body,
+      picker,
+      ...OLDER_CLIENT_SETUPS.map((c) =>
+        h(
+          'section',
+          { class: 'older-app', 'data-app': c.id },
+          h(H, {}, c.name, ' ', h('span', { class: 'older-device' }, c.device)),
+          h('p', {}, c.advice),
+          h(
+            'ol',
+            { class: 'steps' },
+            ...c
+              .steps(address)
+              .map((step) =>
+                h(
+                  'li',
+                  {},
+                  step.text,
+                  step.paste
+                    ? h(
+                        'div',
+                        { class: 'paste-row' },
+                        h('code', { class: 'paste-value' }, step.paste.value),
+                        copyValueButton(ctx, step.paste.value, step.paste.what),
+                      )
+                    : null,
+                ),
+              ),
+          ),
+        ),
+      ),
+    );
+  };
+  return {
+    el,
+    show(next) {
+      urls = next;
+      draw();
+    },
+  };
+}
+
 /** headingLevel: 2 on its own screen, 3 inside the first-run guide (under the step's heading). */
 export function connectPanel(ctx: Ctx, options: { readonly headingLevel: 2 | 3 }): View {
   const H = options.headingLevel === 2 ? 'h2' : 'h3';
@@ -158,6 +289,7 @@ export function connectPanel(ctx: Ctx, options: { readonly headingLevel: 2 | 3 }
     ),
   );
 
+  const older = olderVersions(ctx, options.headingLevel);
   const steps = h(
     'section',
     { class: 'card' },
@@ -176,6 +308,7 @@ export function connectPanel(ctx: Ctx, options: { readonly headingLevel: 2 | 3 }
       h('strong', {}, 'Email = Hearth username. '),
       'Where Anki asks for your AnkiWeb “Email”, type the username you made in Hearth (it does not need to be an email address), then that person’s Hearth password.',
     ),
+    older.el,
   );
 
   const el = h('div', { class: 'connect' }, addressCard, steps, troubleshooting);
@@ -196,6 +329,7 @@ export function connectPanel(ctx: Ctx, options: { readonly headingLevel: 2 | 3 }
     if (key === shown) return;
     shown = key;
     replaceContent(addresses, ...addressBlock(ctx, status));
+    older.show(addressChoices(status));
   };
   return { el, update };
 }
