@@ -10,7 +10,10 @@ import { startTestServer } from '../helpers/test-server.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 import { openDeviceStore } from '../../src/server/accounts/device-store.ts';
 import { openCollection, checkpointAndClose } from '../../src/server/collection/open.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { makeUploadableCollection } from '../helpers/collections.ts';
+import { writeSchema11Copy } from '../../src/server/collection/downgrade.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -133,5 +136,71 @@ describe('sync protocols 8–10 (multipart framing)', () => {
     const r = await send(t.endpoint, 'sync/meta', { header: syncHeader(key, 's', 10), body: { v: 10, cv: CV } });
     assert.equal(r.status, 200);
     isPlain(r);
+  });
+
+  test('a full upload of a schema-11 file (gzip, as 2.1.50 sends it) is upgraded and stored as schema 18; the full download is a schema-11 copy in DELETE mode', async () => {
+    const key = await login();
+    // What Anki 2.1.50 uploads: a schema-11 file in the rollback-journal mode.
+    const made = join(base, 'made.anki2');
+    makeUploadableCollection(made, 12, Date.now() - 3_600_000);
+    const old = join(base, 'old.anki2');
+    writeSchema11Copy(made, old);
+    const up = await sendLegacy(t.endpoint, 'sync/upload', { data: readFileSync(old), c: '1', k: key, s: 'x' });
+    assert.equal(up.status, 200);
+    isPlain(up);
+    assert.equal(up.text(), 'OK');
+    const stored = openCollection(join(base, 'user', 'collection.anki2'), { readonly: true });
+    try {
+      assert.equal((stored.prepare('SELECT ver FROM col').get() as { ver: number }).ver, 18);
+      assert.equal((stored.prepare('SELECT count(*) AS n FROM notes').get() as { n: number }).n, 12);
+    } finally {
+      stored.close();
+    }
+
+    const down = await sendLegacy(t.endpoint, 'sync/download', { data: {}, c: '1', k: key, s: 'x' });
+    assert.equal(down.status, 200);
+    isPlain(down);
+    assert.equal(Number(down.headers['content-length']), down.body.length);
+    // What the client checks before it takes the file: rollback journal (header bytes 18/19 = 1)
+    // and an integrity check without the unicase collation.
+    assert.deepEqual([down.body[18], down.body[19]], [1, 1]);
+    const got = join(base, 'got.anki2');
+    writeFileSync(got, down.body);
+    const plain = new Database(got);
+    try {
+      assert.equal(plain.pragma('integrity_check', { simple: true }), 'ok');
+      assert.equal(plain.pragma('journal_mode', { simple: true }), 'delete');
+      assert.equal((plain.prepare('SELECT ver FROM col').get() as { ver: number }).ver, 11);
+      assert.equal((plain.prepare('SELECT count(*) AS n FROM notes').get() as { n: number }).n, 12);
+    } finally {
+      plain.close();
+    }
+    // The copy is removed once sent (a moment after the client has it all), and the stored collection is still schema 18.
+    const leftovers = () => readdirSync(join(base, 'user')).filter((n) => n.includes('.tmp') || n.endsWith('-journal'));
+    for (let i = 0; i < 40 && leftovers().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(leftovers(), []);
+    const after = openCollection(join(base, 'user', 'collection.anki2'), { readonly: true });
+    try {
+      assert.equal((after.prepare('SELECT ver FROM col').get() as { ver: number }).ver, 18);
+    } finally {
+      after.close();
+    }
+  });
+
+  test('a protocol-11 device of the same person still gets schema 18 from a full download', async () => {
+    const key = await login();
+    const made = join(base, 'made.anki2');
+    makeUploadableCollection(made, 3, Date.now() - 3_600_000);
+    assert.equal((await send(t.endpoint, 'sync/upload', { header: syncHeader(key), body: readFileSync(made) })).text(), 'OK');
+    const down = await send(t.endpoint, 'sync/download', { header: syncHeader(key), body: {} });
+    assert.equal(down.status, 200);
+    const got = join(base, 'got18.anki2');
+    writeFileSync(got, down.body);
+    const col = openCollection(got, { readonly: true });
+    try {
+      assert.equal((col.prepare('SELECT ver FROM col').get() as { ver: number }).ver, 18);
+    } finally {
+      col.close();
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `upload` — full upload (docs/protocol/collection-sync.md §5.11). The client's whole collection arrives
- * as one zstd stream; it is decoded straight into a temp file in the user's folder, validated
- * there, and only then swapped in with an atomic rename. A bad upload never touches the current
+ * as one zstd stream (gzip in the older protocols); it is decoded straight into a temp file in the
+ * user's folder, validated (and an older schema upgraded) there, and only then swapped in with an
+ * atomic rename. A bad upload never touches the current
  * collection. The previous collection is kept in `backups/`.
  * Replies are text with HTTP 200, as the reference sends them; the client shows anything other
  * than "OK" to the person.
@@ -12,6 +13,7 @@ import type { Readable } from 'node:stream';
 import { BodyTooLargeError, payloadLimits, writeRequestBodyToFile } from '../wire/request-body.ts';
 import type { BodyCodec } from '../wire/request-body.ts';
 import { openCollection, checkpointAndClose } from '../collection/open.ts';
+import { upgradeCollectionFile } from '../collection/upgrade.ts';
 import { replaceFileAtomically } from '../util/atomic-file.ts';
 import { newUploadTempPath } from '../user/upload-temps.ts';
 import type { MethodCall, MethodContext } from '../user/context.ts';
@@ -62,9 +64,16 @@ function removeWithSidecars(path: string): void {
 }
 
 /**
+ * The older schemas an upload may have, brought to 18 as the official server does: Anki before
+ * 2.1.57 always uploads schema 11 (docs/protocol/collection-sync.md §5.11).
+ */
+const UPGRADABLE_VERSIONS: readonly unknown[] = [11, 14, 15, 16, 17];
+
+/**
  * Checks an uploaded file before it may replace anything: an SQLite database, a schema-18
  * Anki collection with all its tables, and a clean `PRAGMA integrity_check` (which needs the
- * unicase collation to check the name indexes).
+ * unicase collation to check the name indexes). A file of an older schema is checked, then
+ * upgraded in place (collection/upgrade.ts), then checked again as schema 18.
  */
 export function validateUploadedCollection(path: string): UploadVerdict {
   const corrupt = (why: string): UploadVerdict => ({ ok: false, reply: UPLOAD_CORRUPT, why });
@@ -88,11 +97,13 @@ export function validateUploadedCollection(path: string): UploadVerdict {
     const rows = db.prepare('SELECT ver FROM col').all() as { ver: unknown }[];
     if (rows.length !== 1) return corrupt(`col has ${rows.length} rows`);
     const ver = rows[0]!.ver;
-    if (ver !== 18) {
-      return { ok: false, reply: UPLOAD_UNSUPPORTED_VERSION, why: `schema version ${String(ver)} (Hearth stores schema 18 only)` };
+    if (ver !== 18 && !UPGRADABLE_VERSIONS.includes(ver)) {
+      return { ok: false, reply: UPLOAD_UNSUPPORTED_VERSION, why: `schema version ${String(ver)} (Hearth takes 11 and 14-18)` };
     }
-    const missing = REQUIRED_TABLES.filter((t) => !tables.has(t));
-    if (missing.length > 0) return corrupt(`missing tables ${missing.join(', ')}`);
+    if (ver === 18) {
+      const missing = REQUIRED_TABLES.filter((t) => !tables.has(t));
+      if (missing.length > 0) return corrupt(`missing tables ${missing.join(', ')}`);
+    }
     const check = db.pragma('integrity_check') as { integrity_check: string }[];
     if (check.length !== 1 || check[0]!.integrity_check !== 'ok') {
       return corrupt(
@@ -102,7 +113,14 @@ export function validateUploadedCollection(path: string): UploadVerdict {
           .join('; ')}`,
       );
     }
-    return { ok: true };
+    if (ver === 18) return { ok: true };
+    db.close();
+    try {
+      upgradeCollectionFile(path);
+    } catch (err) {
+      return corrupt(`upgrade from schema ${String(ver)} failed: ${(err as Error).message}`);
+    }
+    return validateUploadedCollection(path);
   } catch (err) {
     return corrupt(`check failed: ${(err as Error).message}`);
   } finally {
