@@ -27,7 +27,7 @@ const serverSurface = {
 const restrict = (files, paths, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { paths, patterns }] } });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', '.venv/', 'dist/', 'release/', 'native/build/', 'src/server/collection/proto/gen/'] },
+  { ignores: ['node_modules/', '.tools/', '.venv/', '.venv-*/', 'dist/', 'release/', 'native/build/', 'src/server/collection/proto/gen/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Hearth needs on this machine, idempotently: Node 24 (if the system Node
 # is older), npm packages from the lockfile, and the native unicase SQLite extension.
-# With --tests it also prepares what the tests need: a Python venv with the real Anki client.
+# With --tests it also prepares what the tests need: Python venvs with the real Anki clients
+# (.venv: the current one; .venv-2.1.50, .venv-2.1.56: old ones).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node-env.sh
@@ -19,12 +20,9 @@ if [ "${1:-}" = "--tests" ]; then
   node scripts/build-native.mjs --all
   # The Windows lane: the headless server run by Windows Node under Wine (Linux x64 only).
   bash scripts/setup-wine.sh
-  anki_version=26.9.3
-  if ! .venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('anki') == '$anki_version' else 1)" 2>/dev/null; then
-    echo "Installing the real Anki client (anki==$anki_version) into .venv for the interop tests" >&2
-    python3 -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check "anki==$anki_version"
-  fi
+  # The real Anki clients the interop tests drive: .venv (anki 26.9.3, also the official server)
+  # and the old clients .venv-2.1.50, .venv-2.1.56.
+  bash scripts/setup-anki-clients.sh
   # The UI tests (test/ui) drive Debian's Chromium through playwright-core; no browser is
   # downloaded. Installed here only where this script may (as root, as in CI); elsewhere,
   # install the `chromium` package yourself (or point HEARTH_CHROMIUM at a Chromium).
