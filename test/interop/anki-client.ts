@@ -3,8 +3,13 @@
  * (the real Anki client core, via the `anki` Python package in .venv) and talks
  * to it with JSON lines. One driver process serves many "devices"; a device is
  * the path of a collection file.
+ *
+ * `AnkiClient.start({ version: '2.1.50' })` runs an old client instead (from
+ * .venv-2.1.50, made by scripts/setup-anki-clients.sh); the same commands work,
+ * with the differences listed at `legacy` below.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +26,19 @@ const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DRIVER_SCRIPT = fileURLToPath(new URL('./anki_driver.py', import.meta.url));
 const DEFAULT_PYTHON = path.join(PROJECT_ROOT, '.venv', 'bin', 'python');
 const STDERR_KEEP_CHARS = 64 * 1024;
+
+/**
+ * The old clients the harness can run, each from a venv of its own (.venv-<version>). They speak
+ * sync protocol 10 (multipart requests, no zstd: docs/protocol/http.md §7), as every client before 2.1.57.
+ */
+export const OLD_CLIENT_VERSIONS = ['2.1.50', '2.1.56'] as const;
+export type OldClientVersion = (typeof OLD_CLIENT_VERSIONS)[number];
+
+/** True for client versions before 2.1.57, which speak sync protocol 10. */
+export function speaksLegacyProtocol(ankiVersion: string): boolean {
+  const [major = 0, minor = 0, patch = 0] = ankiVersion.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  return major < 2 || (major === 2 && (minor < 1 || (minor === 1 && patch < 57)));
+}
 
 /** How the real client's sync reports what (still) has to happen. */
 export type ChangesRequired = 'NO_CHANGES' | 'NORMAL_SYNC' | 'FULL_SYNC' | 'FULL_DOWNLOAD' | 'FULL_UPLOAD';
@@ -80,7 +98,8 @@ export interface LoginResult {
 export interface SyncResult {
   required: ChangesRequired;
   server_message: string;
-  server_media_usn: number;
+  /** null from old clients: their sync reply carries no media usn. */
+  server_media_usn: number | null;
   host_number: number;
   new_endpoint: string | null;
   /** True when a normal (incremental) sync was carried out; it then reports NO_CHANGES. */
@@ -89,6 +108,7 @@ export interface SyncResult {
 
 export interface SyncStatusResult {
   required: 'NO_CHANGES' | 'NORMAL_SYNC' | 'FULL_SYNC';
+  /** Always null from old clients. */
   new_endpoint: string | null;
 }
 
@@ -209,6 +229,42 @@ export interface CollectionDump {
   revlog: DumpRevlog[];
 }
 
+/**
+ * Deck config keys of the current format that 2.1.50–2.1.56 do not know. The official server
+ * writes all of them (with their defaults, unless a current client set them) into every deck
+ * config it sends, in a full download as in a normal sync, and old clients keep unknown keys as
+ * they came. So on old clients a deck config holds them or not depending on whether it last came
+ * from the server.
+ */
+export const NEWER_DECK_CONFIG_KEYS = [
+  'answerAction',
+  'desiredRetention',
+  'easyDaysPercentages',
+  'fsrsParams5',
+  'fsrsParams6',
+  'fsrsWeights',
+  'ignoreRevlogsBeforeDate',
+  'questionAction',
+  'secondsToShowAnswer',
+  'secondsToShowQuestion',
+  'sm2Retention',
+  'stopTimerOnAnswer',
+  'waitForAudio',
+  'weightSearch',
+] as const;
+
+/** The dump without NEWER_DECK_CONFIG_KEYS: what old clients' dumps can be compared on. */
+export function withoutNewerDeckConfigKeys(dump: CollectionDump): CollectionDump {
+  const drop = new Set<string>(NEWER_DECK_CONFIG_KEYS);
+  return {
+    ...dump,
+    deck_configs: dump.deck_configs.map((c) => ({
+      ...c,
+      config: Object.fromEntries(Object.entries(c.config).filter(([key]) => !drop.has(key))),
+    })),
+  };
+}
+
 /** A note to add with AnkiClient.addNotes. */
 export interface NewNote {
   /** Notetype name (default "Basic"). */
@@ -248,7 +304,12 @@ export interface CheckResult {
 }
 
 export interface AnkiClientOptions {
-  /** Python interpreter with the `anki` package (default: <root>/.venv/bin/python). */
+  /**
+   * Run this old client, from <root>/.venv-<version>/bin/python (HEARTH_ANKI_PYTHON does not
+   * apply). Default: the current client.
+   */
+  version?: OldClientVersion;
+  /** Python interpreter with the `anki` package (default: <root>/.venv/bin/python, or HEARTH_ANKI_PYTHON). */
   python?: string;
   /** Per-request timeout in ms (default DRIVER_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs?: number;
@@ -286,10 +347,10 @@ export class AnkiClient {
   #nextId = 1;
   #stderr = '';
   #exitInfo: string | null = null;
+  #version = '';
 
-  private constructor(options: AnkiClientOptions) {
+  private constructor(options: AnkiClientOptions, python: string) {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DRIVER_REQUEST_TIMEOUT_MS;
-    const python = options.python ?? process.env['HEARTH_ANKI_PYTHON'] ?? DEFAULT_PYTHON;
     this.#child = spawn(python, [DRIVER_SCRIPT], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
@@ -321,14 +382,41 @@ export class AnkiClient {
 
   /** Spawns the driver and waits until the `anki` package is imported. */
   static async start(options: AnkiClientOptions = {}): Promise<AnkiClient> {
-    const client = new AnkiClient(options);
+    let python = options.python ?? process.env['HEARTH_ANKI_PYTHON'] ?? DEFAULT_PYTHON;
+    if (options.version !== undefined) {
+      python = options.python ?? path.join(PROJECT_ROOT, `.venv-${options.version}`, 'bin', 'python');
+      if (!existsSync(python)) {
+        throw new Error(`Anki ${options.version} is not installed: ${python} is missing (bash scripts/setup-anki-clients.sh makes it)`);
+      }
+    }
+    const client = new AnkiClient(options, python);
     try {
-      await client.#request('ping', {}, DRIVER_START_TIMEOUT_MS);
+      const { anki_version } = (await client.#request('ping', {}, DRIVER_START_TIMEOUT_MS)) as { anki_version: string };
+      if (options.version !== undefined && anki_version !== options.version) {
+        throw new Error(`${python} runs Anki ${anki_version}, not ${options.version} (bash scripts/setup-anki-clients.sh remakes it)`);
+      }
+      client.#version = anki_version;
     } catch (err) {
       await client.stop();
       throw err;
     }
     return client;
+  }
+
+  /** The client's Anki version, e.g. "26.9.3" or "2.1.50". */
+  get version(): string {
+    return this.#version;
+  }
+
+  /**
+   * True for an old client (before 2.1.57: sync protocol 10). The driver answers every command as
+   * for the current client, except that a sync's `server_media_usn` and `new_endpoint` are null,
+   * media syncs (also those after `sync` and full syncs) finish before the command returns, and
+   * a server's message arrives as a `server_message` error even where the current client has a
+   * specific kind for it.
+   */
+  get legacy(): boolean {
+    return speaksLegacyProtocol(this.#version);
   }
 
   /** The driver's recent stderr, for diagnostics. */

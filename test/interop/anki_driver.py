@@ -48,6 +48,18 @@ Error kinds: "auth", "conflict", "server_error", "client_too_old", "clock_incorr
 
 stdout is reserved for the protocol: file descriptor 1 is redirected to stderr
 at start-up so that nothing the library prints can corrupt the stream.
+
+Old clients: the same driver runs under anki 2.1.50–2.1.56 (sync protocol 10;
+test/interop/anki-client.ts starts it with .venv-<version>/bin/python). The
+commands answer the same; what differs is handled in "old clients" below:
+    - the endpoint reaches the client through SYNC_ENDPOINT / SYNC_ENDPOINT_MEDIA,
+      set from the device's endpoint right before each operation;
+    - sync's "server_media_usn" is null (their sync reply has no media usn) and
+      "new_endpoint" is always null;
+    - sync_media (and the media step of sync / full_upload / full_download) runs
+      to its end in the call;
+    - a sync error that is not one of the client's own messages is the server's
+      text, and is classified "server_message" (they have no SYNC_SERVER_MESSAGE).
 """
 
 from __future__ import annotations
@@ -56,7 +68,10 @@ import base64
 import hashlib
 import json
 import os
+import pathlib
+import sqlite3
 import sys
+import threading
 import time
 import traceback
 from typing import Any, Callable
@@ -70,11 +85,12 @@ _stdin = open(sys.stdin.fileno(), "r", encoding="utf-8", newline="\n", closefd=F
 
 os.environ.setdefault("RUST_LOG", "error")
 
+# anki.collection first: 2.1.50 cannot import anki._backend on its own (circular import).
+from anki.collection import Collection  # noqa: E402  isort: skip
 import anki._backend as _backend_mod  # noqa: E402
 from anki import backend_pb2, sync_pb2  # noqa: E402
-from anki.collection import Collection  # noqa: E402
+from anki.buildinfo import version as ANKI_VERSION  # noqa: E402
 from anki.errors import (  # noqa: E402
-    BackendError,
     BackendIOError,
     DBError,
     Interrupted,
@@ -84,6 +100,7 @@ from anki.errors import (  # noqa: E402
     SyncError,
     SyncErrorKind,
 )
+from anki.media import media_paths_from_col_path  # noqa: E402
 
 # The python layer collapses several backend error kinds (for instance
 # SYNC_SERVER_MESSAGE becomes a plain BackendError). Keep the raw kind on the
@@ -97,11 +114,28 @@ def _to_pylib_with_kind(err: backend_pb2.BackendError) -> Exception:
         exc.backend_kind = backend_pb2.BackendError.Kind.Name(err.kind)  # type: ignore[attr-defined]
     except Exception:
         exc.backend_kind = str(err.kind)  # type: ignore[attr-defined]
-    exc.backend_context = err.context  # type: ignore[attr-defined]
+    exc.backend_context = getattr(err, "context", "")  # type: ignore[attr-defined]
     return exc
 
 
 _backend_mod.backend_exception_to_pylib = _to_pylib_with_kind
+
+
+# --- old clients (2.1.50–2.1.56) ----------------------------------------------
+# Clients before 2.1.57 speak sync protocol 10 and have an older Python API; the
+# commands below branch on LEGACY where the two differ (see the module docstring).
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
+
+
+LEGACY = _version_tuple(ANKI_VERSION) < (2, 1, 57)
+
+try:
+    from anki.errors import BackendError
+except ImportError:  # 2.1.50: the backend's errors derive from LocalizedError
+    from anki.errors import LocalizedError as BackendError
 
 CHANGES_REQUIRED = {
     v: k for k, v in sync_pb2.SyncCollectionResponse.ChangesRequired.items()
@@ -120,6 +154,9 @@ class Device:
         self.path = path
         self.col: Collection | None = None
         self.auth: sync_pb2.SyncAuth | None = None
+        # The server's base URL (with trailing slash). Current clients keep it in the
+        # SyncAuth; old ones read it from the environment (see sync_auth).
+        self.endpoint = ""
 
     def open(self) -> Collection:
         if self.col is None:
@@ -135,6 +172,13 @@ class Device:
         if self.auth is None:
             raise DriverError("no_auth", f"device {self.path} has not logged in")
         return self.auth
+
+    def sync_auth(self) -> sync_pb2.SyncAuth:
+        """The auth for a sync operation, with an old client pointed at this device's server."""
+        auth = self.require_auth()
+        if LEGACY:
+            point_legacy_client_at(self.endpoint)
+        return auth
 
     def close(self) -> None:
         if self.col is not None:
@@ -160,6 +204,18 @@ def normalize_endpoint(endpoint: str) -> str:
     # The client resolves "sync/..." relative to the endpoint URL, so a base
     # path without a trailing slash would lose its last segment.
     return endpoint if endpoint.endswith("/") else endpoint + "/"
+
+
+def point_legacy_client_at(endpoint: str) -> None:
+    """Old clients have no endpoint argument: they read these two variables each
+    time they start an operation (login, each sync, each full sync, each media
+    sync; 2.1.50:rslib/src/sync/http_client.rs sync_endpoint(),
+    2.1.50:rslib/src/media/sync.rs media_sync_endpoint()), and use them as URL
+    prefixes verbatim. Setting them right before each operation lets one driver
+    talk to several servers. os.environ also updates the C environment Rust reads.
+    """
+    os.environ["SYNC_ENDPOINT"] = endpoint + "sync/"
+    os.environ["SYNC_ENDPOINT_MEDIA"] = endpoint + "msync/"
 
 
 # --- error classification ----------------------------------------------------
@@ -198,6 +254,11 @@ def classify(exc: BaseException, col: Collection | None) -> str:
                 pass
         if "sync not started" in msg.lower():
             return "sync_not_started"
+        if LEGACY and exc.kind == SyncErrorKind.OTHER:
+            # Old clients report a server's text (meta's message, a refused upload's
+            # reply) as a plain OTHER error carrying that text: every other sync error
+            # they raise is one of their own messages, matched above.
+            return "server_message"
         return "sync_other"
     if backend_kind == "SYNC_SERVER_MESSAGE":
         return "server_message"
@@ -222,28 +283,34 @@ def classify(exc: BaseException, col: Collection | None) -> str:
 
 
 def cmd_ping(req: dict[str, Any]) -> Any:
-    from anki.buildinfo import version
-
-    return {"anki_version": version}
+    return {"anki_version": ANKI_VERSION}
 
 
 def cmd_login(req: dict[str, Any]) -> Any:
     dev = device(req)
     col = dev.open()
     endpoint = normalize_endpoint(str(req["endpoint"]))
+    if LEGACY:
+        point_legacy_client_at(endpoint)
+        auth = col.sync_login(str(req["username"]), str(req["password"]))
+        dev.auth, dev.endpoint = auth, endpoint
+        return {"hkey": auth.hkey, "endpoint": endpoint}
     auth = col.sync_login(str(req["username"]), str(req["password"]), endpoint)
     if not auth.endpoint:
         auth.endpoint = endpoint
-    dev.auth = auth
+    dev.auth, dev.endpoint = auth, auth.endpoint
     return {"hkey": auth.hkey, "endpoint": auth.endpoint}
 
 
 def cmd_set_auth(req: dict[str, Any]) -> Any:
     dev = device(req)
     dev.open()
-    dev.auth = sync_pb2.SyncAuth(
-        hkey=str(req["hkey"]), endpoint=normalize_endpoint(str(req["endpoint"]))
-    )
+    dev.endpoint = normalize_endpoint(str(req["endpoint"]))
+    if LEGACY:
+        # 2.1.50–2.1.56: SyncAuth is {hkey, host_number}; the endpoint is the environment's.
+        dev.auth = sync_pb2.SyncAuth(hkey=str(req["hkey"]), host_number=0)
+    else:
+        dev.auth = sync_pb2.SyncAuth(hkey=str(req["hkey"]), endpoint=dev.endpoint)
     return {}
 
 
@@ -329,6 +396,15 @@ def cmd_populate(req: dict[str, Any]) -> Any:
 
 
 def sync_output_to_json(out: sync_pb2.SyncCollectionResponse) -> dict[str, Any]:
+    if LEGACY:
+        # SyncCollectionResponse of 2.1.50–2.1.56: {host_number, server_message, required}.
+        return {
+            "required": CHANGES_REQUIRED.get(out.required, str(out.required)),
+            "server_message": out.server_message,
+            "server_media_usn": None,
+            "host_number": out.host_number,
+            "new_endpoint": None,
+        }
     return {
         "required": CHANGES_REQUIRED.get(out.required, str(out.required)),
         "server_message": out.server_message,
@@ -338,14 +414,38 @@ def sync_output_to_json(out: sync_pb2.SyncCollectionResponse) -> dict[str, Any]:
     }
 
 
+def legacy_sync_collection(col: Collection, auth: sync_pb2.SyncAuth) -> Any:
+    """A normal sync on an old client, which keeps a transaction open in Python.
+
+    As their desktop app does (2.1.50:qt/aqt/sync.py): commit and leave the
+    transaction before, open a new one after; otherwise the backend fails with
+    "cannot start a transaction within a transaction".
+    """
+    col.save(trx=False)
+    try:
+        return col.sync_collection(auth)
+    finally:
+        col.db.begin()
+
+
 def cmd_sync(req: dict[str, Any]) -> Any:
     dev = device(req)
     col = dev.open()
-    auth = dev.require_auth()
+    auth = dev.sync_auth()
+    media = bool(req.get("media", False))
     ls_before = col.db.scalar("select ls from col")
-    out = col.sync_collection(auth, bool(req.get("media", False)))
-    if out.HasField("new_endpoint") and out.new_endpoint:
-        auth.endpoint = out.new_endpoint
+    if LEGACY:
+        out = legacy_sync_collection(col, auth)
+        full = out.required not in (
+            sync_pb2.SyncCollectionResponse.NO_CHANGES,
+            sync_pb2.SyncCollectionResponse.NORMAL_SYNC,
+        )
+        if media and not full:
+            legacy_sync_media(col, dev.sync_auth(), MEDIA_SYNC_TIMEOUT_S)
+    else:
+        out = col.sync_collection(auth, media)
+        if out.HasField("new_endpoint") and out.new_endpoint:
+            auth.endpoint = dev.endpoint = out.new_endpoint
     result = sync_output_to_json(out)
     # A completed normal sync is reported as NO_CHANGES (what is still
     # required afterwards); the last-sync time tells whether one took place.
@@ -356,27 +456,34 @@ def cmd_sync(req: dict[str, Any]) -> Any:
 def cmd_sync_status(req: dict[str, Any]) -> Any:
     dev = device(req)
     col = dev.open()
-    out = col.sync_status(dev.require_auth())
+    out = col.sync_status(dev.sync_auth())
     return {
         "required": STATUS_REQUIRED.get(out.required, str(out.required)),
-        "new_endpoint": out.new_endpoint if out.HasField("new_endpoint") else None,
+        "new_endpoint": (
+            out.new_endpoint if not LEGACY and out.HasField("new_endpoint") else None
+        ),
     }
 
 
 def full_sync(req: dict[str, Any], upload: bool) -> Any:
     dev = device(req)
     col = dev.open()
-    auth = dev.require_auth()
+    auth = dev.sync_auth()
     server_usn = req.get("server_usn")  # media usn; None = skip media sync
     # Same dance as the desktop client (aqt/sync.py): the backend takes the
     # collection away for the transfer and reopens it itself afterwards.
     col.close_for_full_sync()
     try:
-        col.full_upload_or_download(
-            auth=auth,
-            server_usn=int(server_usn) if server_usn is not None else None,
-            upload=upload,
-        )
+        if LEGACY:
+            # No full_upload_or_download and no media step: 2.1.50:qt/aqt/sync.py
+            # calls full_upload / full_download, then syncs media on its own.
+            (col.full_upload if upload else col.full_download)(auth)
+        else:
+            col.full_upload_or_download(
+                auth=auth,
+                server_usn=int(server_usn) if server_usn is not None else None,
+                upload=upload,
+            )
     finally:
         try:
             col.reopen(after_full_sync=True)
@@ -387,6 +494,8 @@ def full_sync(req: dict[str, Any], upload: bool) -> Any:
                 dev.col = None
             except Exception:
                 pass
+    if LEGACY and server_usn is not None:
+        legacy_sync_media(col, dev.sync_auth(), MEDIA_SYNC_TIMEOUT_S)
     return {}
 
 
@@ -398,21 +507,93 @@ def cmd_full_download(req: dict[str, Any]) -> Any:
     return full_sync(req, False)
 
 
+MEDIA_SYNC_TIMEOUT_S = 120.0
+
+
+def media_progress_to_json(progress: Any) -> dict[str, Any]:
+    return {"checked": progress.checked, "added": progress.added, "removed": progress.removed}
+
+
+def _media_folder_sha1s(folder: str) -> dict[str, str]:
+    sha1s = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_file():
+                with open(entry.path, "rb") as f:
+                    sha1s[entry.name] = hashlib.sha1(f.read()).hexdigest()
+    return sha1s
+
+
+def _pending_media(col: Collection) -> tuple[int, int]:
+    """(files, deletions) the client's media DB holds for upload."""
+    db_path = media_paths_from_col_path(col.path)[1]
+    if not os.path.exists(db_path):
+        return (0, 0)
+    con = sqlite3.connect(f"{pathlib.Path(db_path).as_uri()}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "select count(csum), count() - count(csum) from media where dirty = 1"
+        ).fetchone()
+    finally:
+        con.close()
+    return (int(rows[0]), int(rows[1]))
+
+
+def legacy_sync_media(col: Collection, auth: sync_pb2.SyncAuth, timeout: float) -> Any:
+    """A media sync on an old client: their backend's sync_media returns when the
+    sync is over and raises if it failed (2.1.50:rslib/src/backend/sync/mod.rs);
+    there is no media_sync_status. It runs in a thread so that the timeout can
+    abort it, as their desktop app does (2.1.50:qt/aqt/mediasync.py).
+
+    Their progress reports are throttled to one per 0.1 s from the start and
+    none is kept after the sync, so the counts are worked out here, in the
+    client's own words: uploads from the media DB's pending entries, downloads
+    from the folder before and after, "checked" = the files in the folder.
+    """
+    folder = col.media.dir()
+    before = _media_folder_sha1s(folder)
+    up_files, up_deletions = _pending_media(col)
+    outcome: dict[str, BaseException] = {}
+
+    def run() -> None:
+        try:
+            col.sync_media(auth)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="media-sync", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        col.abort_media_sync()
+        worker.join(30)
+        raise DriverError("driver", f"media sync did not finish in {timeout}s")
+    if "error" in outcome:
+        raise outcome["error"]
+    after = _media_folder_sha1s(folder)
+    down_files = sum(1 for name, sha1 in after.items() if before.get(name) != sha1)
+    down_deletions = sum(1 for name in before if name not in after)
+    tr = col.tr
+    return {
+        "checked": tr.sync_media_checked_count(count=len(after)),
+        "added": tr.sync_media_added_count(up=up_files, down=down_files),
+        "removed": tr.sync_media_removed_count(up=up_deletions, down=down_deletions),
+    }
+
+
 def cmd_sync_media(req: dict[str, Any]) -> Any:
     dev = device(req)
     col = dev.open()
-    auth = dev.require_auth()
-    timeout = float(req.get("timeout", 120))
+    auth = dev.sync_auth()
+    timeout = float(req.get("timeout", MEDIA_SYNC_TIMEOUT_S))
+    if LEGACY:
+        return legacy_sync_media(col, auth, timeout)
     col.sync_media(auth)
     deadline = time.monotonic() + timeout
     while True:
         status = col.media_sync_status()  # raises if the media sync failed
         if not status.active:
-            return {
-                "checked": status.progress.checked,
-                "added": status.progress.added,
-                "removed": status.progress.removed,
-            }
+            return media_progress_to_json(status.progress)
         if time.monotonic() > deadline:
             col.abort_media_sync()
             raise DriverError("driver", f"media sync did not finish in {timeout}s")
@@ -547,12 +728,18 @@ def cmd_check(req: dict[str, Any]) -> Any:
     dev = device(req)
     col = dev.open()
     integrity = [str(r[0]) for r in col.db.all("pragma integrity_check")]
+    if LEGACY:
+        # Outside Python's transaction, as their fix_integrity() runs it (the check vacuums).
+        col.save(trx=False)
     try:
         problems = list(col._backend.check_database())
         db_error = None
     except DBError as err:
         problems = [str(err)]
         db_error = str(err)
+    finally:
+        if LEGACY:
+            col.db.begin()
     return {
         "problems": problems,
         "integrity": integrity,
@@ -750,6 +937,12 @@ def cmd_remove_notes(req: dict[str, Any]) -> Any:
 def cmd_remove_cards(req: dict[str, Any]) -> Any:
     col = device(req).open()
     ids = [int(c) for c in req.get("card_ids") or []]
+    if LEGACY:
+        # 2.1.50–2.1.56 return nothing: count the cards that are there to remove.
+        known = ",".join(str(i) for i in ids) or "0"
+        count = col.db.scalar(f"select count() from cards where id in ({known})")
+        col.remove_cards_and_orphaned_notes(ids)
+        return {"count": int(count)}
     return {"count": col.remove_cards_and_orphaned_notes(ids).count}
 
 

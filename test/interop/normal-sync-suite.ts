@@ -4,6 +4,7 @@
  *
  *   normalSyncSuite('official')   // reference: Anki's own sync server — the judge
  *   normalSyncSuite('hearth')     // ours: must behave the same
+ *   normalSyncSuite('official', { client: '2.1.50' })   // an old client (sync protocol 10)
  *
  * Every expectation below is what the official server does with the real client (conflict
  * outcomes included); Hearth passes only by behaving identically. Tests run in order and share
@@ -26,8 +27,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 
-import { AnkiClient, AnkiClientError } from './anki-client.ts';
-import type { ChangesRequired, CollectionDump, DumpNote } from './anki-client.ts';
+import { AnkiClient, AnkiClientError, withoutNewerDeckConfigKeys } from './anki-client.ts';
+import type { ChangesRequired, CollectionDump, DumpNote, OldClientVersion } from './anki-client.ts';
 import { startServer } from './servers.ts';
 import type { RunningServer, SuiteServerKind } from './servers.ts';
 
@@ -62,7 +63,12 @@ const BULK_REMOVED = 280;
 /** Tables whose rows carry usn -1 on the client until they are sent. */
 const PENDING_TABLES = ['cards', 'notes', 'revlog', 'graves', 'decks', 'deck_config', 'notetypes', 'tags', 'config'];
 
-function assertSameCollection(actual: CollectionDump, expected: CollectionDump, what: string): void {
+/**
+ * `oldClient`: compare without the deck config keys old clients do not know, which they hold only
+ * where a config last came from the server (NEWER_DECK_CONFIG_KEYS).
+ */
+function assertSameCollection(actual: CollectionDump, expected: CollectionDump, what: string, oldClient: boolean): void {
+  if (oldClient) [actual, expected] = [withoutNewerDeckConfigKeys(actual), withoutNewerDeckConfigKeys(expected)];
   // Section by section so that a failure names what differs.
   assert.equal(actual.crt, expected.crt, `${what}: collection creation time differs`);
   assert.deepStrictEqual(actual.notes, expected.notes, `${what}: notes differ`);
@@ -112,8 +118,16 @@ async function expectDbCheckRequired(promise: Promise<unknown>, what: string): P
   });
 }
 
-export function normalSyncSuite(kind: SuiteServerKind): void {
-  describe(`normal sync: real Anki client against the ${kind} server`, { timeout: 20 * TEST_TIMEOUT_MS }, () => {
+export interface NormalSyncSuiteOptions {
+  /** Drive this old client instead of the current one. */
+  client?: OldClientVersion;
+}
+
+export function normalSyncSuite(kind: SuiteServerKind, options: NormalSyncSuiteOptions = {}): void {
+  const clientName = options.client === undefined ? 'real Anki client' : `real Anki client ${options.client}`;
+  describe(`normal sync: ${clientName} against the ${kind} server`, { timeout: 20 * TEST_TIMEOUT_MS }, () => {
+    const assertSame = (actual: CollectionDump, expected: CollectionDump, what: string): void =>
+      assertSameCollection(actual, expected, what, options.client !== undefined);
     let tmp = '';
     let server: RunningServer | undefined;
     let client: AnkiClient | undefined;
@@ -179,11 +193,11 @@ export function normalSyncSuite(kind: SuiteServerKind): void {
       const otherBefore = await driver.dump(dev(other));
       // The server's mod moved at the last finish, so the other device runs one more (empty) sync.
       await syncPerforms(dev(other), `${other}'s follow-up sync`, driver);
-      assertSameCollection(await driver.dump(dev(other)), otherBefore, `${other}'s follow-up sync should bring nothing`);
+      assertSame(await driver.dump(dev(other)), otherBefore, `${other}'s follow-up sync should bring nothing`);
       await syncIsNoop(dev(other), `${other} syncing again right after its follow-up sync`, driver);
       const a = await driver.dump(dev(names[0]!));
       const b = await driver.dump(dev(names[1]!));
-      assertSameCollection(b, a, `${names[1]} vs ${names[0]}`);
+      assertSame(b, a, `${names[1]} vs ${names[0]}`);
       for (const name of names) assert.deepStrictEqual(await pending(dev(name), driver), {}, `${name} still has changes to send`);
       return a;
     };
@@ -195,7 +209,10 @@ export function normalSyncSuite(kind: SuiteServerKind): void {
           users: USERS.map((u) => `${u}:${PASSWORD}`),
           base: path.join(tmp, 'server-base'),
         });
-        [client, client2] = await Promise.all([AnkiClient.start(), AnkiClient.start()]);
+        [client, client2] = await Promise.all([
+          AnkiClient.start({ version: options.client }),
+          AnkiClient.start({ version: options.client }),
+        ]);
       },
       { timeout: SETUP_TIMEOUT_MS },
     );
@@ -440,7 +457,7 @@ export function normalSyncSuite(kind: SuiteServerKind): void {
           await login(C, 'alice');
           await syncRequires(C, 'FULL_DOWNLOAD', 'fresh device');
           await anki().fullDownload(C);
-          assertSameCollection(await anki().dump(C), levelDump(), "server's copy vs the devices");
+          assertSame(await anki().dump(C), levelDump(), "server's copy vs the devices");
           for (const [name, device] of [
             ['A', dev.A],
             ['B', dev.B],
@@ -452,7 +469,7 @@ export function normalSyncSuite(kind: SuiteServerKind): void {
           }
           // Check Database on the devices must not have had anything to repair either.
           level = await syncRound(dev, ['A', 'B']);
-          assertSameCollection(await anki().dump(C), level, "server's copy after the check");
+          assertSame(await anki().dump(C), level, "server's copy after the check");
           await anki().close(C);
         },
       );
@@ -581,7 +598,7 @@ export function normalSyncSuite(kind: SuiteServerKind): void {
           await syncRequires(dev.B, 'FULL_SYNC', 'B after A uploaded (upload and download both possible)');
           await anki().fullDownload(dev.B);
           const b = await anki().dump(dev.B);
-          assertSameCollection(b, await anki().dump(dev.A), 'B after downloading vs A');
+          assertSame(b, await anki().dump(dev.A), 'B after downloading vs A');
           const basic = b.notetypes.find((n) => n.name === 'Basic');
           assert.deepEqual(
             basic?.fields.map((f) => f.name),
@@ -654,7 +671,7 @@ export function normalSyncSuite(kind: SuiteServerKind): void {
       // The server now has cards: an empty device may only download ("won't allow AnkiWeb clobber").
       await syncRequires(col2, 'FULL_DOWNLOAD', 'col2, empty');
       await anki().fullDownload(col2);
-      assertSameCollection(await anki().dump(col2), await anki().dump(col1), 'col2 after downloading vs col1');
+      assertSame(await anki().dump(col2), await anki().dump(col1), 'col2 after downloading vs col1');
     };
 
     describe('A5 sync_roundtrip (upload_download, then regular_sync)', () => {
@@ -665,7 +682,7 @@ export function normalSyncSuite(kind: SuiteServerKind): void {
       /** compare_sides: everything, the whole config map and the revlog entry 123 included. */
       const compareSides = async (): Promise<CollectionDump> => {
         const a = await anki().dump(col1());
-        assertSameCollection(await anki().dump(col2()), a, 'col2 vs col1');
+        assertSame(await anki().dump(col2()), a, 'col2 vs col1');
         assert.deepStrictEqual(await anki().getConfig(col2()), await anki().getConfig(col1()), 'config differs');
         const revlog = a.revlog.find((r) => r.id === 123);
         assert.deepStrictEqual(revlog, { id: 123, cid: 456, ease: 0, ivl: 10, lastIvl: 0, factor: 0, time: 0, type: 0 });
@@ -740,7 +757,7 @@ export function normalSyncSuite(kind: SuiteServerKind): void {
         await syncPerforms(col2(), 'col2');
         const b = await anki().dump(col2());
         assert.deepEqual([b.cards.length, b.notes.length, b.decks.length], [1, 1, 1], 'cards, notes, decks on col2');
-        assertSameCollection(b, await anki().dump(col1()), 'col2 vs col1');
+        assertSame(b, await anki().dump(col1()), 'col2 vs col1');
       });
 
       it('A5b: removing a notetype on col2 forces a full sync', { timeout: TEST_TIMEOUT_MS }, async () => {
@@ -755,10 +772,14 @@ export function normalSyncSuite(kind: SuiteServerKind): void {
       async () => {
         const col1 = devicePath('dave-1');
         await login(col1, 'dave');
-        assert.equal((await anki().syncStatus(col1)).required, 'NO_CHANGES');
+        // The status is the client's own guess: old clients (2.1.50–2.1.56) take a schema stamped
+        // after the last sync (a new collection's) for a full sync, without asking the server.
+        // The sync itself is the same for them.
+        const status = options.client === undefined ? 'NO_CHANGES' : 'FULL_SYNC';
+        assert.equal((await anki().syncStatus(col1)).required, status);
         await syncIsNoop(col1, 'new empty collection');
         assert.deepEqual(await anki().execSql(col1, 'select mod, ls from col'), [[0, 0]], 'the sync must not stamp the collection');
-        assert.equal((await anki().syncStatus(col1)).required, 'NO_CHANGES');
+        assert.equal((await anki().syncStatus(col1)).required, status);
         await anki().addNotes(col1, [{ deck: 'Default', fields: ['1'] }]);
         await syncRequires(col1, 'FULL_UPLOAD', 'after adding a note');
       },
@@ -777,9 +798,15 @@ export function normalSyncSuite(kind: SuiteServerKind): void {
         await expectDbCheckRequired(anki().sync(col1), 'col1 with an unsent deck');
         // Rolled back: the server's mod is still the one col2 got with its download.
         await syncIsNoop(col2, 'col2 after the failed sync');
-        assertSameCollection(await anki().dump(col2), serverBefore, 'col2');
-        // The client marked its schema modified: either direction of full sync is offered.
-        await syncRequires(col1, 'FULL_SYNC', 'col1 after the sanity check failed');
+        assertSame(await anki().dump(col2), serverBefore, 'col2');
+        if (options.client === undefined) {
+          // The client marked its schema modified: either direction of full sync is offered.
+          await syncRequires(col1, 'FULL_SYNC', 'col1 after the sanity check failed');
+        } else {
+          // Old clients (2.1.50–2.1.56) do not mark it: the same sync fails again the same way.
+          await expectDbCheckRequired(anki().sync(col1), 'an old client retrying');
+          await syncIsNoop(col2, 'col2 after the second failed sync');
+        }
       },
     );
 
@@ -796,7 +823,7 @@ export function normalSyncSuite(kind: SuiteServerKind): void {
         await anki().execSql(col1, 'update notetypes set usn = 0');
         await expectDbCheckRequired(anki().sync(col1), 'col1 with an unsent notetype');
         await syncIsNoop(col2, 'col2 after the failed sync');
-        assertSameCollection(await anki().dump(col2), serverBefore, 'col2');
+        assertSame(await anki().dump(col2), serverBefore, 'col2');
         await expectDbCheckRequired(anki().sync(col1), 'col1 retrying');
       },
     );
