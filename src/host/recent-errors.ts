@@ -4,6 +4,7 @@
  * server itself (a sync that failed, a refused upload, a throttled login), in the app and in the
  * headless server alike. Kept in memory: it is about what happened since Hearth started.
  */
+import { formatBytes } from '../shared/format-bytes.ts';
 import type { RecentError } from '../shared/api.ts';
 import { errorSentence } from '../shared/errors.ts';
 import type { HearthError } from '../shared/errors.ts';
@@ -32,6 +33,8 @@ export function problemSentence(p: ServerProblem): string {
       return `Hearth refused a full upload${by(p.user)}. The device was told: “${p.detail}”`;
     case 'client-too-old':
       return 'A device with a very old Anki (Anki 2.0, or an AnkiDroid from before 2018) tried to sync; it cannot sync with Hearth. Update Anki on that device.';
+    case 'backup-skipped':
+      return `No backup of ${p.user ?? 'a person'}'s cards was made today: the disk with the sync data is nearly full (${formatBytes(Number(p.detail) || 0)} free). Free some space on it.`;
     case 'sync-failed':
       switch (p.status) {
         case 409:

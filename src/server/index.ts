@@ -22,6 +22,9 @@ export type { DeviceRecord, DeviceStore } from './accounts/device-store.ts';
 export { readActivity } from './activity.ts';
 export type { ActivityRecords } from './activity.ts';
 export { userPaths } from './user/user-state.ts';
+export { KEEP_RULE } from './backups/backup-files.ts';
+export { describeBackups, restoreBackupOffline } from './backups/backup-summaries.ts';
+export type { BackupDescription } from './backups/backup-summaries.ts';
 export { canBeFileHere, caseFoldKey } from './media/filenames.ts';
 
 // Small tools the hosts share with the server.

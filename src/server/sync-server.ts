@@ -28,6 +28,11 @@ import { problemFromOutcome } from './problems.ts';
 import type { ServerActivity, ServerProblem } from '../shared/server-process.ts';
 import { createIdleCollector } from './util/idle-collector.ts';
 import { checkRuntime } from './runtime-check.ts';
+import { afterReply } from './util/after-reply.ts';
+import { takeDailyBackup } from './backups/take-backup.ts';
+import { restoreBackup } from './backups/restore.ts';
+import type { RestoreOutcome } from './backups/restore.ts';
+import { listBackupFiles, localDay } from './backups/backup-files.ts';
 import type { IdleCollector } from './util/idle-collector.ts';
 
 const IDLE_CONNECTION_MS = 120_000;
@@ -102,6 +107,11 @@ export interface SyncServer {
    * next request. Resolves when done.
    */
   credentialsChanged(): Promise<void>;
+  /**
+   * Puts one of the person's backups back (backups/restore.ts): refused while they sync. Every
+   * device of theirs must then do a full sync and take the server's copy.
+   */
+  restoreBackup(username: string, backupId: string): Promise<RestoreOutcome>;
 }
 
 export async function createSyncServer(config: ServerConfig, deps: SyncServerDeps = {}): Promise<SyncServer> {
@@ -180,6 +190,41 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
   credentialsSeen = credentialsVersion();
   const deviceRecorder = createDeviceRecorder(devices, logger);
 
+  /**
+   * One backup a day per person, after the first sync that changed something (a `finish` or an
+   * `upload`), taken after the reply under the person's lock (backups/take-backup.ts).
+   */
+  const backedUpOn = new Map<string, string>();
+  const dailyBackupAfter = (username: string): void => {
+    const state = users.get(username);
+    const today = localDay(clock.nowMs());
+    if (!state || backedUpOn.get(username) === today) return;
+    afterReply(
+      state.lock,
+      () => {
+        const outcome = takeDailyBackup(state, clock.nowMs());
+        if ('taken' in outcome) {
+          backedUpOn.set(username, today);
+          logger.info('daily backup taken', { user: username, file: outcome.taken });
+        } else if (outcome.skipped === 'already-today') {
+          backedUpOn.set(username, today);
+        } else if (outcome.skipped === 'low-space') {
+          backedUpOn.set(username, today);
+          logger.warn('daily backup skipped: the disk is nearly full', { user: username, free: outcome.freeBytes });
+          deps.onProblem?.({
+            at: clock.nowMs(),
+            kind: 'backup-skipped',
+            user: username,
+            method: 'backup',
+            status: 0,
+            detail: String(outcome.freeBytes),
+          });
+        }
+      },
+      (why) => logger.warn('daily backup failed', { user: username, why }),
+    );
+  };
+
   /** The listening server's graceful close; undefined until it listens and once it is closing. */
   let listening: GracefulClose | undefined;
   // The address the device used to reach us is the one it should sync with. A Host header that
@@ -221,6 +266,14 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       // Who is refused may have changed: the window lists them.
       if (outcome.status === 429 || outcome.status === 403) activity.changed();
       if (endsANormalSync(outcome)) collector?.syncEnded();
+      if (
+        outcome.user !== undefined &&
+        outcome.status === 200 &&
+        outcome.kind === 'sync' &&
+        ['finish', 'upload'].includes(outcome.method)
+      ) {
+        dailyBackupAfter(outcome.user);
+      }
     },
   };
   const handle = createRequestHandler({ config, auth, clock, logger, userState, publicUrl, observer });
@@ -246,6 +299,23 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     activity: () => activity.snapshot(auth.throttled()),
     onActivityChange: (listener) => activity.onChange(listener),
     credentialsChanged: revalidate,
+    async restoreBackup(username, backupId) {
+      if (!auth.usernames().includes(username)) return { ok: false, problem: `There is no person called “${username}”.` };
+      const state = userState(username);
+      if (!listBackupFiles(state.paths.backups).some((b) => b.id === backupId)) {
+        return { ok: false, problem: `${username} has no such backup (it may have been removed by the keep rule); nothing was changed.` };
+      }
+      // A sync is several requests: between two of them no session may be open, and yet it runs.
+      if (activity.syncingUsers().includes(username)) {
+        return {
+          ok: false,
+          problem: `${username} is syncing right now. Try again in a minute, when the sync has finished; nothing was changed.`,
+        };
+      }
+      const outcome = await state.lock.run(() => restoreBackup(state, backupId, clock));
+      if (outcome.ok) logger.info('backup restored', { user: username, backup: backupId });
+      return outcome;
+    },
     listen() {
       return new Promise((resolve, reject) => {
         const requestTimeout = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;

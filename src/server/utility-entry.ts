@@ -148,6 +148,14 @@ async function main(): Promise<void> {
     } else if (message.type === 'allow-login') {
       running?.server.allowLoginAgain(message.address, message.username);
       log.info('a refused address may try again', { address: message.address, user: message.username ?? '(any)' });
+    } else if (message.type === 'restore-backup') {
+      const outcome = running
+        ? await running.server.restoreBackup(message.username, message.backupId).catch((err: unknown) => ({
+            ok: false as const,
+            problem: `The backup could not be restored: ${err instanceof Error ? err.message : String(err)}`,
+          }))
+        : { ok: false as const, problem: 'The sync server is not running.' };
+      await channel.post({ type: 'backup-restored', id: message.id, ok: outcome.ok, problem: outcome.ok ? '' : outcome.problem });
     } else if (message.type === 'check-credentials') {
       try {
         await running?.server.credentialsChanged();

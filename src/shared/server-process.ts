@@ -4,12 +4,14 @@
  *   main → server   start{config}            once, right after the process is created
  *                   allow-login{address, username}  lets a refused address try again now
  *                   check-credentials        people or devices were removed or signed out
+ *                   restore-backup{id, username, backupId}  put a person's backup back
  *                   stop                     close gracefully
  *   server → main   ready{host, port}        listening; the sync URL can be shown
  *                   failed{code, detail}     could not start; the process then exits 1
  *                   status{activity}         whenever syncing starts or ends, or a person synced
  *                   problem{problem}         a sync went wrong (the window's "recent problems")
  *                   credentials-checked      their syncs are rolled back, removed people's files closed
+ *                   backup-restored{id, ok, problem}  the answer to restore-backup `id`
  *                   stopped                  every request in flight has finished; exits 0 next
  *
  * Both sides validate what they receive with the parse functions below: a message crosses a
@@ -74,6 +76,8 @@ export const SERVER_PROBLEM_KINDS = [
   'client-too-old',
   /** Any other failed sync request; `status` says how. */
   'sync-failed',
+  /** A person's daily backup was not taken: the disk is nearly full; `detail` is the free bytes. */
+  'backup-skipped',
 ] as const;
 export type ServerProblemKind = (typeof SERVER_PROBLEM_KINDS)[number];
 
@@ -94,6 +98,7 @@ export type MainToServer =
   | { readonly type: 'start'; readonly config: ServerStartConfig }
   | { readonly type: 'allow-login'; readonly address: string; readonly username: string | null }
   | { readonly type: 'check-credentials' }
+  | { readonly type: 'restore-backup'; readonly id: number; readonly username: string; readonly backupId: string }
   | { readonly type: 'stop' };
 
 export type ServerToMain =
@@ -102,6 +107,7 @@ export type ServerToMain =
   | { readonly type: 'status'; readonly activity: ServerActivity }
   | { readonly type: 'problem'; readonly problem: ServerProblem }
   | { readonly type: 'credentials-checked' }
+  | { readonly type: 'backup-restored'; readonly id: number; readonly ok: boolean; readonly problem: string }
   | { readonly type: 'stopped' };
 
 type Obj = Record<string, unknown>;
@@ -175,6 +181,13 @@ export function parseMainToServer(v: unknown): MainToServer | undefined {
   if (!isObj(v)) return undefined;
   if (v.type === 'stop') return { type: 'stop' };
   if (v.type === 'check-credentials') return { type: 'check-credentials' };
+  if (v.type === 'restore-backup') {
+    const { id, username, backupId } = v;
+    if (!isCount(id) || typeof username !== 'string' || username.length > 200 || typeof backupId !== 'string' || backupId.length > 200) {
+      return undefined;
+    }
+    return { type: 'restore-backup', id, username, backupId };
+  }
   if (v.type === 'allow-login') {
     const { address, username } = v;
     if (typeof address !== 'string' || address === '' || address.length > 100) return undefined;
@@ -208,6 +221,10 @@ export function parseServerToMain(v: unknown): ServerToMain | undefined {
       return { type: 'stopped' };
     case 'credentials-checked':
       return { type: 'credentials-checked' };
+    case 'backup-restored':
+      return isCount(v.id) && typeof v.ok === 'boolean' && typeof v.problem === 'string'
+        ? { type: 'backup-restored', id: v.id, ok: v.ok, problem: v.problem }
+        : undefined;
     default:
       return undefined;
   }

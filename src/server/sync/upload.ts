@@ -7,17 +7,16 @@
  * Replies are text with HTTP 200, as the reference sends them; the client shows anything other
  * than "OK" to the person.
  */
-import { closeSync, existsSync, linkSync, copyFileSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { BodyTooLargeError, payloadLimits, writeRequestBodyToFile } from '../wire/request-body.ts';
 import type { BodyCodec } from '../wire/request-body.ts';
 import { openCollection, checkpointAndClose } from '../collection/open.ts';
 import { upgradeCollectionFile } from '../collection/upgrade.ts';
 import { replaceFileAtomically } from '../util/atomic-file.ts';
+import { keepCollectionFile } from '../backups/take-backup.ts';
 import { newUploadTempPath } from '../user/upload-temps.ts';
 import type { MethodCall, MethodContext } from '../user/context.ts';
-import type { UserState } from '../user/user-state.ts';
 import type { Reply } from '../wire/respond.ts';
 
 export const UPLOAD_OK = 'OK';
@@ -26,9 +25,6 @@ export const UPLOAD_TOO_LARGE = 'collection exceeds size limit';
 export const UPLOAD_CORRUPT = 'Your upload was corrupt. Please use Check Database, or restore from backup.';
 export const UPLOAD_UNSUPPORTED_VERSION =
   'Your upload uses a collection format this server does not accept. Please update Anki, then sync again.';
-
-/** How many earlier collections to keep in `<user>/backups/`. */
-export const BACKUPS_KEPT = 3;
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const REQUIRED_TABLES = [
@@ -128,28 +124,6 @@ export function validateUploadedCollection(path: string): UploadVerdict {
   }
 }
 
-function backupName(nowMs: number): string {
-  return `collection-before-upload-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}.anki2`;
-}
-
-/** Keeps the replaced collection: a hard link costs nothing; a copy where links are impossible. */
-function backUpCurrent(user: UserState, nowMs: number): void {
-  const { collection, backups } = user.paths;
-  if (!existsSync(collection)) return;
-  mkdirSync(backups, { recursive: true });
-  const target = join(backups, backupName(nowMs));
-  try {
-    linkSync(collection, target);
-  } catch {
-    copyFileSync(collection, target);
-  }
-  const old = readdirSync(backups)
-    .filter((f) => f.startsWith('collection-before-upload-') && f.endsWith('.anki2'))
-    .sort()
-    .reverse();
-  for (const f of old.slice(BACKUPS_KEPT)) rmSync(join(backups, f), { force: true });
-}
-
 /**
  * Swaps a validated upload in. Runs under the user's lock. A sync in progress is aborted and the
  * current collection closed (checkpointed) first, so no WAL file of the old database can be
@@ -168,7 +142,8 @@ export function installUpload(tempPath: string, ctx: MethodContext): void {
       }
     }
     rmSync(`${collection}-shm`, { force: true });
-    backUpCurrent(user, ctx.clock.nowMs());
+    // Kept as it is: a hard link, since the file is never written again once replaced.
+    keepCollectionFile(user, 'before-upload', ctx.clock.nowMs(), true);
     replaceFileAtomically(tempPath, collection);
   }, 'closed');
 }
