@@ -12,6 +12,9 @@
  *     compared in constant time (401);
  *   - an Origin header, when present, must be this listener's own origin (403).
  * Arguments are checked with the contract's own checkers (HEARTH_API[method].parseArgs).
+ *
+ * One more route: `GET /download/<offer>`, a person's collection package, under an address the
+ * API gave out once (download-offers.ts says why a download is not an API call).
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -24,6 +27,8 @@ import type { ApiHandlers, ApiMethod } from '../shared/api.ts';
 import { ADMIN_API_PREFIX, ADMIN_MAX_BODY_BYTES, ADMIN_TOKEN_FRAGMENT } from '../shared/api-http.ts';
 import { WINDOW_CSP } from '../shared/window-csp.ts';
 import type { Logger } from '../server/index.ts';
+import { DOWNLOAD_PATH_PREFIX } from './download-offers.ts';
+import type { DownloadOffers } from './download-offers.ts';
 
 export const ADMIN_HOST = '127.0.0.1';
 
@@ -36,6 +41,8 @@ export interface AdminServerOptions {
   /** The secret for /api calls; make one with newAdminToken(). */
   readonly token: string;
   readonly logger: Logger;
+  /** The packages offered for download (download-offers.ts); without it every download address is a 404. */
+  readonly downloads?: Pick<DownloadOffers, 'take'>;
 }
 
 export interface AdminServer {
@@ -185,6 +192,29 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     }
   };
 
+  /** A header parameter's value in RFC 5987's percent-encoding (encodeURIComponent leaves ' ( ) * as they are). */
+  const rfc5987 = (text: string): string =>
+    encodeURIComponent(text).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  /** The offered package, streamed as an attachment; an unknown or used address is a 404. */
+  const serveDownload = async (offerId: string, res: ServerResponse): Promise<void> => {
+    const prepared = options.downloads?.take(offerId);
+    if (!prepared) return sendJsonReply(res, 404, { error: 'This download has expired. Ask for the copy again on the People page.' });
+    // The name as typed, for browsers that read filename*; a plain-ASCII one for those that do not.
+    const ascii = prepared.fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+    res.writeHead(200, {
+      ...COMMON_HEADERS,
+      'content-type': 'application/octet-stream',
+      'content-disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${rfc5987(prepared.fileName)}`,
+      'cache-control': 'no-store',
+    });
+    try {
+      await prepared.write(res);
+    } catch (err) {
+      log.warn('a download did not complete', { user: prepared.username, why: err instanceof Error ? err.message : String(err) });
+      res.destroy();
+    }
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!isOwnHost(req.headers.host, port)) {
       log.warn('refused a request for another host name', { host: String(req.headers.host ?? '').slice(0, 80) });
@@ -201,6 +231,10 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       return callApi(path.slice(ADMIN_API_PREFIX.length), req, res);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJsonReply(res, 405, { error: 'use GET' });
+    if (path.startsWith(DOWNLOAD_PATH_PREFIX)) {
+      if (req.method !== 'GET') return sendJsonReply(res, 405, { error: 'use GET' });
+      return serveDownload(path.slice(DOWNLOAD_PATH_PREFIX.length), res);
+    }
     return serveStatic(path, res, req.method === 'HEAD');
   };
 

@@ -76,6 +76,7 @@ async function main(): Promise<number> {
     const token = newAdminToken();
     adminServer = createAdminServer({
       handlers: headless.handlers,
+      downloads: headless.downloads,
       staticDir: process.env.HEARTH_ADMIN_STATIC_DIR || DEFAULT_STATIC_DIR,
       port: admin.port,
       token,

@@ -28,7 +28,10 @@ import { setupRecentErrors } from '../host/recent-errors.ts';
 import { setupServerControl } from '../host/server-control.ts';
 import { openSettingsStore } from '../host/settings-store.ts';
 import { setupStorageMove } from '../host/storage-move.ts';
+import { createCollectionExport } from '../host/collection-export.ts';
 import { envSettings, headlessListenAddress, headlessSettingsBackend, headlessSettingsRule } from './headless-settings.ts';
+import { createDownloadOffers, offerCollectionDownload } from './download-offers.ts';
+import type { DownloadOffers } from './download-offers.ts';
 
 export interface HeadlessDeps {
   /** From the environment (configFromEnv). */
@@ -44,6 +47,8 @@ export interface HeadlessDeps {
 
 export interface Headless {
   readonly handlers: ApiHandlers;
+  /** The collection packages the window asked to download, for the admin page's download route. */
+  readonly downloads: Pick<DownloadOffers, 'take'>;
   /** Starts the sync server (when switched on); the state says whether it runs. */
   start(): Promise<ServerState>;
   settings(): Settings;
@@ -89,6 +94,14 @@ export function createHeadless(deps: HeadlessDeps): Headless {
     credentialsChanged: () => runner.credentialsChanged(),
     logger,
   });
+  const downloads = createDownloadOffers({ logger });
+  const exporter = createCollectionExport({
+    base: () => settings.get().storageFolder,
+    people: async () => (await people.list()).map((p) => p.username),
+    runner,
+    moving: () => mover.running() !== undefined,
+    logger,
+  });
 
   const handlers = createApiHandlers({
     settings,
@@ -109,11 +122,13 @@ export function createHeadless(deps: HeadlessDeps): Headless {
     recentErrors,
     pickFolder: null,
     quit: deps.onQuit,
+    downloadCollection: offerCollectionDownload(exporter, downloads),
     listenAddress: () => control.config().host,
   });
 
   return {
     handlers,
+    downloads,
     start: () => control.start(),
     settings: () => settings.get(),
     usernames: async () => (await people.list()).map((p) => p.username),
@@ -121,6 +136,7 @@ export function createHeadless(deps: HeadlessDeps): Headless {
       await mover.running();
       control.dispose();
       await runner.stop();
+      await downloads.close();
     },
   };
 }

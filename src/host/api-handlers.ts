@@ -5,7 +5,7 @@
  * Electron or a browser; where the hosts differ (a folder picker, what quitting means), the
  * difference is a dependency.
  */
-import type { ApiHandlers, AppStatus } from '../shared/api.ts';
+import type { ApiHandlers, AppStatus, CollectionDownload } from '../shared/api.ts';
 import type { ServerState } from '../shared/server-state.ts';
 import type { People } from './people.ts';
 import { checkPort } from './port-check.ts';
@@ -26,6 +26,8 @@ export interface ApiHandlerDeps {
   /** The system's folder picker (null when cancelled); null when there is none (a browser asks for a path). */
   readonly pickFolder: (() => Promise<string | null>) | null;
   readonly quit: () => void;
+  /** "Download a copy": the app saves where the person chooses (src/main/collection-save.ts); the headless admin offers a download (src/headless/download-offers.ts). */
+  readonly downloadCollection: (username: string) => Promise<CollectionDownload>;
   /** The address the server listens on with the current settings (for the port check): ServerControl.config().host. */
   readonly listenAddress: () => string;
   readonly bind?: (host: string, port: number) => Promise<BindResult>;
@@ -64,6 +66,7 @@ export function createApiHandlers(deps: ApiHandlerDeps): ApiHandlers {
     changePassword: (username, password, keepDevices) => deps.people.changePassword(username, password, keepDevices),
     signOutDevice: (username, deviceId) => deps.people.signOutDevice(username, deviceId),
     signOutAllDevices: (username) => deps.people.signOutAllDevices(username),
+    downloadCollection: (username) => deps.downloadCollection(username),
     removePerson: (username, deleteData) => deps.people.remove(username, deleteData),
     chooseStorageFolder: () => (deps.pickFolder ? deps.pickFolder() : null),
     checkStorageFolder: (path) => checkStorageFolder(path, { current: settings.get().storageFolder }),

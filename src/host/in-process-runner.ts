@@ -113,6 +113,7 @@ export function createInProcessRunner(deps: InProcessRunnerDeps): ServerRunner {
         return launch(config);
       });
     },
+    copyCollection: (username) => running?.server.copyCollection(username) ?? Promise.resolve('not-running' as const),
     allowLogin(address, username) {
       if (!running) return false;
       running.server.allowLoginAgain(address, username);

@@ -5,7 +5,7 @@
  * (src/host/in-process-runner.ts). Everything above them (server control, data moves, recent
  * problems, the window's API) is written once, against this interface.
  */
-import type { ServerProblem, ServerStartConfig } from '../shared/server-process.ts';
+import type { CollectionCopy, ServerProblem, ServerStartConfig } from '../shared/server-process.ts';
 import type { ServerState } from '../shared/server-state.ts';
 
 export interface ServerRunner {
@@ -20,6 +20,12 @@ export interface ServerRunner {
   stop(): Promise<void>;
   /** For new settings: waits (up to IDLE_WAIT_TIMEOUT_MS) until nobody is syncing, stops, starts. */
   restart(config: ServerStartConfig): Promise<ServerState>;
+  /**
+   * A consistent copy of the person's collection file, made by the running server between two of
+   * their syncs (src/server/user/collection-copy.ts); `not-running` when none runs (the host may
+   * then copy the file itself). The caller removes the copy when done with it.
+   */
+  copyCollection(username: string): Promise<CollectionCopy | 'not-running'>;
   /** Lets an address refused for too many wrong passwords try again; false when no server runs. */
   allowLogin(address: string, username: string | null): boolean;
   /**

@@ -15,7 +15,7 @@ import Store from 'electron-store';
 import { Bonjour } from 'bonjour-service';
 import type { AppStatus } from '../shared/api.ts';
 import { defaultSettings } from '../shared/settings.ts';
-import { createLogger } from '../server/index.ts';
+import { createLogger, openAccountStore } from '../server/index.ts';
 import { createApiHandlers } from '../host/api-handlers.ts';
 import { buildAppStatus } from '../host/app-status.ts';
 import { createPeople } from '../host/people.ts';
@@ -23,7 +23,9 @@ import { setupRecentErrors } from '../host/recent-errors.ts';
 import { setupServerControl } from '../host/server-control.ts';
 import { openSettingsStore } from '../host/settings-store.ts';
 import { setupStorageMove } from '../host/storage-move.ts';
+import { createCollectionExport } from '../host/collection-export.ts';
 import { createAutostart, setupAutostart, shouldShowWindowAtLaunch } from './autostart.ts';
+import { saveCollectionCopy } from './collection-save.ts';
 import { pickFolder } from './folder-picker.ts';
 import { utilityProcessFork } from './fork.ts';
 import { registerApi } from './ipc.ts';
@@ -102,6 +104,17 @@ async function main(): Promise<void> {
   const control = setupServerControl({ settings, runner: host, startConfig: { defaultStorageFolder: paths.defaultStorageFolder }, logger });
   void control.start();
   const mover = setupStorageMove({ settings, runner: host, control, logger });
+  const exporter = createCollectionExport({
+    base: () => settings.get().storageFolder,
+    // The app's people are Hearth's own accounts.
+    people: async () =>
+      openAccountStore(settings.get().storageFolder)
+        .list()
+        .map((a) => a.username),
+    runner: host,
+    moving: () => mover.running() !== undefined,
+    logger,
+  });
 
   const status = (): AppStatus =>
     buildAppStatus({
@@ -164,6 +177,7 @@ async function main(): Promise<void> {
     recentErrors,
     pickFolder: () => pickFolder(dialog),
     quit: () => app.quit(),
+    downloadCollection: (username) => saveCollectionCopy(username, { dialog, exporter, defaultFolder: app.getPath('documents') }),
   });
   registerApi(ipcMain, handlers, { isTrustedSender: (event) => window.isTrustedSender(event), logger });
 

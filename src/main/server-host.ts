@@ -53,6 +53,11 @@ export const READY_TIMEOUT_MS = 30_000;
 export const STOP_TIMEOUT_MS = 5 * 60_000;
 /** Longest the process may take to exit after `stopped`, `failed` or a kill. */
 export const EXIT_TIMEOUT_MS = 5_000;
+/**
+ * Longest the server process may take to answer copy-collection: it waits up to 5 minutes for a
+ * sync of the person to finish (COPY_WAIT_MS in src/server/user/collection-copy.ts), then copies.
+ */
+export const COPY_ANSWER_TIMEOUT_MS = 7 * 60_000;
 /** A process that ran this long before crashing starts the backoff from the beginning again. */
 export const STABLE_RUN_MS = 60_000;
 
@@ -110,6 +115,7 @@ export function createServerHost(deps: ServerHostDeps): ServerRunner {
   let current: Run | undefined;
   let nextRunId = 1;
   let failures = 0;
+  let nextCopyId = 1;
   let lastConfig: ServerStartConfig | undefined;
   let cancelRetry: (() => void) | undefined;
   const listeners = listenerSet<[ServerState]>(log, 'a state listener');
@@ -313,6 +319,21 @@ export function createServerHost(deps: ServerHostDeps): ServerRunner {
       const checked = waitFor(run, (e) => e.kind === 'exit' || e.message.type === 'credentials-checked', CREDENTIALS_TIMEOUT_MS);
       run.child.send({ type: 'check-credentials' });
       if ((await checked) === TIMED_OUT) log.warn('the server did not confirm signed-out devices in time', { ms: CREDENTIALS_TIMEOUT_MS });
+    },
+    async copyCollection(username) {
+      const run = current;
+      if (state.kind !== 'running' || !run) return 'not-running';
+      const id = nextCopyId++;
+      const answered = waitFor(
+        run,
+        (e) => e.kind === 'exit' || (e.message.type === 'collection-copied' && e.message.id === id),
+        COPY_ANSWER_TIMEOUT_MS,
+      );
+      run.child.send({ type: 'copy-collection', id, username });
+      const event = await answered;
+      if (event !== TIMED_OUT && event.kind === 'message' && event.message.type === 'collection-copied') return event.message.copy;
+      log.warn('the server process did not answer a collection copy', { why: event === TIMED_OUT ? 'timed out' : 'it exited' });
+      return { ok: false, reason: 'failed' };
     },
     async restart(config) {
       await whenIdle(IDLE_WAIT_TIMEOUT_MS);

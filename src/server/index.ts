@@ -27,6 +27,12 @@ export { describeBackups, restoreBackupOffline } from './backups/backup-summarie
 export type { BackupDescription } from './backups/backup-summaries.ts';
 export { canBeFileHere, caseFoldKey } from './media/filenames.ts';
 
+// A person's collection to take away: a consistent copy, then the package Anki imports.
+export { copyCollectionOffline } from './user/collection-copy.ts';
+export type { CollectionCopy } from './user/collection-copy.ts';
+export { COLPKG_EXTENSION, writeCollectionPackage } from './collection/colpkg.ts';
+export type { PackageSummary } from './collection/colpkg.ts';
+
 // Small tools the hosts share with the server.
 export { createLogger, silentLogger } from './logger.ts';
 export type { Logger } from './logger.ts';

@@ -18,6 +18,8 @@ import { openAccountStore } from './accounts/account-store.ts';
 import { openDeviceStore } from './accounts/device-store.ts';
 import { createDeviceRecorder } from './accounts/device-recorder.ts';
 import { UserState } from './user/user-state.ts';
+import { copyCollectionOfUser } from './user/collection-copy.ts';
+import type { CollectionCopy } from './user/collection-copy.ts';
 import { warmUpSyncCodecs } from './sync/warm-up.ts';
 import { createRequestHandler } from './http/request-handler.ts';
 import { trackForGracefulClose } from './http/graceful-close.ts';
@@ -101,6 +103,11 @@ export interface SyncServer {
   activity(): ServerActivity;
   /** Called whenever activity() may have changed; returns the unsubscribe function. */
   onActivityChange(listener: () => void): () => void;
+  /**
+   * A copy of the person's collection file to take away (user/collection-copy.ts): made between
+   * two syncs, never during one; the caller removes the file when done with it.
+   */
+  copyCollection(username: string): Promise<CollectionCopy>;
   /**
    * People or devices were removed or signed out (by the window, or another process): their
    * syncs in progress are rolled back and a removed person's files closed, now rather than at the
@@ -298,6 +305,11 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     },
     activity: () => activity.snapshot(auth.throttled()),
     onActivityChange: (listener) => activity.onChange(listener),
+    async copyCollection(username) {
+      if (!auth.usernames().includes(username)) return { ok: false, reason: 'unknown-person' };
+      const quiet = (): boolean => !activity.syncingUsers().includes(username);
+      return copyCollectionOfUser(userState(username), { clock, logger, quiet });
+    },
     credentialsChanged: revalidate,
     async restoreBackup(username, backupId) {
       if (!auth.usernames().includes(username)) return { ok: false, problem: `There is no person called “${username}”.` };

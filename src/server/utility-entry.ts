@@ -14,7 +14,7 @@
  * never cut mid-write), then the collections close and the lock is released.
  */
 import { parseMainToServer } from '../shared/server-process.ts';
-import type { MainToServer, ServerStartConfig, ServerToMain } from '../shared/server-process.ts';
+import type { CollectionCopy, MainToServer, ServerStartConfig, ServerToMain } from '../shared/server-process.ts';
 import { runInBackgroundPriority } from './util/background-priority.ts';
 import { createLogger } from './logger.ts';
 import { configForStart, startSyncServer, StartFailure } from './start-server.ts';
@@ -139,9 +139,20 @@ async function main(): Promise<void> {
     exit(0);
   };
 
+  const copyCollection = async (id: number, username: string): Promise<void> => {
+    let copy: CollectionCopy = { ok: false, reason: 'in-use' };
+    try {
+      if (running) copy = await running.server.copyCollection(username);
+    } catch (err) {
+      log.error('copying a collection failed', { user: username, why: err instanceof Error ? err.message : String(err) });
+      copy = { ok: false, reason: 'failed' };
+    }
+    await channel.post({ type: 'collection-copied', id, copy });
+  };
+
   // One message at a time: a `stop` that arrives while starting runs once the start is done.
   const queue = new Mutex();
-  const handle = async (message: MainToServer): Promise<void> => {
+  const handle = async (message: Exclude<MainToServer, { type: 'copy-collection' }>): Promise<void> => {
     if (message.type === 'start') {
       if (phase !== 'waiting') log.warn('ignored a second start');
       else await start(message.config);
@@ -172,6 +183,8 @@ async function main(): Promise<void> {
       log.warn('ignored a message that is not part of the protocol');
       return;
     }
+    // A copy may wait minutes for a person's sync to finish: it runs beside the queue, not in it.
+    if (message.type === 'copy-collection') return void copyCollection(message.id, message.username);
     void queue.run(() => handle(message));
   });
   // Without a parent (it crashed) nobody would stop this server, and it would hold the port.

@@ -117,6 +117,23 @@ export interface StorageMove {
   readonly problem: string | null;
 }
 
+/**
+ * What became of "Download a copy": a person's collection and media as a `.colpkg`, the file
+ * Anki's File → Import restores a profile from.
+ */
+export type CollectionDownload =
+  /** The app wrote the file where the person chose. */
+  | { readonly kind: 'saved'; readonly path: string; readonly bytes: number; readonly mediaFiles: number }
+  /**
+   * The admin page in a browser: the window fetches the file from `url` (this page's own origin),
+   * once, within a minute (src/headless/download-offers.ts).
+   */
+  | { readonly kind: 'download'; readonly url: string; readonly fileName: string }
+  /** The person closed the save dialog. */
+  | { readonly kind: 'cancelled' }
+  /** One sentence; nothing was saved. */
+  | { readonly kind: 'problem'; readonly problem: string };
+
 /** Something that went wrong recently, in words a family member understands. */
 export interface RecentError {
   readonly at: string;
@@ -190,6 +207,8 @@ export const HEARTH_API = {
   signOutDevice: method<[username: string, deviceId: string], ActionResult>(twoStrings),
   /** signOutDevice for every device of the person. */
   signOutAllDevices: method<[username: string], ActionResult>(oneString),
+  /** The person's collection with its media as a .colpkg: the app asks where to save it; the admin page gets an address to download it from. */
+  downloadCollection: method<[username: string], CollectionDownload>(oneString),
   /** Every device of theirs is signed out at once, a sync in progress included; deleteData false keeps their folder (collection and media) on disk. */
   removePerson: method<[username: string, deleteData: boolean], ActionResult>(stringAndBoolean),
 

@@ -3,6 +3,7 @@
  *
  *   main → server   start{config}            once, right after the process is created
  *                   allow-login{address, username}  lets a refused address try again now
+ *                   copy-collection{id, username}   a consistent copy of a person's collection, to take away
  *                   check-credentials        people or devices were removed or signed out
  *                   restore-backup{id, username, backupId}  put a person's backup back
  *                   stop                     close gracefully
@@ -10,6 +11,7 @@
  *                   failed{code, detail}     could not start; the process then exits 1
  *                   status{activity}         whenever syncing starts or ends, or a person synced
  *                   problem{problem}         a sync went wrong (the window's "recent problems")
+ *                   collection-copied{id, copy}  the answer to copy-collection `id`: the copy's file, or why none
  *                   credentials-checked      their syncs are rolled back, removed people's files closed
  *                   backup-restored{id, ok, problem}  the answer to restore-backup `id`
  *                   stopped                  every request in flight has finished; exits 0 next
@@ -97,6 +99,7 @@ export interface ServerProblem {
 export type MainToServer =
   | { readonly type: 'start'; readonly config: ServerStartConfig }
   | { readonly type: 'allow-login'; readonly address: string; readonly username: string | null }
+  | { readonly type: 'copy-collection'; readonly id: number; readonly username: string }
   | { readonly type: 'check-credentials' }
   | { readonly type: 'restore-backup'; readonly id: number; readonly username: string; readonly backupId: string }
   | { readonly type: 'stop' };
@@ -106,9 +109,17 @@ export type ServerToMain =
   | { readonly type: 'failed'; readonly code: ServerFailureCode; readonly detail: string }
   | { readonly type: 'status'; readonly activity: ServerActivity }
   | { readonly type: 'problem'; readonly problem: ServerProblem }
+  | { readonly type: 'collection-copied'; readonly id: number; readonly copy: CollectionCopy }
   | { readonly type: 'credentials-checked' }
   | { readonly type: 'backup-restored'; readonly id: number; readonly ok: boolean; readonly problem: string }
   | { readonly type: 'stopped' };
+
+/** Why a copy of a person's collection could not be made (src/server/user/collection-copy.ts says when). */
+export const COLLECTION_COPY_REFUSALS = ['unknown-person', 'no-collection', 'syncing', 'in-use', 'failed'] as const;
+export type CollectionCopyRefusal = (typeof COLLECTION_COPY_REFUSALS)[number];
+
+/** A copy of a person's collection file, made between two syncs (the caller removes it when done), or why there is none. */
+export type CollectionCopy = { readonly ok: true; readonly file: string } | { readonly ok: false; readonly reason: CollectionCopyRefusal };
 
 type Obj = Record<string, unknown>;
 
@@ -176,6 +187,14 @@ function parseProblem(v: unknown): ServerProblem | undefined {
   return { at, kind: kind as ServerProblemKind, user, method, status, detail };
 }
 
+function parseCollectionCopy(v: unknown): CollectionCopy | undefined {
+  if (!isObj(v)) return undefined;
+  if (v.ok === true) return typeof v.file === 'string' && v.file !== '' ? { ok: true, file: v.file } : undefined;
+  return v.ok === false && (COLLECTION_COPY_REFUSALS as readonly unknown[]).includes(v.reason)
+    ? { ok: false, reason: v.reason as CollectionCopyRefusal }
+    : undefined;
+}
+
 /** What the server process accepts; anything else is ignored (and logged) by the caller. */
 export function parseMainToServer(v: unknown): MainToServer | undefined {
   if (!isObj(v)) return undefined;
@@ -193,6 +212,12 @@ export function parseMainToServer(v: unknown): MainToServer | undefined {
     if (typeof address !== 'string' || address === '' || address.length > 100) return undefined;
     if (username !== null && (typeof username !== 'string' || username.length > 200)) return undefined;
     return { type: 'allow-login', address, username };
+  }
+  if (v.type === 'copy-collection') {
+    const { id, username } = v;
+    return isCount(id) && typeof username === 'string' && username !== '' && username.length <= 200
+      ? { type: 'copy-collection', id, username }
+      : undefined;
   }
   if (v.type === 'start') {
     const config = parseStartConfig(v.config);
@@ -216,6 +241,10 @@ export function parseServerToMain(v: unknown): ServerToMain | undefined {
     case 'problem': {
       const problem = parseProblem(v.problem);
       return problem ? { type: 'problem', problem } : undefined;
+    }
+    case 'collection-copied': {
+      const copy = parseCollectionCopy(v.copy);
+      return isCount(v.id) && copy ? { type: 'collection-copied', id: v.id, copy } : undefined;
     }
     case 'stopped':
       return { type: 'stopped' };

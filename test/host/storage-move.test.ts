@@ -74,6 +74,7 @@ function app(t: T, opts: { refuseFolder?: (folder: string) => boolean } = {}) {
     recentErrors: recent,
     pickFolder: async () => join(dir, 'picked'),
     quit: () => {},
+    downloadCollection: async () => ({ kind: 'cancelled' }),
   });
   const running = async (): Promise<void> => {
     for (let i = 0; i < 50 && host.state().kind !== 'running'; i++) await new Promise((r) => setTimeout(r, 10));

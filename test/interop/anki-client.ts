@@ -487,6 +487,14 @@ export class AnkiClient {
     return this.#request('media_files', { device }) as Promise<MediaFolder>;
   }
 
+  /**
+   * File → Import of a collection package (.colpkg), as the desktop app does it: the device's
+   * collection and media are replaced by the package's. A package the client refuses throws.
+   */
+  importColpkg(device: string, packagePath: string): Promise<void> {
+    return this.#request('import_colpkg', { device, path: packagePath }).then(() => undefined);
+  }
+
   dump(device: string): Promise<CollectionDump> {
     return this.#request('dump', { device }) as Promise<CollectionDump>;
   }

@@ -34,6 +34,9 @@ Commands (arguments besides "cmd"/"id"):
                                                                     "sha1"}]} (files in the media
                                                                     folder, sorted by name)
     dump           {device}                                     -> canonical collection JSON
+    import_colpkg  {device, path}                               -> {}   (File → Import of a .colpkg:
+                                                                    the device's collection and media
+                                                                    are replaced by the package's)
     check          {device}                                     -> {"problems": [...], "integrity": [...], "ok"}
     exec_sql       {device, sql, args?: []}                     -> rows (list of lists)
     close          {device}                                     -> {}   (forgets its auth too)
@@ -641,6 +644,20 @@ def _rows(col: Collection, sql: str, *args: Any) -> list[list[Any]]:
     return [list(r) for r in col.db.all(sql, *args)]
 
 
+def cmd_import_colpkg(req: dict[str, Any]) -> Any:
+    # As the desktop app imports a collection package (aqt/import_export/importing.py,
+    # import_collection_package_op): the profile's collection is closed, then the backend checks
+    # the package's collection, puts its media into the media folder and swaps the collection in.
+    dev = device(req)
+    dev.close()
+    media_folder, media_db = media_paths_from_col_path(dev.path)
+    os.makedirs(os.path.dirname(dev.path), exist_ok=True)
+    _backend_mod.RustBackend().import_collection_package(
+        col_path=dev.path, backup_path=str(req["path"]), media_folder=media_folder, media_db=media_db
+    )
+    return {}
+
+
 def cmd_dump(req: dict[str, Any]) -> Any:
     dev = device(req)
     col = dev.open()
@@ -786,6 +803,7 @@ COMMANDS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "media_trash": cmd_media_trash,
     "media_files": cmd_media_files,
     "dump": cmd_dump,
+    "import_colpkg": cmd_import_colpkg,
     "check": cmd_check,
     "exec_sql": cmd_exec_sql,
     "close": cmd_close,

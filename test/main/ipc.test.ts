@@ -62,6 +62,7 @@ function wire(overrides: Partial<ApiHandlers> = {}) {
     changePassword: () => ({ ok: true }),
     signOutDevice: () => ({ ok: true }),
     signOutAllDevices: () => ({ ok: true }),
+    downloadCollection: () => ({ kind: 'cancelled' }),
     removePerson: () => ({ ok: true }),
     chooseStorageFolder: () => null,
     checkStorageFolder: () => ({ ok: true }),

@@ -172,6 +172,13 @@ export function fakeHandlers(s: FakeState): ApiHandlers {
       replace(p, { devices: [] });
       return { ok: true };
     },
+    // As the app answers once the file is written where the person chose.
+    downloadCollection: (username) => {
+      const p = anyPerson(username);
+      if (!p) return { kind: 'problem', problem: `There is no person called “${username}”.` };
+      const path = `/home/family/Documents/${username} 2026-12-07.colpkg`;
+      return { kind: 'saved', path, bytes: p.collectionBytes + p.mediaBytes, mediaFiles: p.mediaFiles };
+    },
     removePerson: (username) => {
       if (!hearthPerson(username)) return refuse(`There is no one called “${username}” to remove.`);
       s.people = s.people.filter((p) => p.username !== username);

@@ -362,6 +362,69 @@ function devicesPart(ctx: Ctx, p: PersonSummary, refused: readonly ThrottledLogi
   );
 }
 
+/** People whose copy is being made now: the list may be redrawn meanwhile, and their button stays busy. */
+const copying = new Set<string>();
+
+/** The "Download a copy" button's words and name, idle or busy. */
+function copyButtonState(button: HTMLButtonElement, name: string, busy: boolean): void {
+  button.disabled = busy;
+  button.textContent = busy ? 'Making the copy…' : 'Download a copy (.colpkg)';
+  button.setAttribute('aria-label', busy ? `Making a copy of ${name}’s collection` : `Download a copy of ${name}’s collection (.colpkg)`);
+}
+
+/**
+ * "Download a copy": the person's collection with its media as one .colpkg file. The app asks
+ * where to save it; the admin page in a browser downloads it from the address Hearth gives.
+ */
+function downloadCopyPart(ctx: Ctx, p: PersonSummary): HTMLElement {
+  const name = p.username;
+  const hintId = uid('copy-hint');
+  const focusKey = `copy-${name}`;
+  /** The button now (the list is redrawn every so often: not necessarily the one clicked). */
+  const setBusy = (busy: boolean): void => {
+    const current = document.querySelector<HTMLButtonElement>(`[data-focus-key="${CSS.escape(focusKey)}"]`);
+    if (current) copyButtonState(current, name, busy);
+  };
+  const start = (): void => {
+    copying.add(name);
+    setBusy(true);
+    void ctx.api
+      .downloadCollection(name)
+      .then((result) => {
+        if (result.kind === 'saved') {
+          ctx.notify(`${name}’s copy is saved (${formatBytes(result.bytes)}, ${mediaCount(result.mediaFiles)}): ${result.path}`, 'ok');
+        } else if (result.kind === 'download') {
+          // The browser saves what it fetches from a link marked `download`, as a file of that name.
+          const link = h('a', { href: result.url, download: result.fileName, class: 'offscreen' });
+          document.body.append(link);
+          link.click();
+          link.remove();
+          ctx.notify(`${name}’s copy is downloading as “${result.fileName}”.`, 'ok');
+        } else if (result.kind === 'problem') {
+          ctx.notify(result.problem, 'problem');
+        }
+      })
+      .catch((error: unknown) => ctx.notify(problemSentence(error), 'problem'))
+      .finally(() => {
+        copying.delete(name);
+        setBusy(false);
+      });
+  };
+  const copyButton = button('', start, { class: 'secondary', 'data-focus-key': focusKey, 'aria-describedby': hintId });
+  copyButtonState(copyButton, name, copying.has(name));
+  return h(
+    'div',
+    { class: 'person-copy' },
+    h(
+      'p',
+      { class: 'hint', id: hintId },
+      `One file with all of ${name}’s cards, review history and media, to keep somewhere safe or to move them to another computer. ` +
+        'Anki opens it with File → Import, which replaces the cards on that computer with this copy.',
+    ),
+    h('div', { class: 'actions' }, copyButton),
+  );
+}
+
 function removeDialog(ctx: Ctx, person: PersonSummary): void {
   openDialog((close) => {
     const name = person.username;
@@ -460,6 +523,7 @@ function personItem(ctx: Ctx, p: PersonSummary, refused: readonly ThrottledLogin
           }),
         ),
     devicesPart(ctx, p, refused, now),
+    downloadCopyPart(ctx, p),
   );
 }
 
