@@ -54,7 +54,7 @@ describe('HTTP transport', () => {
     // Today's steps come first and still say the media address stays empty.
     const older = html.indexOf('<details id="older-versions">');
     assert.ok(older > html.indexOf('id="steps-desktop"') && older > html.indexOf('id="steps-ankidroid"'), 'after today’s steps');
-    assert.ok(html.indexOf(entity('Leave "Media sync url" empty')) < older);
+    assert.ok(html.indexOf(entity('Leave any "media sync URL" empty')) < older);
     assert.ok(!html.slice(0, older).includes(`${t.endpoint}msync/`), 'no media address among today’s steps');
     assert.match(html, /<summary>Older versions: AnkiDroid 2\.15 or older, Anki 2\.1\.50–2\.1\.56<\/summary>/);
     // Old AnkiDroid: the media sync url, in a box of its own with a copy button.

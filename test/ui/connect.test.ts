@@ -100,7 +100,7 @@ describe('the window: connect a device', { timeout: 10 * TEST_TIMEOUT_MS }, () =
       const tabs = page.getByRole('tab');
       await tabs.nth(0).click();
       const today = await textOf(page.locator('[role="tabpanel"][data-app="ankidroid"]'));
-      assert.match(today, /Leave "Media sync url" empty\./);
+      assert.match(today, /There is no separate media address to fill in\./);
       assert.ok(!today.includes('msync'), today);
 
       const details = page.locator('.connect details.older');

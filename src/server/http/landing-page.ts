@@ -1,14 +1,15 @@
 /**
  * The phone setup page, served at `/` and `/setup`. Opening it on a phone proves the phone
  * reaches this computer; it shows the exact address to paste (the one the phone just used,
- * with its trailing slash), a copy button, and the steps for the phone's Anki app first.
- * The older apps' steps, with the addresses made from that one, are folded away in a
- * <details> below (plain HTML: it opens without a script, with the keyboard too).
- * It names no account and shows no data.
+ * with its trailing slash), a copy button, what a family coming from AnkiWeb must do first,
+ * the steps for the phone's Anki app first, then the general tips. The older apps' steps, with
+ * the addresses made from that one, are folded away in a <details> below (plain HTML: it opens
+ * without a script, with the keyboard too). It names no account and shows no data.
  */
 import type { OlderClientSetup } from '../../shared/client-setup.ts';
 import {
   CLIENT_SETUPS,
+  FROM_ANKIWEB,
   OLDER_CLIENT_SETUPS,
   OLDER_SETUPS_INTRO,
   OLDER_SETUPS_TITLE,
@@ -89,13 +90,15 @@ export function landingPage(syncUrl: string, userAgent = ''): string {
   button:focus-visible, input:focus-visible, textarea:focus-visible, summary:focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
   section { border-top: 1px solid #ccc; margin-top: 1rem; }
   section.first { border-top: 3px solid #b3541e; }
+  .from-ankiweb { background: #fff4e5; border-radius: 8px; padding: .2rem .9rem .4rem; margin-top: 1rem; }
+  .from-ankiweb h2 { font-size: 1.15rem; margin: .6rem 0 .2rem; }
   h2 small, h3 small { font-weight: normal; font-size: .8em; color: #666; }
   #copied, .copied { min-height: 1.5em; margin: 0; color: #1e7b34; }
   details { border-top: 1px solid #ccc; margin-top: 1.5rem; padding-top: .75rem; }
   summary { cursor: pointer; font-weight: 600; color: #b3541e; }
   li { margin: .3rem 0; }
   @media (prefers-color-scheme: dark) {
-    body { color: #eee; background: #1b1b1b; } .ok { background: #1f3324; } h2 small, h3 small { color: #aaa; } #copied, .copied { color: #8fd19e; } summary { color: #f0a070; }
+    body { color: #eee; background: #1b1b1b; } .ok { background: #1f3324; } .from-ankiweb { background: #33261a; } h2 small, h3 small { color: #aaa; } #copied, .copied { color: #8fd19e; } summary { color: #f0a070; }
   }
 </style>
 </head>
@@ -105,8 +108,16 @@ export function landingPage(syncUrl: string, userAgent = ''): string {
 <label for="sync-url">Address to paste into Anki:</label>
 <div class="url"><input id="sync-url" readonly value="${url}"><button id="copy" type="button" data-copy="sync-url" data-status="copied">Copy</button></div>
 <p id="copied" role="status"></p>
-<ul>${SETUP_TIPS.map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>
+<div class="from-ankiweb" id="from-ankiweb">
+<h2>${escapeHtml(FROM_ANKIWEB.title)}</h2>
+<p>${escapeHtml(FROM_ANKIWEB.intro)}</p>
+<ol>${FROM_ANKIWEB.steps.map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ol>
+</div>
 ${sections}
+<section id="tips">
+<h2>Good to know</h2>
+<ul>${SETUP_TIPS.map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>
+</section>
 <details id="older-versions">
 <summary>${escapeHtml(OLDER_SETUPS_TITLE)}</summary>
 <p>${escapeHtml(OLDER_SETUPS_INTRO)}</p>
