@@ -23,7 +23,7 @@ import { createApiHandlers } from '../host/api-handlers.ts';
 import { buildAppStatus } from '../host/app-status.ts';
 import { createInProcessRunner } from '../host/in-process-runner.ts';
 import type { NetworkInterfaces } from '../host/lan-addresses.ts';
-import { createPeople } from '../host/people.ts';
+import { accountUsernames, createPeople } from '../host/people.ts';
 import { setupRecentErrors } from '../host/recent-errors.ts';
 import { setupServerControl } from '../host/server-control.ts';
 import { openSettingsStore } from '../host/settings-store.ts';
@@ -76,7 +76,11 @@ export function createHeadless(deps: HeadlessDeps): Headless {
     passwordsHashed: config.passwordsHashed,
     server: { warmUp: true, collectWhenIdle: fullGarbageCollection() },
   });
-  const recentErrors = setupRecentErrors({ runner, now: () => clock.nowMs() });
+  const recentErrors = setupRecentErrors({
+    runner,
+    now: () => clock.nowMs(),
+    usernames: () => [...envUsernames, ...accountUsernames(settings.get().storageFolder)],
+  });
   const control = setupServerControl({
     settings,
     runner,

@@ -51,6 +51,13 @@ export interface People {
   signOutAllDevices(username: string): Promise<ActionResult>;
 }
 
+/** The usernames of Hearth's own accounts in the data folder `base` now (SYNC_USERn people are the host's to add). */
+export function accountUsernames(base: string): string[] {
+  return openAccountStore(base)
+    .list()
+    .map((a) => a.username);
+}
+
 const BEFORE_NAME = 'Devices signed in before this update';
 
 const OK: ActionResult = { ok: true };

@@ -7,6 +7,7 @@
 import { formatBytes } from '../shared/format-bytes.ts';
 import type { RecentError } from '../shared/api.ts';
 import { errorSentence } from '../shared/errors.ts';
+import { sameFolderName } from '../shared/usernames.ts';
 import type { HearthError } from '../shared/errors.ts';
 import type { ServerProblem } from '../shared/server-process.ts';
 import type { ServerState } from '../shared/server-state.ts';
@@ -18,17 +19,34 @@ export const REPEAT_WINDOW_MS = 10 * 60_000;
 
 const by = (user: string | null): string => (user ? ` by ${user}` : '');
 
-/** One sentence (or two) for a problem the server reported. */
-export function problemSentence(p: ServerProblem): string {
+/**
+ * The person a login meant when it tried an email address whose part before the @ is that
+ * person's username ("anna@gmail.com" for anna): Anki asks for an "Email", so people type theirs.
+ * Undefined when the name tried is a person itself (then the password was wrong) or no such person.
+ */
+export function personBehindEmail(tried: string, usernames: readonly string[]): string | undefined {
+  if (usernames.some((u) => sameFolderName(u, tried))) return undefined;
+  const email = /^([^@\s]+)@[^@\s]+\.[^@\s]+$/.exec(tried.trim());
+  if (!email) return undefined;
+  return usernames.find((u) => sameFolderName(u, email[1]!));
+}
+
+/** One sentence (or two) for a problem the server reported; `usernames`: the people here now. */
+export function problemSentence(p: ServerProblem, usernames: readonly string[] = []): string {
+  const tried = p.tried ?? p.user;
   switch (p.kind) {
-    case 'login-failed':
-      return `A device could not log in${p.user ? ` as ${p.user}` : ''}: the username or password was wrong.`;
+    case 'login-failed': {
+      const meant = tried ? personBehindEmail(tried, usernames) : undefined;
+      if (meant !== undefined)
+        return `A device tried to log in as “${tried}”: use “${meant}”, not an email address, as the username in Anki.`;
+      return `A device could not log in${tried ? ` as “${tried}”` : ''}: the username or password was wrong.`;
+    }
     case 'login-throttled':
-      return `Too many wrong passwords${p.user ? ` for ${p.user}` : ''}: Hearth makes that device wait a few minutes before it may try again.`;
+      return `Too many wrong passwords${tried ? ` for “${tried}”` : ''}: Hearth makes that device wait a few minutes before it may try again.`;
     case 'login-expired':
       return p.user
         ? `A device of ${p.user} is no longer logged in (it was signed out, or the password was changed). Log in again in Anki on that device.`
-        : 'A device tried to sync with a login Hearth no longer knows (a device signed out, a changed password or a removed person). Log in again in Anki on that device.';
+        : 'A device tried to sync with a login Hearth does not know (a device signed out, a changed password, a removed person, or a device still logged in to AnkiWeb). Log in again in Anki on that device.';
     case 'upload-refused':
       return `Hearth refused a full upload${by(p.user)}. The device was told: “${p.detail}”`;
     case 'client-too-old':
@@ -45,7 +63,7 @@ export function problemSentence(p: ServerProblem): string {
           return `A sync${by(p.user)} failed: Anki sent something Hearth did not expect (error 400). Syncing again usually helps.`;
         default:
           return p.status >= 500
-            ? `A sync${by(p.user)} failed because of a problem in Hearth (error ${p.status}). The log file has the details.`
+            ? `A sync${by(p.user)} failed because of a problem in Hearth (error ${p.status}). Hearth’s log has the details (Home says where it is).`
             : `A sync${by(p.user)} failed (error ${p.status}).`;
       }
   }
@@ -99,10 +117,20 @@ export function createRecentErrors(deps: { readonly now: () => number; readonly 
 export function setupRecentErrors(deps: {
   readonly runner: Pick<ServerRunner, 'onChange' | 'onProblem'>;
   readonly now: () => number;
+  /** The people who can sync now (asked only after a failed login, to spot an email typed as the username). */
+  readonly usernames?: () => readonly string[];
 }): RecentErrors {
   const recent = createRecentErrors({ now: deps.now });
   let previous: ServerState['kind'] = 'stopped';
-  deps.runner.onProblem((problem) => recent.add(problemSentence(problem), problem.at));
+  const peopleNow = (): readonly string[] => {
+    try {
+      return deps.usernames?.() ?? [];
+    } catch {
+      // Only a better sentence is lost: the plain one is still true.
+      return [];
+    }
+  };
+  deps.runner.onProblem((problem) => recent.add(problemSentence(problem, problem.kind === 'login-failed' ? peopleNow() : []), problem.at));
   deps.runner.onChange((state) => {
     const was = previous;
     previous = state.kind;

@@ -18,7 +18,7 @@ import { defaultSettings } from '../shared/settings.ts';
 import { createLogger, openAccountStore } from '../server/index.ts';
 import { createApiHandlers } from '../host/api-handlers.ts';
 import { buildAppStatus } from '../host/app-status.ts';
-import { createPeople } from '../host/people.ts';
+import { accountUsernames, createPeople } from '../host/people.ts';
 import { setupRecentErrors } from '../host/recent-errors.ts';
 import { setupServerControl } from '../host/server-control.ts';
 import { openSettingsStore } from '../host/settings-store.ts';
@@ -74,7 +74,11 @@ async function main(): Promise<void> {
     fork: utilityProcessFork(utilityProcess, paths.serverEntry, (line) => writeLine(line)),
     logger,
   });
-  const recentErrors = setupRecentErrors({ runner: host, now: () => Date.now() });
+  const recentErrors = setupRecentErrors({
+    runner: host,
+    now: () => Date.now(),
+    usernames: () => accountUsernames(settings.get().storageFolder),
+  });
 
   const mdns = createMdns({
     bonjour: new Bonjour({}, (err: Error) => logger.child('mdns').warn('mDNS is not available', { why: err.message })),

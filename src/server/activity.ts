@@ -51,6 +51,8 @@ export interface RequestOutcome {
   readonly method: string;
   /** Set once the host key was accepted. */
   readonly user: string | undefined;
+  /** hostKey only: the username the device tried, accepted or not (never the password). */
+  readonly triedUser?: string;
   /** Which of the person's devices (accounts/device-store.ts), and its network address; with user. */
   readonly device?: string;
   readonly address?: string;

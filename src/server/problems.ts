@@ -7,7 +7,15 @@ import type { ServerProblem } from '../shared/server-process.ts';
 import type { RequestOutcome } from './activity.ts';
 
 export function problemFromOutcome(outcome: RequestOutcome, at: number): ServerProblem | undefined {
-  const base = { at, user: outcome.user ?? null, method: outcome.method, status: outcome.status, detail: '' };
+  const base = {
+    at,
+    user: outcome.user ?? null,
+    method: outcome.method,
+    status: outcome.status,
+    detail: '',
+    // The name a refused login tried: the host compares it with the people ("use anna, not anna@gmail.com").
+    ...(outcome.method === 'hostKey' && outcome.triedUser !== undefined ? { tried: outcome.triedUser } : {}),
+  };
   if (outcome.refused !== undefined) return { ...base, kind: 'upload-refused', detail: outcome.refused.slice(0, 200) };
   if (outcome.status < 400) return undefined;
   if (outcome.status === 429) return { ...base, kind: 'login-throttled' };

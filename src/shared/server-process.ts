@@ -94,6 +94,8 @@ export interface ServerProblem {
   readonly status: number;
   /** For upload-refused: the reply the device showed. Never a password, host key or internal error text. */
   readonly detail: string;
+  /** A login's problems (login-failed, login-throttled): the username the device tried, as typed. */
+  readonly tried?: string;
 }
 
 export type MainToServer =
@@ -177,14 +179,18 @@ function parseThrottled(v: unknown): ThrottledLoginInfo[] | undefined {
   return out;
 }
 
+/** A tried username longer than this is not one Hearth sent (it keeps 100 characters). */
+const MAX_TRIED_LENGTH = 200;
+
 function parseProblem(v: unknown): ServerProblem | undefined {
   if (!isObj(v)) return undefined;
-  const { at, kind, user, method, status, detail } = v;
+  const { at, kind, user, method, status, detail, tried } = v;
   if (typeof at !== 'number' || !Number.isFinite(at) || !(SERVER_PROBLEM_KINDS as readonly unknown[]).includes(kind)) return undefined;
   if ((user !== null && typeof user !== 'string') || typeof method !== 'string' || !isCount(status) || typeof detail !== 'string') {
     return undefined;
   }
-  return { at, kind: kind as ServerProblemKind, user, method, status, detail };
+  if (tried !== undefined && (typeof tried !== 'string' || tried.length > MAX_TRIED_LENGTH)) return undefined;
+  return { at, kind: kind as ServerProblemKind, user, method, status, detail, ...(tried !== undefined ? { tried } : {}) };
 }
 
 function parseCollectionCopy(v: unknown): CollectionCopy | undefined {

@@ -143,7 +143,7 @@ describe('headless server with the admin page', { timeout: 10 * TEST_TIMEOUT_MS 
     assert.equal((await login(ui.syncEndpoint, 'carol', 'wrong again')).status, 403);
     const errors = await ui.api.getRecentErrors();
     assert.equal(errors.length, 1);
-    assert.match(errors[0]!.message, /^A device could not log in: the username or password was wrong\. \(2 times\)$/);
+    assert.match(errors[0]!.message, /^A device could not log in as “carol”: the username or password was wrong\. \(2 times\)$/);
     assert.ok(Date.now() - Date.parse(errors[0]!.at) < 60_000);
   });
 

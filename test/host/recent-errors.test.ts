@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   REPEAT_WINDOW_MS,
   createRecentErrors,
+  personBehindEmail,
   problemSentence,
   serverErrorSentence,
   setupRecentErrors,
@@ -62,7 +63,38 @@ describe('recent problems', () => {
       problemSentence(problem({ kind: 'upload-refused', detail: 'Your upload was corrupt.' })),
       /refused a full upload by alice/,
     );
-    assert.match(problemSentence(problem({ kind: 'login-throttled', user: 'bob' })), /Too many wrong passwords for bob/);
+    assert.match(problemSentence(problem({ kind: 'login-throttled', user: null, tried: 'bob' })), /Too many wrong passwords for “bob”/);
+  });
+
+  it('says “use anna, not an email address” when a login tried an email whose first part is a person here', () => {
+    const people = ['anna', 'Ben', 'carol@home'];
+    const failed = (tried: string) =>
+      problemSentence(problem({ kind: 'login-failed', user: null, method: 'hostKey', status: 403, tried }), people);
+    assert.equal(
+      failed('anna@gmail.com'),
+      'A device tried to log in as “anna@gmail.com”: use “anna”, not an email address, as the username in Anki.',
+    );
+    // Case-insensitively, and the person's name as it is spelled here.
+    assert.equal(
+      failed('ben@Example.org'),
+      'A device tried to log in as “ben@Example.org”: use “Ben”, not an email address, as the username in Anki.',
+    );
+    // Not an email, nobody by that first part, or a person whose username is that very address: the password was wrong.
+    assert.equal(failed('anna'), 'A device could not log in as “anna”: the username or password was wrong.');
+    assert.equal(failed('dora@gmail.com'), 'A device could not log in as “dora@gmail.com”: the username or password was wrong.');
+    assert.equal(failed('carol@home'), 'A device could not log in as “carol@home”: the username or password was wrong.');
+    assert.equal(failed('anna@localhost'), 'A device could not log in as “anna@localhost”: the username or password was wrong.');
+    // Without the people, or without the name tried, the plain sentence.
+    assert.match(
+      problemSentence(problem({ kind: 'login-failed', user: null, tried: 'anna@gmail.com' })),
+      /could not log in as “anna@gmail\.com”/,
+    );
+    assert.equal(
+      problemSentence(problem({ kind: 'login-failed', user: null }), people),
+      'A device could not log in: the username or password was wrong.',
+    );
+    assert.equal(personBehindEmail('ANNA@gmail.com', people), 'anna');
+    assert.equal(personBehindEmail('anna@gmail.com', ['anna@gmail.com', 'anna']), undefined);
   });
 
   it('names the port or folder of a start failure', () => {
@@ -90,5 +122,36 @@ describe('recent problems', () => {
     assert.equal(list.length, 2);
     assert.match(list[0]!.message, /could not log in/);
     assert.match(list[1]!.message, /^The sync server could not start\. Another program is already using this port/);
+  });
+
+  it('asks the host for the people only after a failed login, and survives a failure to read them', () => {
+    const problems = new Set<(p: ServerProblem) => void>();
+    const runner = {
+      onChange: () => () => undefined,
+      onProblem: (l: (p: ServerProblem) => void) => (problems.add(l), () => problems.delete(l)),
+    };
+    let asked = 0;
+    let broken = false;
+    const feed = setupRecentErrors({
+      runner,
+      now: () => 0,
+      usernames: () => {
+        asked++;
+        if (broken) throw new Error('accounts.json unreadable');
+        return ['anna'];
+      },
+    });
+    const send = (p: Partial<ServerProblem>): void => problems.forEach((l) => l(problem(p)));
+    send({ kind: 'sync-failed', status: 500 });
+    assert.equal(asked, 0);
+    send({ kind: 'login-failed', user: null, method: 'hostKey', status: 403, tried: 'Anna@example.com' });
+    assert.equal(asked, 1);
+    assert.equal(
+      feed.list()[0]!.message,
+      'A device tried to log in as “Anna@example.com”: use “anna”, not an email address, as the username in Anki.',
+    );
+    broken = true;
+    send({ kind: 'login-failed', user: null, method: 'hostKey', status: 403, tried: 'anna@example.org', at: 1 });
+    assert.equal(feed.list()[0]!.message, 'A device could not log in as “anna@example.org”: the username or password was wrong.');
   });
 });

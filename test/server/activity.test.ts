@@ -126,4 +126,11 @@ describe('problems from requests', () => {
     assert.equal(problemFromOutcome(outcome({ status: 500 }), at)?.kind, 'sync-failed');
     assert.equal(problemFromOutcome(outcome({ status: 400 }), at)?.kind, 'sync-failed');
   });
+
+  it('carries the username a refused login tried (for "use anna, not an email address"), and only for a login', () => {
+    const tried = { user: undefined, status: 403, triedUser: 'anna@gmail.com' };
+    assert.equal(problemFromOutcome(outcome({ method: 'hostKey', ...tried }), 1)?.tried, 'anna@gmail.com');
+    assert.equal(problemFromOutcome(outcome({ method: 'hostKey', ...tried, status: 429 }), 1)?.tried, 'anna@gmail.com');
+    assert.equal(problemFromOutcome(outcome({ method: 'meta', ...tried }), 1)?.tried, undefined);
+  });
 });

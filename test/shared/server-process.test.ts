@@ -56,6 +56,11 @@ describe('server-process messages', () => {
     for (const bad of [{ kind: 'disk-on-fire' }, { at: 'now' }, { user: 5 }, { status: -1 }, { detail: undefined }, { method: null }]) {
       assert.equal(parseServerToMain({ type: 'problem', problem: { ...problem, ...bad } }), undefined, JSON.stringify(bad));
     }
+    // A login's problem carries the username tried; anything but a short string there is refused.
+    const login = { at: 5, kind: 'login-failed', user: null, method: 'hostKey', status: 403, detail: '', tried: 'anna@gmail.com' };
+    assert.deepEqual(parseServerToMain({ type: 'problem', problem: login }), { type: 'problem', problem: login });
+    assert.equal(parseServerToMain({ type: 'problem', problem: { ...login, tried: 5 } }), undefined);
+    assert.equal(parseServerToMain({ type: 'problem', problem: { ...login, tried: 'x'.repeat(201) } }), undefined);
     assert.equal(parseServerToMain({ type: 'problem' }), undefined);
   });
 });

@@ -181,7 +181,7 @@ describe('the window: people', { timeout: 10 * TEST_TIMEOUT_MS }, () => {
   it('home: who synced, the failed login in plain words, and the sync server’s on/off switch', { timeout: TEST_TIMEOUT_MS }, async () => {
     await goTo(page, 'home');
     // The old password was refused above; Home says so in words a person understands.
-    await waitForText(page.locator('.errors li'), /A device could not log in( as anna)?: the username or password was wrong\./);
+    await waitForText(page.locator('.errors li'), /A device could not log in( as “anna”)?: the username or password was wrong\./);
     const cells = await page.locator('.table tbody tr', { hasText: 'anna' }).locator('th, td').allTextContents();
     assert.equal(cells[0], 'anna');
     assert.match(cells[1] ?? '', /^(just now|\d+ minutes? ago)$/, 'the last sync, in words');

@@ -14,7 +14,8 @@ import { applyGravesStep } from '../sync/apply-graves.ts';
 import { chunkStep } from '../sync/chunk.ts';
 import { download } from '../sync/download.ts';
 import { finishStep } from '../sync/finish.ts';
-import { hostKey } from '../sync/host-key.ts';
+import { hostKey, parseHostKeyRequest } from '../sync/host-key.ts';
+import type { LoginAttempt } from '../sync/host-key.ts';
 import { meta } from '../sync/meta.ts';
 import { sanityCheckStep } from '../sync/sanity-check.ts';
 import { startMethod } from '../sync/start.ts';
@@ -55,12 +56,13 @@ export type BodyRule = 'login' | 'payload' | 'media' | 'stream';
  */
 export type SessionUse = 'none' | 'ends' | 'starts' | 'step';
 
-/** hostKey: answered before anyone is known. */
+/** hostKey: answered before anyone is known. The body is read first, so the username tried can be reported. */
 interface LoginMethod {
   readonly kind: 'collection';
   readonly body: 'login';
   readonly session: 'none';
-  readonly login: (body: Buffer, auth: Authenticator, clientAddress: string, client: string) => Promise<unknown>;
+  readonly parse: (body: Buffer) => LoginAttempt;
+  readonly login: (attempt: LoginAttempt, auth: Authenticator, clientAddress: string, client: string) => Promise<unknown>;
 }
 
 /** A step of the normal sync in progress. */
@@ -89,7 +91,7 @@ const json =
 // prettier-ignore
 export const METHODS = {
   // Collection sync: POST /sync/<name> (docs/protocol/collection-sync.md §5), in the order a sync calls them.
-  hostKey:       { kind: 'collection', body: 'login',   session: 'none',   login: hostKey },
+  hostKey:       { kind: 'collection', body: 'login',   session: 'none',   parse: parseHostKeyRequest, login: hostKey },
   meta:          { kind: 'collection', body: 'payload', session: 'ends',   run: json(meta) },
   start:         { kind: 'collection', body: 'payload', session: 'starts', run: json(startMethod) },
   applyGraves:   { kind: 'collection', body: 'payload', session: 'step',   step: applyGravesStep },

@@ -90,6 +90,9 @@ async function readBody(source: Readable, rule: 'login' | 'payload' | 'media', c
   }
 }
 
+/** Most characters of a username tried at login that are kept for the log and the window. */
+const MAX_TRIED_USERNAME = 100;
+
 /** The body of a method that reads its own (`stream`): nothing has been read for it. */
 const NO_BODY = Buffer.alloc(0);
 
@@ -182,8 +185,11 @@ export function createRequestHandler(deps: HandlerDeps) {
     const codec: BodyCodec = legacy ? legacy.codec : 'zstd';
     if (spec.body === 'login') {
       const clientAddress = req.socket.remoteAddress ?? 'unknown';
-      const body = await readBody(source, 'login', config, codec);
-      sendJson(res, await spec.login(body, auth, clientAddress, header.c), framingOf(header));
+      const attempt = spec.parse(await readBody(source, 'login', config, codec));
+      // The name tried goes to the log line and the window's recent problems ("use anna, not an
+      // email address"); the password goes nowhere but the check.
+      fields.tried = attempt.username.slice(0, MAX_TRIED_USERNAME);
+      sendJson(res, await spec.login(attempt, auth, clientAddress, header.c), framingOf(header));
       return;
     }
     const ctx = await authenticate(header, req, fields);
@@ -216,6 +222,7 @@ export function createRequestHandler(deps: HandlerDeps) {
         kind: m[1] === 'msync' ? 'media' : 'sync',
         method: m[2]!.slice(0, 40),
         user: fields.user,
+        ...(fields.tried !== undefined ? { triedUser: fields.tried } : {}),
         ...(fields.device !== undefined ? { device: fields.device, address: req.socket.remoteAddress ?? '' } : {}),
         client: fields.client,
         status,
