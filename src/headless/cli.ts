@@ -4,9 +4,10 @@
  * MAX_SYNC_PAYLOAD_MEGS; accounts added with `npm run accounts` are served too.
  *
  * It also serves the admin page (the desktop app's window, admin-server.ts) on 127.0.0.1 only,
- * on HEARTH_ADMIN_PORT (default SYNC_PORT + 1), protected by a random token printed once at
- * start-up; HEARTH_ADMIN=off turns it off. Changes made there are kept in
- * `<SYNC_BASE>/.hearth/headless-settings.json` (headless-settings.ts).
+ * on HEARTH_ADMIN_PORT (default SYNC_PORT + 1), protected by a random token printed in its link
+ * at start-up and kept in `<SYNC_BASE>/.hearth/admin-token` (admin-token.ts), so the link works
+ * after a restart; `--new-admin-link` makes a new one. HEARTH_ADMIN=off turns the page off.
+ * Changes made there are kept in `<SYNC_BASE>/.hearth/headless-settings.json` (headless-settings.ts).
  */
 import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -15,13 +16,36 @@ import { serverErrorSentence } from '../host/recent-errors.ts';
 import { adminPageUrl, createAdminServer, newAdminToken } from './admin-server.ts';
 import type { AdminServer } from './admin-server.ts';
 import { adminConfigFromEnv } from './admin-config.ts';
+import { NEW_ADMIN_LINK_FLAG, adminTokenPath, loadAdminToken } from './admin-token.ts';
 import { createHeadless } from './headless.ts';
 
 /** The built window (npm run build); the same relative place from src/headless and dist/headless. */
 const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
 
+/** The admin page's token: kept from the last start unless a new link is asked for (or it cannot be kept). */
+function adminToken(base: string, renew: boolean): string {
+  try {
+    const { token, origin } = loadAdminToken(base, { renew });
+    if (origin === 'renewed') process.stderr.write('A new admin link was made: pages opened with the old link are refused.\n');
+    return token;
+  } catch (err) {
+    process.stderr.write(
+      `The admin link cannot be kept in ${adminTokenPath(base)} (${(err as NodeJS.ErrnoException).code ?? String(err)}): it changes at every start.\n`,
+    );
+    return newAdminToken();
+  }
+}
+
 async function main(): Promise<number> {
   const logger = createLogger();
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== NEW_ADMIN_LINK_FLAG);
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `Unknown option ${unknown[0]}. The only option is ${NEW_ADMIN_LINK_FLAG}; the rest is set by environment variables (see the README).\n`,
+    );
+    return 1;
+  }
   if (!runInBackgroundPriority()) logger.child('process').info('running at normal priority (the system did not allow lowering it)');
   let config;
   let admin;
@@ -38,11 +62,13 @@ async function main(): Promise<number> {
 
   let quit: () => void = () => {};
   const stopped = new Promise<string>((resolve) => (quit = () => resolve('quit from the admin page')));
+  let adminPort: number | null = null;
   const headless = createHeadless({
     config,
     logger,
     interfaces: () => networkInterfaces(),
-    logFile: 'the output of the terminal or service running the headless server',
+    logFile: 'the messages of the headless server, in the terminal where it was started (or in its service’s log)',
+    adminPort: () => adminPort,
     // After the reply to the window has left.
     onQuit: () => void setTimeout(() => quit(), 100),
   });
@@ -73,7 +99,7 @@ async function main(): Promise<number> {
 
   let adminServer: AdminServer | undefined;
   if (admin.enabled) {
-    const token = newAdminToken();
+    const token = adminToken(config.base, args.includes(NEW_ADMIN_LINK_FLAG));
     adminServer = createAdminServer({
       handlers: headless.handlers,
       downloads: headless.downloads,
@@ -84,7 +110,8 @@ async function main(): Promise<number> {
     });
     try {
       const { port } = await adminServer.listen();
-      // Printed once, never logged: whoever has this address can manage the server.
+      adminPort = port;
+      // Printed, never logged: whoever has this address can manage the server.
       process.stderr.write(`Manage Hearth in a browser on this computer: ${adminPageUrl(port, token)}\n`);
     } catch (err) {
       process.stderr.write(

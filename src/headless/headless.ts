@@ -41,6 +41,8 @@ export interface HeadlessDeps {
   readonly interfaces: () => NetworkInterfaces;
   /** Where the log goes, for the window's "where is the log" line. */
   readonly logFile: string;
+  /** The admin page's port once it listens (null before, or without one): the sync server may not take it. */
+  readonly adminPort?: () => number | null;
   /** The window asked to quit: the caller stops everything and exits. */
   readonly onQuit: () => void;
 }
@@ -128,6 +130,10 @@ export function createHeadless(deps: HeadlessDeps): Headless {
     quit: deps.onQuit,
     downloadCollection: offerCollectionDownload(exporter, downloads),
     listenAddress: () => control.config().host,
+    otherOwnPorts: () => {
+      const port = deps.adminPort?.() ?? null;
+      return port === null ? [] : [{ port, use: 'the admin page’s own port (the page you are using now)' }];
+    },
   });
 
   return {

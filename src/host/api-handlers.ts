@@ -9,7 +9,7 @@ import type { ApiHandlers, AppStatus, CollectionDownload } from '../shared/api.t
 import type { ServerState } from '../shared/server-state.ts';
 import type { People } from './people.ts';
 import { checkPort } from './port-check.ts';
-import type { BindResult } from './port-check.ts';
+import type { BindResult, OwnPort } from './port-check.ts';
 import type { RecentErrors } from './recent-errors.ts';
 import type { ServerRunner } from './server-runner.ts';
 import type { SettingsStore } from './settings-store.ts';
@@ -31,6 +31,8 @@ export interface ApiHandlerDeps {
   /** The address the server listens on with the current settings (for the port check): ServerControl.config().host. */
   readonly listenAddress: () => string;
   readonly bind?: (host: string, port: number) => Promise<BindResult>;
+  /** Ports the host uses besides the sync server's (the headless admin page's): not offered to it. */
+  readonly otherOwnPorts?: () => readonly OwnPort[];
 }
 
 /** People whose devices are syncing now, as the server process last reported. */
@@ -79,6 +81,7 @@ export function createApiHandlers(deps: ApiHandlerDeps): ApiHandlers {
           return s.kind === 'running' ? s.port : null;
         },
         ...(deps.bind ? { bind: deps.bind } : {}),
+        ...(deps.otherOwnPorts ? { otherOwnPorts: deps.otherOwnPorts } : {}),
       }),
     getRecentErrors: () => deps.recentErrors.list(),
     allowLoginAgain: (address, username) =>

@@ -2,7 +2,8 @@
  * "Can the server listen on this port?" for the window's port setting, shared by the app and the
  * headless admin: the settings rule first (a whole number from 1024 to 65535), then a real bind
  * on the address the server listens on. The port the running server already uses counts as
- * available (it is ours). A port another program holds gets a sentence with a free alternative.
+ * available (it is ours). A port another program holds gets a sentence with a free alternative;
+ * so does a port the host itself uses for something else (the headless admin page's), saying so.
  */
 import { createServer } from 'node:net';
 import type { ActionResult } from '../shared/api.ts';
@@ -26,6 +27,14 @@ export interface PortCheckDeps {
   /** The port the running server is listening on, or null when it is not running. */
   readonly ownPort: () => number | null;
   readonly bind?: (host: string, port: number) => Promise<BindResult>;
+  /** Ports the host itself uses for something else, each with what for. */
+  readonly otherOwnPorts?: () => readonly OwnPort[];
+}
+
+/** A port the host uses besides the sync server's, and what for: "the admin page’s port (this page)". */
+export interface OwnPort {
+  readonly port: number;
+  readonly use: string;
 }
 
 /** How far to look for a free port to suggest. */
@@ -37,21 +46,26 @@ export async function checkPort(port: number, deps: PortCheckDeps): Promise<Acti
   if (deps.ownPort() === port) return { ok: true };
   const bind = deps.bind ?? tryBind;
   const host = deps.host();
-  const result = await bind(host, port);
+  const others = deps.otherOwnPorts?.() ?? [];
+  const taken = others.find((o) => o.port === port);
+  const result = taken ? 'in-use' : await bind(host, port);
   if (result === 'free') return { ok: true };
   // A nearby port that is free now, to suggest.
   let suggestion = port === 8081 ? 8082 : 8081;
   for (let p = port + 1; p <= Math.min(port + SUGGESTION_RANGE, 65535); p++) {
+    if (others.some((o) => o.port === p)) continue;
     if (deps.ownPort() === p || (await bind(host, p)) === 'free') {
       suggestion = p;
       break;
     }
   }
+  const choose = `Choose another, for example ${suggestion}.`;
   return {
     ok: false,
-    problem:
-      result === 'in-use'
-        ? `Port ${port} is already used by another program on this computer. Choose another, for example ${suggestion}.`
-        : `Hearth is not allowed to use port ${port} on this computer. Choose another, for example ${suggestion}.`,
+    problem: taken
+      ? `Port ${port} is ${taken.use}, so the sync server cannot use it too. ${choose}`
+      : result === 'in-use'
+        ? `Port ${port} is already used by another program on this computer. ${choose}`
+        : `Hearth is not allowed to use port ${port} on this computer. ${choose}`,
   };
 }

@@ -5,8 +5,10 @@
  * built over loopback HTTP by src/shared/api-http.ts (`POST /api/<method>`, Bearer token).
  *
  * The token arrives in the address as `#token=…`. It is taken out of the address at once (so it
- * is not left in the history, a bookmark or a screenshot) and kept for this tab only
- * (sessionStorage), so a reload still works.
+ * is not left in the history or a screenshot) and kept in this browser for this page's origin
+ * (localStorage; sessionStorage where that is off), so a reload, another tab and a bookmark of
+ * the page work. The headless server keeps its token across restarts
+ * (src/headless/admin-token.ts), so they keep working until a new admin link is made.
  *
  * Every failure becomes an ApiError whose message is one sentence a person can act on.
  */
@@ -24,10 +26,12 @@ const TOKEN_KEY = 'hearth-admin-token';
 /** The sentences, kept together so the tests and the page say the same thing. */
 export const API_PROBLEMS = {
   unreachable: 'Hearth is not answering. Check that Hearth is still running, then reload this page.',
-  unauthorized: 'This page’s key to Hearth is missing or out of date. Open the page again with the link Hearth printed when it started.',
-  noToken: 'This page needs the link Hearth printed when it started (it ends with #token=…). Open that link instead.',
+  unauthorized:
+    'This page’s key to Hearth is missing or out of date (a new admin link may have been made). Open the page with the link the headless server prints when it starts.',
+  noToken:
+    'This page needs the link the headless server prints when it starts (it ends with #token=…). Open that link once; this browser then remembers it.',
   misunderstood: 'Hearth did not understand this page’s request; the page may be older than Hearth. Reload the page.',
-  failed: 'Something went wrong in Hearth. Try again; if it happens again, the log file has the details.',
+  failed: 'Something went wrong in Hearth. Try again; if it happens again, Hearth’s log has the details (Home says where it is).',
 } as const;
 
 /** An HTTP failure as a sentence: the server's own sentence where it wrote one for people, else ours. */
@@ -74,7 +78,7 @@ interface StorageLike {
   setItem(key: string, value: string): void;
 }
 
-/** Reads `#token=…` from the address, removes it from the address bar, and remembers it for this tab. */
+/** Reads `#token=…` from the address, removes it from the address bar, and remembers it for this page's origin. */
 export function takeToken(location: LocationLike, history: HistoryLike, storage: StorageLike | null): string | null {
   const fromHash = tokenFromFragment(location.hash);
   if (fromHash !== undefined) {
@@ -109,9 +113,13 @@ export function connectHearth(win: Window & typeof globalThis): Connection | { r
   if (win.location.protocol !== 'http:' && win.location.protocol !== 'https:') return { problem: API_PROBLEMS.unreachable };
   let storage: Storage | null = null;
   try {
-    storage = win.sessionStorage;
+    storage = win.localStorage;
   } catch {
-    storage = null;
+    try {
+      storage = win.sessionStorage;
+    } catch {
+      storage = null;
+    }
   }
   const token = takeToken(win.location, win.history, storage);
   if (token === null) return { problem: API_PROBLEMS.noToken };

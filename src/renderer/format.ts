@@ -97,7 +97,7 @@ export function listInWords(names: readonly string[]): string {
 export type Tone = 'ok' | 'busy' | 'off' | 'problem';
 
 export interface StateWords {
-  /** A few words for the header badge. */
+  /** A few words for the header badge, whole on their own: the badge is all some people read (no tooltip). */
   readonly short: string;
   readonly headline: string;
   readonly detail: string;
@@ -111,34 +111,39 @@ export function serverStateWords(state: ServerState, enabled: boolean, now: numb
       if (state.activity.syncing) {
         const who = state.activity.syncingUsers ?? [];
         return {
-          short: 'Syncing',
+          short: 'Syncing now',
           headline: 'Syncing now',
           detail:
             who.length > 0 ? `${listInWords(who)} ${who.length === 1 ? 'is' : 'are'} syncing right now.` : 'A device is syncing right now.',
           tone: 'busy',
         };
       }
-      return { short: 'On', headline: 'Hearth is on', detail: 'Anki on your phones and computers can sync with this PC.', tone: 'ok' };
+      return {
+        short: 'Sync server on',
+        headline: 'Hearth is on',
+        detail: 'Anki on your phones and computers can sync with this PC.',
+        tone: 'ok',
+      };
     }
     case 'starting':
       return {
-        short: 'Starting',
+        short: 'Sync server starting',
         headline: 'Starting the sync server…',
         detail: state.attempt > 1 ? `Trying again (attempt ${state.attempt}).` : 'This takes a few seconds.',
         tone: 'busy',
       };
     case 'stopping':
       return {
-        short: 'Stopping',
+        short: 'Sync server stopping',
         headline: 'Stopping the sync server…',
         detail: state.activity.syncing ? 'Waiting for the sync in progress to finish first.' : 'This takes a moment.',
         tone: 'busy',
       };
     case 'stopped':
       return enabled
-        ? { short: 'Stopped', headline: 'The sync server is stopped', detail: 'It will start in a moment.', tone: 'off' }
+        ? { short: 'Sync server stopped', headline: 'The sync server is stopped', detail: 'It will start in a moment.', tone: 'off' }
         : {
-            short: 'Off',
+            short: 'Sync server off',
             headline: 'Hearth is off',
             detail: 'Anki cannot sync with this PC until you switch the sync server on.',
             tone: 'off',
@@ -150,7 +155,7 @@ export function serverStateWords(state: ServerState, enabled: boolean, now: numb
           : ` Hearth will try again ${timeUntil(state.retryAt, now)}.`;
       const detail = state.error.detail ? ` Details: ${state.error.detail.replace(/\.$/, '')}.` : '';
       return {
-        short: 'Problem',
+        short: 'Sync server problem',
         headline: 'Hearth has a problem',
         detail: `${errorSentence(state.error.code)}${retry}${detail}`,
         tone: 'problem',

@@ -35,7 +35,7 @@ const SENTENCES: Record<HearthErrorCode, string> = {
   'folder-in-use': 'Another copy of Hearth is already using this sync folder. Close it first, or choose another folder.',
   'incomplete-install':
     'Hearth’s installation is incomplete: a part the sync server needs to read Anki collections cannot be loaded. Please install Hearth again.',
-  internal: 'The sync server stopped because of an unexpected problem. The log file has the details.',
+  internal: 'The sync server stopped because of an unexpected problem. Hearth’s log has the details (Home says where it is).',
   'server-start-timeout': 'The sync server took too long to start.',
   'server-crashed': 'The sync server stopped unexpectedly.',
 };

@@ -46,6 +46,8 @@ export interface UiServerOptions {
   readonly echoOutput?: boolean;
   /** Run it with Windows Node under Wine (the Windows lane, test/interop/servers.ts `windowsLane`). */
   readonly windows?: boolean;
+  /** Command-line arguments, as after `npm run serve --` (e.g. `--new-admin-link`). */
+  readonly args?: readonly string[];
 }
 
 export interface UiServer {
@@ -104,8 +106,16 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
   const outputDir = lane ? mkdtempSync(join(tmpdir(), 'hearth-ui-output-')) : undefined;
   const outputFd = outputDir ? openSync(join(outputDir, 'output.log'), 'a') : undefined;
   const child: ChildProcess = lane
-    ? spawn(lane.wine, [lane.node, 'src\\headless\\cli.ts'], { cwd: ROOT, env, stdio: ['ignore', outputFd!, outputFd!] })
-    : spawn(process.execPath, [join(ROOT, 'src', 'headless', 'cli.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn(lane.wine, [lane.node, 'src\\headless\\cli.ts', ...(options.args ?? [])], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', outputFd!, outputFd!],
+      })
+    : spawn(process.execPath, [join(ROOT, 'src', 'headless', 'cli.ts'), ...(options.args ?? [])], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
   if (outputFd !== undefined) closeSync(outputFd);
   let output = '';
   let poll: NodeJS.Timeout | undefined;

@@ -65,6 +65,28 @@ describe('port check', () => {
     assert.deepEqual(seen, ['0.0.0.0']);
   });
 
+  it('says a port the host uses itself (the admin page’s) is that, not another program’s, and suggests past it', async () => {
+    const bound: number[] = [];
+    const r = await checkPort(8081, {
+      host: () => '0.0.0.0',
+      ownPort: () => 8080,
+      otherOwnPorts: () => [{ port: 8081, use: 'the admin page’s own port (the page you are using now)' }],
+      bind: async (_host, port) => (bound.push(port), 'free'),
+    });
+    assert.equal(
+      r.ok ? '' : r.problem,
+      'Port 8081 is the admin page’s own port (the page you are using now), so the sync server cannot use it too. Choose another, for example 8082.',
+    );
+    assert.deepEqual(bound, [8082], 'no bind on the admin page’s port itself');
+    const next = await checkPort(8082, {
+      host: () => '0.0.0.0',
+      ownPort: () => null,
+      otherOwnPorts: () => [{ port: 8083, use: 'x' }],
+      bind: async (_host, port) => (port === 8082 ? 'in-use' : 'free'),
+    });
+    assert.match(next.ok ? '' : next.problem, /another program.*for example 8084\.$/, 'the suggestion skips the admin page’s port');
+  });
+
   it('explains a port the system does not allow', async () => {
     const r = await checkPort(8123, { host: () => '127.0.0.1', ownPort: () => null, bind: async () => 'not-allowed' });
     assert.match(r.ok ? '' : r.problem, /not allowed to use port 8123/);

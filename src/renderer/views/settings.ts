@@ -241,7 +241,7 @@ function portSection(ctx: Ctx): { readonly el: HTMLElement; update(model: Model)
   const portField = field(
     'Port',
     { type: 'text', inputmode: 'numeric', autocomplete: 'off', maxlength: 5, 'data-field': 'port' },
-    'A number from 1024 to 65535. Hearth normally uses 8080.',
+    'A whole number from 1024 to 65535. Hearth normally uses 8080.',
   );
   const message = formMessage();
   const apply = h('button', { type: 'submit', class: 'primary' }, 'Change port');
@@ -288,7 +288,11 @@ function portSection(ctx: Ctx): { readonly el: HTMLElement; update(model: Model)
     'section',
     { class: 'card', 'aria-labelledby': 'port-title' },
     h('h2', { id: 'port-title' }, 'Port'),
-    h('p', {}, 'The port is the number at the end of the sync address. Change it only if another program already uses it.'),
+    h(
+      'p',
+      {},
+      'The port is the number after the last colon of the sync address (8080 in http://192.168.1.20:8080/). It tells this PC which program a device wants: Hearth. Change it only if another program already uses it.',
+    ),
     form,
   );
   return {
@@ -347,6 +351,11 @@ function networkSection(ctx: Ctx): { readonly el: HTMLElement; update(model: Mod
     'section',
     { class: 'card', 'aria-labelledby': 'network-title' },
     h('h2', { id: 'network-title' }, 'Network and start-up'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Hearth’s sync server is the part of Hearth that Anki talks to when it syncs, in place of AnkiWeb (Anki’s own sync service on the internet).',
+    ),
     choices,
     h('div', { class: 'checkbox' }, loginBox, h('label', { for: loginBox.id }, 'Start Hearth when I log in to this PC')),
     message.el,
