@@ -149,14 +149,6 @@ describe('sync protocols 8–10 (multipart framing)', () => {
     assert.equal(up.status, 200);
     isPlain(up);
     assert.equal(up.text(), 'OK');
-    const stored = openCollection(join(base, 'user', 'collection.anki2'), { readonly: true });
-    try {
-      assert.equal((stored.prepare('SELECT ver FROM col').get() as { ver: number }).ver, 18);
-      assert.equal((stored.prepare('SELECT count(*) AS n FROM notes').get() as { n: number }).n, 12);
-    } finally {
-      stored.close();
-    }
-
     const down = await sendLegacy(t.endpoint, 'sync/download', { data: {}, c: '1', k: key, s: 'x' });
     assert.equal(down.status, 200);
     isPlain(down);
@@ -179,9 +171,11 @@ describe('sync protocols 8–10 (multipart framing)', () => {
     const leftovers = () => readdirSync(join(base, 'user')).filter((n) => n.includes('.tmp') || n.endsWith('-journal'));
     for (let i = 0; i < 40 && leftovers().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(leftovers(), []);
+    // (The download closed it, so it can be read here.)
     const after = openCollection(join(base, 'user', 'collection.anki2'), { readonly: true });
     try {
-      assert.equal((after.prepare('SELECT ver FROM col').get() as { ver: number }).ver, 18);
+      assert.equal((after.prepare('SELECT ver FROM col').get() as { ver: number }).ver, 18, 'stored as schema 18');
+      assert.equal((after.prepare('SELECT count(*) AS n FROM notes').get() as { n: number }).n, 12);
     } finally {
       after.close();
     }
