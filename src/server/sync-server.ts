@@ -24,7 +24,7 @@ import { warmUpSyncCodecs } from './sync/warm-up.ts';
 import { createRequestHandler } from './http/request-handler.ts';
 import { trackForGracefulClose } from './http/graceful-close.ts';
 import type { GracefulClose } from './http/graceful-close.ts';
-import { createActivityRecorder } from './activity.ts';
+import { createActivityRecorder, isSuccessfulSync } from './activity.ts';
 import type { RequestObserver, RequestOutcome } from './activity.ts';
 import { problemFromOutcome } from './problems.ts';
 import type { ServerActivity, ServerProblem } from '../shared/server-process.ts';
@@ -35,6 +35,8 @@ import { takeDailyBackup } from './backups/take-backup.ts';
 import { restoreBackup } from './backups/restore.ts';
 import type { RestoreOutcome } from './backups/restore.ts';
 import { listBackupFiles, localDay } from './backups/backup-files.ts';
+import { computeStudyStats } from './stats/study-stats.ts';
+import { createStudyStatsRecorder } from './stats/stats-file.ts';
 import type { IdleCollector } from './util/idle-collector.ts';
 
 const IDLE_CONNECTION_MS = 120_000;
@@ -232,6 +234,29 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     );
   };
 
+  /**
+   * Each person's study figures (stats/study-stats.ts), worked out again after each sync that
+   * changed their collection, at the same moment as the daily backup: after the reply, under
+   * their lock, with no sync of theirs open; saved to `.hearth/stats.json` for the hosts.
+   */
+  const studyStats = createStudyStatsRecorder({ base: config.base, logger });
+  let closing = false;
+  const studyStatsAfter = (username: string): void => {
+    const state = users.get(username);
+    if (!state) return;
+    afterReply(
+      state.lock,
+      () => {
+        // A sync begun meanwhile has its own finish; a closing server opens no collection again.
+        if (state.session !== undefined || closing) return;
+        const started = performance.now();
+        studyStats.record(username, computeStudyStats(state.collection(), clock.nowMs()));
+        logger.debug('study figures worked out', { user: username, ms: (performance.now() - started).toFixed(1) });
+      },
+      (why) => logger.warn('study figures not worked out', { user: username, why }),
+    );
+  };
+
   /** The listening server's graceful close; undefined until it listens and once it is closing. */
   let listening: GracefulClose | undefined;
   // The address the device used to reach us is the one it should sync with. A Host header that
@@ -273,13 +298,15 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       // Who is refused may have changed: the window lists them.
       if (outcome.status === 429 || outcome.status === 403) activity.changed();
       if (endsANormalSync(outcome)) collector?.syncEnded();
+      // A refused upload is answered 200 too: only a collection that changed is backed up.
       if (
         outcome.user !== undefined &&
-        outcome.status === 200 &&
+        isSuccessfulSync(outcome) &&
         outcome.kind === 'sync' &&
         ['finish', 'upload'].includes(outcome.method)
       ) {
         dailyBackupAfter(outcome.user);
+        studyStatsAfter(outcome.user);
       }
     },
   };
@@ -325,7 +352,10 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         };
       }
       const outcome = await state.lock.run(() => restoreBackup(state, backupId, clock));
-      if (outcome.ok) logger.info('backup restored', { user: username, backup: backupId });
+      if (outcome.ok) {
+        logger.info('backup restored', { user: username, backup: backupId });
+        studyStatsAfter(username);
+      }
       return outcome;
     },
     listen() {
@@ -388,6 +418,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       });
     },
     async close() {
+      closing = true;
       collector?.close();
       const s = listening;
       listening = undefined;
@@ -398,6 +429,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       }
       users.clear();
       await activity.flush();
+      await studyStats.flush();
       devices.close();
     },
   };
