@@ -24,6 +24,7 @@ import { buildAppStatus } from '../host/app-status.ts';
 import { createInProcessRunner } from '../host/in-process-runner.ts';
 import type { NetworkInterfaces } from '../host/lan-addresses.ts';
 import { accountUsernames, createPeople } from '../host/people.ts';
+import { createBackups } from '../host/backups.ts';
 import { setupRecentErrors } from '../host/recent-errors.ts';
 import { setupServerControl } from '../host/server-control.ts';
 import { openSettingsStore } from '../host/settings-store.ts';
@@ -124,6 +125,12 @@ export function createHeadless(deps: HeadlessDeps): Headless {
         canPickFolder: false,
       }),
     people,
+    backups: createBackups({
+      base: () => settings.get().storageFolder,
+      people: async () => (await people.list()).map((p) => p.username),
+      runner,
+      logger,
+    }),
     mover,
     recentErrors,
     pickFolder: null,

@@ -8,6 +8,7 @@
 import type { ApiHandlers, AppStatus, CollectionDownload } from '../shared/api.ts';
 import type { ServerState } from '../shared/server-state.ts';
 import type { People } from './people.ts';
+import type { Backups } from './backups.ts';
 import { checkPort } from './port-check.ts';
 import type { BindResult, OwnPort } from './port-check.ts';
 import type { RecentErrors } from './recent-errors.ts';
@@ -21,6 +22,7 @@ export interface ApiHandlerDeps {
   readonly runner: Pick<ServerRunner, 'state' | 'allowLogin'>;
   readonly status: () => AppStatus;
   readonly people: People;
+  readonly backups: Backups;
   readonly mover: StorageMover;
   readonly recentErrors: Pick<RecentErrors, 'list'>;
   /** The system's folder picker (null when cancelled); null when there is none (a browser asks for a path). */
@@ -70,6 +72,8 @@ export function createApiHandlers(deps: ApiHandlerDeps): ApiHandlers {
     signOutAllDevices: (username) => deps.people.signOutAllDevices(username),
     downloadCollection: (username) => deps.downloadCollection(username),
     removePerson: (username, deleteData) => deps.people.remove(username, deleteData),
+    listBackups: (username) => deps.backups.list(username),
+    restoreBackup: (username, backupId) => deps.backups.restore(username, backupId),
     chooseStorageFolder: () => (deps.pickFolder ? deps.pickFolder() : null),
     checkStorageFolder: (path) => checkStorageFolder(path, { current: settings.get().storageFolder }),
     moveStorage: (path) => deps.mover.start(path),

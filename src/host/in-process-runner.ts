@@ -121,5 +121,10 @@ export function createInProcessRunner(deps: InProcessRunnerDeps): ServerRunner {
       return true;
     },
     credentialsChanged: () => running?.server.credentialsChanged() ?? Promise.resolve(),
+    async restoreBackup(username, backupId) {
+      if (!running) return 'not-running';
+      const outcome = await running.server.restoreBackup(username, backupId);
+      return outcome.ok ? { ok: true } : outcome;
+    },
   };
 }

@@ -7,6 +7,7 @@
  */
 import type { CollectionCopy, ServerProblem, ServerStartConfig } from '../shared/server-process.ts';
 import type { ServerState } from '../shared/server-state.ts';
+import type { ActionResult } from '../shared/api.ts';
 
 export interface ServerRunner {
   state(): ServerState;
@@ -33,6 +34,8 @@ export interface ServerRunner {
    * back their syncs in progress and closed a removed person's files (at once when none runs).
    */
   credentialsChanged(): Promise<void>;
+  /** Puts a person's backup back through the running server; `not-running` when none runs (the host may then do it on the files). */
+  restoreBackup(username: string, backupId: string): Promise<ActionResult | 'not-running'>;
 }
 
 /** Longest a settings change waits for a sync to finish before restarting the server anyway. */

@@ -19,6 +19,7 @@ import { createLogger, openAccountStore } from '../server/index.ts';
 import { createApiHandlers } from '../host/api-handlers.ts';
 import { buildAppStatus } from '../host/app-status.ts';
 import { accountUsernames, createPeople } from '../host/people.ts';
+import { createBackups } from '../host/backups.ts';
 import { setupRecentErrors } from '../host/recent-errors.ts';
 import { setupServerControl } from '../host/server-control.ts';
 import { openSettingsStore } from '../host/settings-store.ts';
@@ -165,16 +166,23 @@ async function main(): Promise<void> {
   host.onChange(refreshTray);
   settings.onChange(refreshTray);
 
+  const people = createPeople({
+    base: () => settings.get().storageFolder,
+    // The app's people are Hearth's own accounts; SYNC_USERn belongs to the headless server.
+    envUsernames: () => [],
+    credentialsChanged: () => host.credentialsChanged(),
+    logger,
+  });
   const handlers = createApiHandlers({
     settings,
     runner: host,
     status,
     listenAddress: () => control.config().host,
-    people: createPeople({
+    people,
+    backups: createBackups({
       base: () => settings.get().storageFolder,
-      // The app's people are Hearth's own accounts; SYNC_USERn belongs to the headless server.
-      envUsernames: () => [],
-      credentialsChanged: () => host.credentialsChanged(),
+      people: async () => (await people.list()).map((p) => p.username),
+      runner: host,
       logger,
     }),
     mover,

@@ -100,6 +100,8 @@ const TIMED_OUT = Symbol('timed out');
  * refused from its next request either way.
  */
 export const CREDENTIALS_TIMEOUT_MS = 10_000;
+/** Longest a restore may take in the server process: it waits for the person's request in flight, then copies and checks a collection. */
+const RESTORE_TIMEOUT_MS = 120_000;
 
 /** Stands in for a process that could not be created. */
 const deadChild: ServerChild = { pid: undefined, send: () => {}, onMessage: () => {}, onExit: () => {}, kill: () => {} };
@@ -114,6 +116,7 @@ export function createServerHost(deps: ServerHostDeps): ServerRunner {
   let state: ServerState = { kind: 'stopped' };
   let current: Run | undefined;
   let nextRunId = 1;
+  let nextRequestId = 1;
   let failures = 0;
   let nextCopyId = 1;
   let lastConfig: ServerStartConfig | undefined;
@@ -312,6 +315,32 @@ export function createServerHost(deps: ServerHostDeps): ServerRunner {
       if (state.kind !== 'running' || !current) return false;
       current.child.send({ type: 'allow-login', address, username });
       return true;
+    },
+    async restoreBackup(username, backupId) {
+      const run = current;
+      if (state.kind !== 'running' || !run) return 'not-running';
+      const id = nextRequestId++;
+      const answered = waitFor(
+        run,
+        (e) => e.kind === 'exit' || (e.message.type === 'backup-restored' && e.message.id === id),
+        RESTORE_TIMEOUT_MS,
+      );
+      run.child.send({ type: 'restore-backup', id, username, backupId });
+      const event = await answered;
+      if (event === TIMED_OUT)
+        return {
+          ok: false,
+          problem: 'The sync server did not answer in time; the backup may not have been restored. Look at the backups again in a minute.',
+        };
+      if (event.kind === 'exit')
+        return {
+          ok: false,
+          problem: 'The sync server stopped while restoring; nothing was changed if the backup is not listed as restored.',
+        };
+      const m = event.message;
+      return m.type === 'backup-restored' && m.ok
+        ? { ok: true }
+        : { ok: false, problem: m.type === 'backup-restored' ? m.problem : 'Unexpected answer.' };
     },
     async credentialsChanged() {
       const run = current;

@@ -104,6 +104,27 @@ export interface DeviceSummary {
   readonly lastAddress: string | null;
 }
 
+/** One copy of a person's collection kept by Hearth (src/server/backups/backup-files.ts). */
+export interface BackupSummary {
+  /** Names it for restoreBackup (its file name in the person's backups folder). */
+  readonly id: string;
+  /** ISO time it was taken. */
+  readonly takenAt: string;
+  /** daily: after that day's first sync; before-upload: the collection an "Upload to server" replaced; before-restore: the one a restore replaced. */
+  readonly reason: 'daily' | 'before-upload' | 'before-restore';
+  readonly notes: number;
+  readonly cards: number;
+  /** Answers given to cards (review log rows). */
+  readonly reviews: number;
+  readonly bytes: number;
+  /** False when the file cannot be read as a collection (then it cannot be restored). */
+  readonly readable: boolean;
+}
+
+export type BackupList =
+  | { readonly ok: true; readonly backups: readonly BackupSummary[]; readonly rule: string }
+  | { readonly ok: false; readonly problem: string };
+
 /** Outcome of an action the person asked for: ok, or one sentence saying what is wrong (nothing changed). */
 export type ActionResult = { readonly ok: true } | { readonly ok: false; readonly problem: string };
 
@@ -211,6 +232,10 @@ export const HEARTH_API = {
   downloadCollection: method<[username: string], CollectionDownload>(oneString),
   /** Every device of theirs is signed out at once, a sync in progress included; deleteData false keeps their folder (collection and media) on disk. */
   removePerson: method<[username: string, deleteData: boolean], ActionResult>(stringAndBoolean),
+  /** The person's backups, newest first, with the rule that keeps them. */
+  listBackups: method<[username: string], BackupList>(oneString),
+  /** Puts that backup back; the current collection is kept as a backup first. Every device must then full-sync and choose Download. Refused while the person syncs. */
+  restoreBackup: method<[username: string, backupId: string], ActionResult>(twoStrings),
 
   /** The system folder picker; null when cancelled (or not available, see AppStatus.canPickFolder). */
   chooseStorageFolder: method<[], string | null>(noArgs),

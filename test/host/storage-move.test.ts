@@ -14,6 +14,7 @@ import { setupStorageMove } from '../../src/host/storage-move.ts';
 import { createApiHandlers } from '../../src/host/api-handlers.ts';
 import { setupRecentErrors } from '../../src/host/recent-errors.ts';
 import { createPeople } from '../../src/host/people.ts';
+import { createBackups } from '../../src/host/backups.ts';
 import { buildAppStatus } from '../../src/host/app-status.ts';
 import { defaultSettings } from '../../src/shared/settings.ts';
 import type { ServerProblem } from '../../src/shared/server-process.ts';
@@ -70,6 +71,7 @@ function app(t: T, opts: { refuseFolder?: (folder: string) => boolean } = {}) {
       envUsernames: () => [],
       logger: silentLogger,
     }),
+    backups: createBackups({ base: () => settings.get().storageFolder, people: async () => [], runner: host, logger: silentLogger }),
     mover,
     recentErrors: recent,
     pickFolder: async () => join(dir, 'picked'),

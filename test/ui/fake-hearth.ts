@@ -12,12 +12,14 @@ import type {
   ActionResult,
   ApiHandlers,
   AppStatus,
+  BackupSummary,
   PersonSummary,
   RecentError,
   StorageMove,
   SyncAddress,
   ThrottledLogin,
 } from '../../src/shared/api.ts';
+import { KEEP_RULE } from '../../src/server/backups/backup-files.ts';
 import type { ServerState } from '../../src/shared/server-state.ts';
 import { applySettingsPatch, defaultSettings } from '../../src/shared/settings.ts';
 import type { Settings } from '../../src/shared/settings.ts';
@@ -25,6 +27,9 @@ import { passwordProblem, sameFolderName, usernameProblem } from '../../src/shar
 import { IDLE_ACTIVITY } from '../../src/shared/server-process.ts';
 
 const RENDERER_DIR = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
+
+/** The keep rule as the real server says it (src/server/backups/backup-files.ts KEEP_RULE). */
+export const KEEP_RULE_TEXT = KEEP_RULE;
 
 export interface FakePerson extends PersonSummary {
   readonly password: string;
@@ -52,6 +57,9 @@ export interface FakeState {
   folderCheckMs?: number;
   /** Logins refused after wrong passwords (allowLoginAgain removes one). */
   throttledLogins: ThrottledLogin[];
+  /** Each person's backups, newest first; restoreBackup records what it restored. */
+  backups: Record<string, BackupSummary[]>;
+  restored: { username: string; backupId: string }[];
 }
 
 export function initialFakeState(): FakeState {
@@ -71,6 +79,8 @@ export function initialFakeState(): FakeState {
     badFolders: {},
     pickedFolder: null,
     throttledLogins: [],
+    backups: {},
+    restored: [],
   };
 }
 
@@ -107,6 +117,18 @@ export function fakeHandlers(s: FakeState): ApiHandlers {
     s.people = s.people.map((q) => (q === p ? { ...p, ...changed } : q));
   };
   return {
+    listBackups: (username) =>
+      anyPerson(username)
+        ? { ok: true, backups: s.backups[username] ?? [], rule: KEEP_RULE_TEXT }
+        : { ok: false, problem: `There is no person called “${username}”.` },
+    restoreBackup: (username, backupId) => {
+      if (!anyPerson(username)) return refuse(`There is no person called “${username}”.`);
+      const backup = (s.backups[username] ?? []).find((b) => b.id === backupId);
+      if (!backup) return refuse(`${username} has no such backup (it may have been removed by the keep rule); nothing was changed.`);
+      if (!backup.readable) return refuse(`That backup of ${username}'s cards is damaged; nothing was changed.`);
+      s.restored.push({ username, backupId });
+      return { ok: true };
+    },
     getStatus: () => statusOf(s),
     getSettings: () => s.settings,
     updateSettings: (patch) => {

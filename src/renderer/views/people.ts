@@ -12,6 +12,7 @@ import type { Ctx, Model, View } from '../context.ts';
 import { h, replaceContent, uid } from '../dom.ts';
 import { deviceDetail, deviceLine, deviceWhen, formatBytes, lastSyncLine, mediaCount, personBytes } from '../format.ts';
 import { problemSentence } from '../api-client.ts';
+import { backupsDialog } from './backups-dialog.ts';
 
 const MISMATCH = 'The two passwords are not the same. Type the same password twice.';
 
@@ -522,6 +523,15 @@ function personItem(ctx: Ctx, p: PersonSummary, refused: readonly ThrottledLogin
             'aria-label': `Remove ${p.username}`,
           }),
         ),
+    h(
+      'div',
+      { class: 'actions person-backups' },
+      button('Backups…', () => backupsDialog(ctx, p), {
+        class: 'secondary',
+        'data-focus-key': `bk-${p.username}`,
+        'aria-label': `Backups of ${p.username}’s cards`,
+      }),
+    ),
     devicesPart(ctx, p, refused, now),
     downloadCopyPart(ctx, p),
   );
