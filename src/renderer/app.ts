@@ -149,12 +149,17 @@ export function startApp(root: HTMLElement, api: HearthApi, mode: 'app' | 'brows
       else b.removeAttribute('aria-current');
     }
     mount(viewFor(name), VIEWS.find((v) => v.name === name)?.label ?? 'Hearth');
+    // A new screen opens at the top, header included: the page may have been scrolled far down the
+    // previous one (the first-run guide's Done button), and the browser would otherwise only scroll
+    // as far as the focused heading, cutting the header off.
+    window.scrollTo(0, 0);
     // Moving the focus to the new screen's heading tells a screen reader the screen changed; not
-    // when the window opens, where reading starts at the top anyway.
+    // when the window opens, where reading starts at the top anyway. A control asked for by
+    // focusSelector may be further down: that one is scrolled to.
     if (opened) {
       const target = focusSelector ? main.querySelector<HTMLElement>(focusSelector) : main.querySelector<HTMLElement>('h1');
       if (target && !target.matches('a, button, input, select, textarea, summary')) target.setAttribute('tabindex', '-1');
-      target?.focus();
+      target?.focus({ preventScroll: !focusSelector });
     }
     opened = true;
     void refresh({ people: true, errors: name === 'home', settings: name === 'settings' });
@@ -233,7 +238,7 @@ export function startApp(root: HTMLElement, api: HearthApi, mode: 'app' | 'brows
 }
 
 function wrapConnect(ctx: Ctx): View {
-  const panel = connectPanel(ctx, { headingLevel: 2 });
+  const panel = connectPanel(ctx, { headingLevel: 2, stepsOpen: true });
   const el = h(
     'div',
     { class: 'view' },

@@ -1,15 +1,22 @@
-// "Connect a device" in real Chromium against the real headless server: the address shown is the
-// one Anki syncs with, its QR code (read back from the pixels, as a phone camera would) holds
-// exactly that address, the Copy button copies it, and the phone setup page the QR code opens
-// shows the address, the steps and a working Copy button. The older apps' steps are folded away
-// under today's in both, open with the keyboard, and carry the addresses made from that one.
+// "Connect a device" in real Chromium. Against the real headless server, which tests run in
+// "this PC only" mode (they may listen on 127.0.0.1 only): the address shown is the one Anki
+// syncs with, the Copy button copies it, there is no QR code (127.0.0.1 on a phone is the phone
+// itself) but a plain sentence and the button that allows the home network, Home says the same,
+// and the phone setup page at the address shows the address, the steps and a working Copy
+// button. The older apps' steps are folded away under today's in both, open with the keyboard,
+// and carry the addresses made from that one. Against the stand-in Hearth (fake-hearth.ts), whose
+// status reports a home-network address a test machine cannot have: the QR code (read back from
+// the pixels, as a phone camera would) holds exactly the address shown, and the button switches
+// "this PC only" to the home network, after which the QR code appears.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { CLIENT_SETUPS, OLDER_CLIENT_SETUPS, OLDER_SETUPS_TITLE, SETUP_TIPS, TOO_OLD_SETUP } from '../../src/shared/client-setup.ts';
 import { startUiServer } from '../helpers/ui-server.ts';
+import { initialFakeState, startFakeHearth } from './fake-hearth.ts';
+import type { FakeHearth } from './fake-hearth.ts';
 import type { UiServer } from '../helpers/ui-server.ts';
-import { launchBrowser, UI_STEP_TIMEOUT_MS } from './browser.ts';
+import { launchBrowser, UI_POLL_TIMEOUT_MS, UI_STEP_TIMEOUT_MS } from './browser.ts';
 import type { Browser } from './browser.ts';
 import { decodeQr, ensureRendererBuilt, focused, focusRingShown, goTo, openWindow, textOf, waitForText } from './support.ts';
 
@@ -47,14 +54,33 @@ describe('the window: connect a device', { timeout: 10 * TEST_TIMEOUT_MS }, () =
 
   const readClipboard = (p: Page): Promise<string> => p.evaluate(() => navigator.clipboard.readText());
 
-  it('shows the address Anki syncs with, and a QR code that reads back as exactly that address', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const best = page.locator('.address-best');
-    const url = await textOf(best.locator('.sync-url'));
-    assert.equal(url, ui.syncEndpoint);
-    assert.ok(url.endsWith('/'), 'with the trailing slash Anki needs');
-    assert.equal(await decodeQr(best.locator('svg.qr')), url);
-    assert.equal(await best.locator('svg.qr').getAttribute('aria-label'), `QR code for ${url}`);
-  });
+  it(
+    'this PC only: shows the address Anki on this PC syncs with, no QR code, and says phones cannot reach this PC, with the button',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      assert.equal((await ui.api.getStatus()).listen, 'this-pc', 'the test server runs in this-PC mode');
+      const best = page.locator('.address-best');
+      const url = await textOf(best.locator('.sync-url'));
+      assert.equal(url, ui.syncEndpoint);
+      assert.ok(url.endsWith('/'), 'with the trailing slash Anki needs');
+      assert.equal(await page.locator('.connect svg.qr').count(), 0, 'no QR code of 127.0.0.1 anywhere');
+      const text = await textOf(page.locator('.connect'));
+      assert.ok(!/scan/i.test(text), `nothing says to scan: ${text}`);
+      assert.match(await textOf(best), /Phones cannot reach this PC right now/);
+      assert.match(await textOf(best), /The address for Anki on this PC/);
+      assert.ok(await best.getByRole('button', { name: 'Allow the home network' }).isVisible());
+
+      // Home says what is true in this mode, with the same button.
+      await goTo(page, 'home');
+      await waitForText(page.locator('.state-detail'), /^Only Anki on this PC can sync with it/);
+      const card = await textOf(page.locator('.state-card'));
+      assert.ok(!card.includes('Anki on your phones and computers can sync'), card);
+      assert.match(card, /Sync address for Anki on this PC: /);
+      assert.ok(await page.locator('.state-card').getByRole('button', { name: 'Allow the home network' }).isVisible());
+      // (Not pressed here: the real server would then listen on every interface, which a test may not.)
+      await goTo(page, 'connect');
+    },
+  );
 
   it('copies the address with the Copy button', { timeout: TEST_TIMEOUT_MS }, async () => {
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(ui.adminUrl).origin });
@@ -86,9 +112,15 @@ describe('the window: connect a device', { timeout: 10 * TEST_TIMEOUT_MS }, () =
     assert.equal(await tabs.nth(1).getAttribute('aria-selected'), 'true');
     const text = await textOf(page.locator('.connect'));
     for (const tip of SETUP_TIPS) assert.ok(text.includes(tip), `tip shown: ${tip}`);
-    assert.match(text, /Email = Hearth username/);
-    assert.match(text, /If Anki says it cannot connect to AnkiWeb/);
-    for (const check of ['Same Wi-Fi', 'Firewall', 'Awake', 'Hearth is on']) assert.ok(text.includes(check), `troubleshooting: ${check}`);
+    assert.ok(await page.locator('.address-card .email-note').isVisible(), 'Email = Hearth username, next to the address');
+    assert.match(await textOf(page.locator('.address-card .email-note')), /Email = Hearth username/);
+    // What to check when Anki cannot connect: folded away under its heading, opened with a click.
+    const trouble = page.locator('.connect details.disclosure', { hasText: 'If Anki says it cannot connect to AnkiWeb' });
+    assert.equal(await trouble.evaluate((d) => (d as HTMLDetailsElement).open), false, 'folded at first');
+    await trouble.locator('summary').click();
+    const checks = await textOf(trouble);
+    for (const check of ['Same Wi-Fi', 'Firewall', 'Awake', 'Hearth is on']) assert.ok(checks.includes(check), `troubleshooting: ${check}`);
+    assert.ok(await trouble.getByText('Same Wi-Fi').isVisible());
   });
 
   it(
@@ -155,10 +187,11 @@ describe('the window: connect a device', { timeout: 10 * TEST_TIMEOUT_MS }, () =
   );
 
   it(
-    'the QR code opens the phone setup page: it shows the address and the steps, and its Copy button works',
+    'the address opens the phone setup page (the page the QR code opens): it shows the address and the steps, and its Copy button works',
     { timeout: TEST_TIMEOUT_MS },
     async () => {
-      const url = await decodeQr(page.locator('.address-best svg.qr'));
+      const url = await textOf(page.locator('.address-best .sync-url'));
+      assert.equal(url, ui.syncEndpoint);
       await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
       const phone = await browser.newPage({ width: 400, height: 800 });
       try {
@@ -195,4 +228,72 @@ describe('the window: connect a device', { timeout: 10 * TEST_TIMEOUT_MS }, () =
       }
     },
   );
+});
+
+describe('the window: the QR code, on a home network (the stand-in Hearth)', { timeout: 4 * TEST_TIMEOUT_MS }, () => {
+  let hearth: FakeHearth;
+  let browser: Browser;
+  let page: Page;
+  const lanUrl = `http://192.168.1.20:${initialFakeState().settings.port}/`;
+
+  before(async () => {
+    const staticDir = await ensureRendererBuilt();
+    const state = initialFakeState();
+    state.settings = { ...state.settings, listen: 'this-pc' };
+    [hearth, browser] = await Promise.all([startFakeHearth(state, staticDir), launchBrowser()]);
+    page = await browser.newPage();
+    await openWindow(page, hearth.adminUrl);
+    await goTo(page, 'connect');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await hearth?.stop();
+  });
+
+  it(
+    'this PC only: no QR code; “Allow the home network” switches the setting, and the QR code of the home-network address appears',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      const best = page.locator('.address-best');
+      await waitForText(best, /Phones cannot reach this PC right now/);
+      assert.equal(await page.locator('.connect svg.qr').count(), 0);
+      await best.getByRole('button', { name: 'Allow the home network' }).click();
+      await best.locator('svg.qr').waitFor({ timeout: UI_POLL_TIMEOUT_MS });
+      assert.equal(hearth.state.settings.listen, 'lan', 'the window changed the setting');
+      await waitForText(page.locator('.toast'), /Phones and computers at home can now sync\./, UI_STEP_TIMEOUT_MS);
+      assert.equal(await best.getByRole('button', { name: 'Allow the home network' }).count(), 0);
+
+      await goTo(page, 'home');
+      await waitForText(page.locator('.state-detail'), /^Anki on your phones and computers can sync with this PC\.$/);
+      assert.equal(await page.locator('.state-card').getByRole('button', { name: 'Allow the home network' }).count(), 0);
+      await goTo(page, 'connect');
+    },
+  );
+
+  it('shows the home-network address, and a QR code that reads back as exactly that address', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const best = page.locator('.address-best');
+    const url = await textOf(best.locator('.sync-url'));
+    assert.equal(url, lanUrl);
+    assert.equal(await decodeQr(best.locator('svg.qr')), url);
+    assert.equal(await best.locator('svg.qr').getAttribute('aria-label'), `QR code for ${url}`);
+    assert.match(await textOf(best.locator('figcaption')), /^Scan with the phone’s camera/);
+    assert.equal(await best.locator('.phones-blocked').count(), 0);
+  });
+
+  it('with no network (the address falls back to 127.0.0.1): no QR code, and it says why', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const hosts = hearth.state.hosts;
+    hearth.state.hosts = [{ address: '127.0.0.1', interfaceName: 'this PC', kind: 'this-pc' }];
+    try {
+      const best = page.locator('.address-best');
+      await waitForText(best, /This PC is not on a network right now/);
+      assert.equal(await page.locator('.connect svg.qr').count(), 0);
+      await goTo(page, 'home');
+      await waitForText(page.locator('.state-detail'), /^This PC is not on a network right now/);
+    } finally {
+      hearth.state.hosts = hosts;
+    }
+    await goTo(page, 'connect');
+    await page.locator('.address-best svg.qr').waitFor({ timeout: UI_POLL_TIMEOUT_MS });
+  });
 });

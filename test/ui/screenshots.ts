@@ -102,6 +102,11 @@ function family(): FakePerson[] {
   ];
 }
 
+/** A person just added: no sync, no device yet. */
+function notSyncedYet(p: FakePerson): FakePerson {
+  return { ...p, lastSyncAt: null, lastClient: null, collectionBytes: 0, mediaFiles: 0, mediaBytes: 0, devices: [] };
+}
+
 function lifelike(): FakeState {
   const s = initialFakeState();
   s.people = family();
@@ -139,17 +144,31 @@ const SCENES: readonly Scene[] = [
       await page.locator('[data-field="username"]').fill('anna');
       await page.locator('[data-field="password"]').fill('anna-password');
       await page.locator('[data-field="confirm"]').fill('anna-password');
-      await page.getByRole('button', { name: 'Next', exact: true }).click();
+      await page.getByRole('button', { name: 'Add this person' }).click();
       await page.getByRole('heading', { name: /Step 2 of 3/ }).waitFor();
     },
   },
   {
+    // Coming back after step 1: the guide resumes at step 2 (anna was added, nobody synced yet).
     name: 'first-run-3-phone',
-    state: () => ({ ...initialFakeState(), firstRun: true, people: family().slice(0, 1), localName: 'family-pc' }),
+    state: () => ({ ...initialFakeState(), firstRun: true, people: [notSyncedYet(family()[0]!)], localName: 'family-pc' }),
     go: async (page) => {
-      await page.getByRole('button', { name: 'Next', exact: true }).first().click();
       await page.getByRole('button', { name: 'Next: use this folder' }).click();
       await page.getByRole('heading', { name: /Step 3 of 3/ }).waitFor();
+      await page.locator('.address-best svg.qr').waitFor();
+    },
+  },
+  {
+    name: 'first-run-3-this-pc',
+    state: () => {
+      const s: FakeState = { ...initialFakeState(), firstRun: true, people: [notSyncedYet(family()[0]!)] };
+      s.settings = { ...s.settings, listen: 'this-pc' };
+      return s;
+    },
+    go: async (page) => {
+      await page.getByRole('button', { name: 'Next: use this folder' }).click();
+      await page.getByRole('heading', { name: /Step 3 of 3/ }).waitFor();
+      await page.locator('.phones-blocked').waitFor();
     },
   },
   {
@@ -161,6 +180,19 @@ const SCENES: readonly Scene[] = [
     },
     go: async (page) => {
       await page.locator('.table').waitFor();
+    },
+  },
+  {
+    name: 'home-this-pc',
+    state: () => {
+      const s = lifelike();
+      s.localName = null;
+      s.settings = { ...s.settings, listen: 'this-pc' };
+      return s;
+    },
+    go: async (page) => {
+      await page.locator('.table').waitFor();
+      await page.locator('.state-scope button').waitFor();
     },
   },
   {

@@ -1,9 +1,13 @@
 /**
- * "Connect a device": the sync address (best first, exactly as Anki needs it), a Copy button and
- * a QR code for each, the steps for each Anki app (the same words as the phone setup page, from
- * src/shared/client-setup.ts), the older apps' steps folded away below them (with the addresses
- * made from the one the parent picks), and what to check when Anki says it cannot connect.
- * Also the last step of the first-run guide.
+ * "Connect a device": the sync address (best first, exactly as Anki needs it) with a Copy button
+ * and its QR code, first, where the eye lands; then, folded away, the steps for each Anki app
+ * (the same words as the phone setup page, from src/shared/client-setup.ts) with the older apps'
+ * steps (the addresses made from the one the parent picks), and what to check when Anki says it
+ * cannot connect. Also the last step of the first-run guide.
+ *
+ * A QR code is shown only for an address a phone can reach: in "this PC only" mode (or with no
+ * network) the address is 127.0.0.1, which on a phone is the phone itself. There the panel says
+ * plainly that phones cannot reach this PC, with a button that allows the home network.
  */
 import type { AppStatus, SyncAddress } from '../../shared/api.ts';
 import {
@@ -14,6 +18,7 @@ import {
   SETUP_TIPS,
   TOO_OLD_SETUP,
 } from '../../shared/client-setup.ts';
+import { problemSentence } from '../api-client.ts';
 import { button, copyButton, copyText } from '../components.ts';
 import type { Ctx, Model, View } from '../context.ts';
 import { h, replaceContent, uid } from '../dom.ts';
@@ -34,31 +39,54 @@ function kindNote(a: SyncAddress): string {
   }
 }
 
-function addressRow(ctx: Ctx, a: SyncAddress, index: number, big: boolean, hint: string = kindNote(a)): HTMLElement {
+/** Whether a phone can reach the address: 127.0.0.1 on a phone is the phone itself. */
+function reachableByPhones(a: SyncAddress): boolean {
+  return a.kind !== 'this-pc';
+}
+
+/** One of the other addresses, listed under the best one, its QR code folded away. */
+function addressRow(ctx: Ctx, a: SyncAddress, index: number, hint: string = kindNote(a)): HTMLElement {
   const url = h('code', { class: 'sync-url', 'data-sync-url': a.url }, a.url);
   const copy = copyButton(a.url, `the address ${a.url}`, ctx.notify, { 'data-focus-key': `copy-${a.url}` });
-  const qr = qrCode(qrPayload(a), `QR code for ${a.url}`);
-  if (big) {
-    return h(
-      'div',
-      { class: 'address address-best', 'data-address-index': index },
-      h(
-        'div',
-        { class: 'address-text' },
-        h('p', { class: 'address-label' }, 'Sync address'),
-        h('div', { class: 'url-row' }, url, copy),
-        h('p', { class: 'hint' }, hint),
-      ),
-      h('figure', { class: 'qr-figure' }, qr, h('figcaption', {}, 'Scan with the phone’s camera to open the setup page on the phone.')),
-    );
-  }
   return h(
     'li',
     { class: 'address', 'data-address-index': index },
     h('div', { class: 'url-row' }, url, copy),
     h('p', { class: 'hint' }, hint),
-    h('details', {}, h('summary', { 'data-focus-key': `qr-${a.url}` }, 'Show QR code'), h('figure', { class: 'qr-figure small' }, qr)),
+    reachableByPhones(a)
+      ? h(
+          'details',
+          {},
+          h('summary', { 'data-focus-key': `qr-${a.url}` }, 'Show QR code'),
+          h('figure', { class: 'qr-figure small' }, qrCode(qrPayload(a), `QR code for ${a.url}`)),
+        )
+      : null,
   );
+}
+
+/**
+ * The button that lets phones and computers at home sync: the same settings change as the
+ * Settings screen's "Phones and computers on the home network" choice (src/shared/settings.ts
+ * `listen`). The server restarts on the home network once nobody is syncing.
+ */
+export function allowHomeNetworkButton(ctx: Ctx, focusKey: string, style: 'primary' | 'secondary' = 'primary'): HTMLButtonElement {
+  const b = button(
+    'Allow the home network',
+    () => {
+      b.disabled = true;
+      void ctx.api
+        .updateSettings({ listen: 'lan' })
+        .then(async (result) => {
+          if (!result.ok) ctx.notify(result.problems.map((p) => p.message).join(' '), 'problem');
+          else ctx.notify('Phones and computers at home can now sync. The sync server restarts on the home network.', 'ok');
+          await ctx.refresh({ settings: true });
+        })
+        .catch((error: unknown) => ctx.notify(problemSentence(error), 'problem'))
+        .finally(() => (b.disabled = false));
+    },
+    { class: `${style} small`, 'data-focus-key': focusKey },
+  );
+  return b;
 }
 
 function appTabs(): HTMLElement {
@@ -240,23 +268,58 @@ function olderVersions(ctx: Ctx, headingLevel: 2 | 3): { readonly el: HTMLElemen
   };
 }
 
-/** headingLevel: 2 on its own screen, 3 inside the first-run guide (under the step's heading). */
-export function connectPanel(ctx: Ctx, options: { readonly headingLevel: 2 | 3 }): View {
+export interface ConnectOptions {
+  /** 2 on its own screen, 3 inside the first-run guide (under the step's heading). */
+  readonly headingLevel: 2 | 3;
+  /** Show the per-app steps open (the Connect screen) or folded (the guide: the address and QR code first). */
+  readonly stepsOpen: boolean;
+}
+
+/** A card that folds away: its heading is the summary, so it is still in the outline when closed. */
+function disclosure(H: 'h2' | 'h3', title: string, focusKey: string, open: boolean, ...content: HTMLElement[]): HTMLDetailsElement {
+  return h(
+    'details',
+    { class: 'card disclosure', open },
+    h('summary', { 'data-focus-key': focusKey }, h(H, { class: 'summary-heading' }, title)),
+    ...content,
+  );
+}
+
+export function connectPanel(ctx: Ctx, options: ConnectOptions): View {
   const H = options.headingLevel === 2 ? 'h2' : 'h3';
-  const addresses = h('div', { class: 'addresses' });
+  // The best address and its QR code, side by side at the top of the card; the other addresses under them.
+  const best = h('div', { class: 'addresses' });
+  const qrSlot = h('div', { class: 'qr-slot' });
+  const others = h('div', {});
   const addressCard = h(
     'section',
-    { class: 'card', 'aria-label': 'Sync address' },
-    h(H, {}, 'The address for Anki'),
-    h('p', {}, 'Anki needs this address in its sync settings: type it or paste it exactly, with the “/” at the end.'),
-    addresses,
+    { class: 'card address-card', 'aria-label': 'Sync address' },
+    h(
+      'div',
+      { class: 'address address-best', 'data-address-index': 0 },
+      h(
+        'div',
+        { class: 'address-text' },
+        h(H, {}, 'The address for Anki'),
+        best,
+        h(
+          'p',
+          { class: 'callout email-note' },
+          h('strong', {}, 'Email = Hearth username. '),
+          'Where Anki asks for your AnkiWeb “Email”, type the username you made in Hearth (it does not need to be an email address), then that person’s Hearth password.',
+        ),
+      ),
+      qrSlot,
+    ),
+    others,
   );
 
   const serverLine = h('li', {});
-  const troubleshooting = h(
-    'section',
-    { class: 'card' },
-    h(H, {}, 'If Anki says it cannot connect to AnkiWeb'),
+  const troubleshooting = disclosure(
+    H,
+    'If Anki says it cannot connect to AnkiWeb',
+    'connect-troubleshooting',
+    false,
     h('p', {}, 'Anki still says “AnkiWeb” when it means Hearth. It means the phone cannot reach this PC. Check these:'),
     h(
       'ul',
@@ -290,23 +353,18 @@ export function connectPanel(ctx: Ctx, options: { readonly headingLevel: 2 | 3 }
   );
 
   const older = olderVersions(ctx, options.headingLevel);
-  const steps = h(
-    'section',
-    { class: 'card' },
-    h(H, {}, 'Set up Anki'),
-    h('p', {}, 'Choose the Anki app, then follow its steps.'),
+  const steps = disclosure(
+    H,
+    'Set up Anki: the steps for each app',
+    'connect-steps',
+    options.stepsOpen,
+    h('p', {}, 'Choose the Anki app, then follow its steps. The page the QR code opens on the phone has them too.'),
     appTabs(),
     h(
       'div',
       { class: 'callout' },
       h('p', { class: 'callout-title' }, 'Good to know'),
       h('ul', {}, ...SETUP_TIPS.map((t) => h('li', {}, t))),
-    ),
-    h(
-      'p',
-      { class: 'callout email-note' },
-      h('strong', {}, 'Email = Hearth username. '),
-      'Where Anki asks for your AnkiWeb “Email”, type the username you made in Hearth (it does not need to be an email address), then that person’s Hearth password.',
     ),
     older.el,
   );
@@ -328,7 +386,11 @@ export function connectPanel(ctx: Ctx, options: { readonly headingLevel: 2 | 3 }
     );
     if (key === shown) return;
     shown = key;
-    replaceContent(addresses, ...addressBlock(ctx, status));
+    const parts = addressParts(ctx, status);
+    replaceContent(best, ...parts.best);
+    replaceContent(qrSlot, parts.qr);
+    replaceContent(others, parts.others);
+    el.dataset.phones = parts.qr ? 'yes' : 'no';
     older.show(addressChoices(status));
   };
   return { el, update };
@@ -348,52 +410,93 @@ function offButton(ctx: Ctx, status: AppStatus): HTMLElement | null {
   );
 }
 
-function addressBlock(ctx: Ctx, status: AppStatus): (Node | null)[] {
-  const [best, ...others] = status.addresses;
+/** What the address card shows for this status: the best address (or why there is none), its QR code, the others. */
+function addressParts(ctx: Ctx, status: AppStatus): { best: HTMLElement[]; qr: HTMLElement | null; others: HTMLElement | null } {
+  const [best, ...rest] = status.addresses;
   if (!best) {
-    return [
-      h(
-        'div',
-        { class: 'notice notice-off' },
+    return {
+      best: [
         h(
-          'p',
-          {},
-          status.serverEnabled
-            ? 'The address appears here once the sync server is running.'
-            : 'The sync server is off, so there is no address to use yet.',
-        ),
-        offButton(ctx, status),
-      ),
-    ];
-  }
-  const extra: HTMLElement[] = others.map((a, i) => addressRow(ctx, a, i + 1, false));
-  if (status.localUrl) {
-    const byName: SyncAddress = { address: status.localUrl, interfaceName: 'name', kind: 'other', url: status.localUrl };
-    extra.unshift(
-      addressRow(ctx, byName, -1, false, 'This PC’s name: works on most phones and keeps working if the PC’s number address changes.'),
-    );
-  }
-  return [
-    status.listen === 'this-pc'
-      ? h(
           'div',
-          { class: 'notice notice-warn' },
+          { class: 'notice notice-off' },
           h(
             'p',
             {},
-            'Hearth accepts only Anki on this PC right now. To sync phones and other computers, allow the home network in Settings.',
+            status.serverEnabled
+              ? 'The address appears here once the sync server is running.'
+              : 'The sync server is off, so there is no address to use yet.',
           ),
-          button('Open Settings', () => ctx.go('settings', '#listen-lan'), { class: 'secondary small' }),
-        )
-      : null,
-    addressRow(ctx, best, 0, true),
-    extra.length > 0
-      ? h(
-          'div',
-          { class: 'other-addresses' },
-          h('p', {}, 'If the address above does not work, try these (this PC has more than one way to reach it):'),
-          h('ul', { class: 'address-list' }, ...extra),
-        )
-      : null,
-  ];
+          offButton(ctx, status),
+        ),
+      ],
+      qr: null,
+      others: null,
+    };
+  }
+  const url = h('code', { class: 'sync-url', 'data-sync-url': best.url }, best.url);
+  const copy = copyButton(best.url, `the address ${best.url}`, ctx.notify, { 'data-focus-key': `copy-${best.url}` });
+  const urlRow = h('div', { class: 'url-row' }, url, copy);
+
+  if (!reachableByPhones(best)) {
+    // 127.0.0.1: Anki on this PC can use it; on a phone it would be the phone itself, so no QR code.
+    const why =
+      status.listen === 'this-pc'
+        ? h(
+            'div',
+            { class: 'notice notice-warn phones-blocked' },
+            h('p', { class: 'notice-title' }, 'Phones cannot reach this PC right now'),
+            h(
+              'p',
+              {},
+              'Hearth is set to “Only Anki on this PC”, so phones, tablets and other computers cannot sync with it. Allow the home network to connect them.',
+            ),
+            allowHomeNetworkButton(ctx, 'connect-allow-lan'),
+          )
+        : h(
+            'div',
+            { class: 'notice notice-warn phones-blocked' },
+            h('p', { class: 'notice-title' }, 'This PC is not on a network right now'),
+            h('p', {}, 'Connect it to the home Wi-Fi or network; then the address for phones appears here, with its QR code.'),
+          );
+    return {
+      best: [why, h('p', { class: 'address-label' }, 'The address for Anki on this PC'), urlRow, h('p', { class: 'hint' }, kindNote(best))],
+      qr: null,
+      others: null,
+    };
+  }
+
+  const extra: HTMLElement[] = rest.map((a, i) => addressRow(ctx, a, i + 1));
+  if (status.localUrl) {
+    const byName: SyncAddress = { address: status.localUrl, interfaceName: 'name', kind: 'other', url: status.localUrl };
+    extra.unshift(
+      addressRow(ctx, byName, -1, 'This PC’s name: works on most phones and keeps working if the PC’s number address changes.'),
+    );
+  }
+  return {
+    best: [
+      h(
+        'p',
+        { class: 'address-intro' },
+        'Type it into Anki’s sync settings exactly, with the “/” at the end. Or scan the QR code with the phone’s camera: it opens a page on the phone with this address and the steps.',
+      ),
+      h('p', { class: 'address-label' }, 'Sync address'),
+      urlRow,
+      h('p', { class: 'hint' }, kindNote(best)),
+    ],
+    qr: h(
+      'figure',
+      { class: 'qr-figure' },
+      qrCode(qrPayload(best), `QR code for ${best.url}`),
+      h('figcaption', {}, 'Scan with the phone’s camera to open the setup page on the phone.'),
+    ),
+    others:
+      extra.length > 0
+        ? h(
+            'div',
+            { class: 'other-addresses' },
+            h('p', {}, 'If the address above does not work, try these (this PC has more than one way to reach it):'),
+            h('ul', { class: 'address-list' }, ...extra),
+          )
+        : null,
+  };
 }

@@ -1,12 +1,15 @@
 /**
  * The home screen: is Hearth on (with the switch), what it is doing in words, each person's last
  * sync, recent problems in plain language, and a warning when another Hearth is on the network.
+ * In "this PC only" mode it says that phones cannot reach this PC, with the button that allows
+ * the home network (the same as on "Connect a device").
  */
 import { refusedLoginItem, toggleSwitch } from '../components.ts';
 import type { Ctx, Model, View } from '../context.ts';
 import { h, replaceContent } from '../dom.ts';
 import { formatBytes, serverStateWords, timeAgo } from '../format.ts';
 import { problemSentence } from '../api-client.ts';
+import { allowHomeNetworkButton } from './connect.ts';
 
 export function homeView(ctx: Ctx): View {
   let busy = false;
@@ -27,12 +30,15 @@ export function homeView(ctx: Ctx): View {
   const headline = h('p', { class: 'state-headline' });
   const detail = h('p', { class: 'state-detail' });
   const address = h('p', { class: 'state-address' });
+  // Only in "this PC only" mode: the way to let phones in.
+  const scope = h('div', { class: 'state-scope' });
   const stateCard = h(
     'section',
     { class: 'card state-card', 'aria-labelledby': 'state-title' },
     h('div', { class: 'state-top' }, h('h2', { id: 'state-title' }, 'Sync server'), toggle.el),
     h('div', { class: 'state-words', 'aria-live': 'polite' }, headline, detail),
     address,
+    scope,
   );
   const others = h('div', { class: 'other-hearths' });
   const peopleBody = h('div', {});
@@ -72,6 +78,7 @@ export function homeView(ctx: Ctx): View {
   let shownRefused = '';
   let shownErrors = '';
   let shownOthers = '';
+  let shownScope = '';
   return {
     el,
     update(model: Model) {
@@ -81,13 +88,25 @@ export function homeView(ctx: Ctx): View {
         if (!busy) toggle.set(s.serverEnabled, s.server.kind === 'stopping');
         stateCard.dataset.tone = words.tone;
         headline.textContent = words.headline;
-        detail.textContent = words.detail;
         const best = s.addresses[0];
+        // "Anki on your phones and computers can sync" is true only when they can reach this PC.
+        const onlyThisPc = s.listen === 'this-pc' || best?.kind === 'this-pc';
+        detail.textContent =
+          s.server.kind === 'running' && !s.server.activity.syncing && onlyThisPc
+            ? s.listen === 'this-pc'
+              ? 'Only Anki on this PC can sync with it: Hearth is set to “Only Anki on this PC”, so phones and other computers cannot reach it.'
+              : 'This PC is not on a network right now, so only Anki on this PC can sync with it.'
+            : words.detail;
+        const scopeKey = s.listen;
+        if (scopeKey !== shownScope) {
+          shownScope = scopeKey;
+          replaceContent(scope, s.listen === 'this-pc' ? allowHomeNetworkButton(ctx, 'home-allow-lan', 'secondary') : null);
+        }
         replaceContent(
           address,
           best
             ? [
-                'Sync address: ',
+                onlyThisPc ? 'Sync address for Anki on this PC: ' : 'Sync address: ',
                 h('code', { class: 'sync-url' }, best.url),
                 ' ',
                 h(
