@@ -2,6 +2,9 @@
  * `npm run backups -- <command>`: a person's collection in SYNC_BASE (default ~/.syncserver),
  * from a terminal.
  *
+ *   list <username>               the backups Hearth keeps of the person's cards, newest first
+ *   restore <username> <BACKUP>   puts that backup back (the current cards are kept as a backup
+ *                                 first); every device must then choose Download at its next sync
  *   export <username> [FILE]      the collection with its media as a .colpkg (Anki: File → Import);
  *                                 FILE defaults to "<username> <date>.colpkg" in this folder
  *
@@ -13,6 +16,7 @@ import { resolve } from 'node:path';
 import { AccountError, configFromEnv, ConfigError, openAccountStore, silentLogger } from '../server/index.ts';
 import type { ServerConfig } from '../server/index.ts';
 import { createCollectionExport, packageFileName } from '../host/collection-export.ts';
+import { createBackups } from '../host/backups.ts';
 import { formatBytes } from '../shared/format-bytes.ts';
 
 /** What every command gets. */
@@ -32,7 +36,52 @@ interface Command {
   run(args: readonly string[], ctx: CommandContext): Promise<number | undefined>;
 }
 
+/** A runner for commands that run no server: they work on the files, under the folder's lock. */
+const NO_SERVER = { restoreBackup: async () => 'not-running' as const };
+
 const COMMANDS: Readonly<Record<string, Command>> = {
+  list: {
+    usage: '<username>',
+    async run(args, ctx) {
+      const [username, ...extra] = args;
+      if (username === undefined || extra.length > 0) return undefined;
+      const backups = createBackups({
+        base: () => ctx.config.base,
+        people: async () => ctx.people(),
+        runner: NO_SERVER,
+        logger: silentLogger,
+      });
+      const listed = await backups.list(username);
+      if (!listed.ok) return ctx.refuse(listed.problem);
+      if (listed.backups.length === 0) ctx.say(`No backup of ${username}’s cards yet: Hearth makes the first after their next sync.`);
+      for (const b of listed.backups) {
+        const holds = b.readable
+          ? `${b.notes} notes, ${b.cards} cards, ${b.reviews} reviews, ${formatBytes(b.bytes)}`
+          : 'damaged: cannot be restored';
+        ctx.say(`${b.id}\t${b.takenAt.slice(0, 16).replace('T', ' ')} UTC, ${b.reason} (${holds})`);
+      }
+      ctx.say(listed.rule);
+      return 0;
+    },
+  },
+  restore: {
+    usage: '<username> <BACKUP>',
+    async run(args, ctx) {
+      const [username, backupId, ...extra] = args;
+      if (username === undefined || backupId === undefined || extra.length > 0) return undefined;
+      const backups = createBackups({
+        base: () => ctx.config.base,
+        people: async () => ctx.people(),
+        runner: NO_SERVER,
+        logger: silentLogger,
+      });
+      const restored = await backups.restore(username, backupId);
+      if (!restored.ok) return ctx.refuse(restored.problem);
+      ctx.say(`Restored ${username}’s cards from ${backupId}; the cards there before are kept as a backup.`);
+      ctx.say(`On each of ${username}’s devices, the next sync asks to upload or download: choose Download.`);
+      return 0;
+    },
+  },
   export: {
     usage: '<username> [FILE]',
     async run(args, ctx) {
