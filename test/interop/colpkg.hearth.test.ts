@@ -20,6 +20,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AnkiClient } from './anki-client.ts';
 import type { CollectionDump } from './anki-client.ts';
+import { copyCollectionOffline, writeCollectionPackage } from '../../src/server/index.ts';
 import { startUiServer } from '../helpers/ui-server.ts';
 import type { UiServer } from '../helpers/ui-server.ts';
 
@@ -187,4 +188,18 @@ describe('a person’s collection taken away as a .colpkg, imported by the real 
       );
     },
   );
+
+  it('a package with ZIP64 end records, as one past 4 GiB has, imports the same', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const copy = await copyCollectionOffline(base, ANNA);
+    assert.ok(copy.ok);
+    const pkg = path.join(tmp, 'zip64.colpkg');
+    try {
+      await writeCollectionPackage({ collection: copy.file, mediaDir: path.join(base, ANNA, 'media') }, createWriteStream(pkg), {
+        forceZip64: true,
+      });
+    } finally {
+      await rm(copy.file, { force: true });
+    }
+    await importAndCompare(pkg, 'imported-zip64');
+  });
 });

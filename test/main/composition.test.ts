@@ -6,15 +6,18 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { zstdDecompressSync } from 'node:zlib';
 import type { ApiMethod, ApiResult } from '../../src/shared/api.ts';
 import { defaultSettings } from '../../src/shared/settings.ts';
 import { send, syncHeader } from '../helpers/sync-client.ts';
+import { makeUploadableCollection } from '../helpers/collections.ts';
+import { openCollection } from '../../src/server/collection/open.ts';
 import { AppRemote } from '../helpers/fake-electron/remote.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -198,6 +201,42 @@ describe('the desktop app’s main process, with a stand-in for Electron', { tim
         again = await login('alices password');
       }
       assert.equal(again.status, 200);
+    },
+  );
+
+  it(
+    'saves a person’s collection as a .colpkg where the save dialog says, the copy made by the server process',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      await waitForServer('running');
+      const endpoint = `http://127.0.0.1:${port}/`;
+      const login = await send(endpoint, '/sync/hostKey', { header: syncHeader(''), body: { u: 'alice', p: 'alices password' } });
+      const hkey = (login.json() as { key: string }).key;
+      const made = join(dir, 'alice-upload.anki2');
+      makeUploadableCollection(made, 7);
+      assert.equal((await send(endpoint, '/sync/upload', { header: syncHeader(hkey), body: readFileSync(made) })).text(), 'OK');
+
+      assert.deepEqual(await invoke('downloadCollection', 'nobody'), { kind: 'problem', problem: 'There is no person called “nobody”.' });
+      assert.deepEqual(await invoke('downloadCollection', 'alice'), { kind: 'cancelled' }, 'the dialog was cancelled');
+      mkdirSync(join(dir, 'saved'));
+      const saved = await invoke('downloadCollection', 'alice');
+      assert.equal(saved.kind, 'saved', JSON.stringify(saved));
+      if (saved.kind !== 'saved') return;
+      assert.match(saved.path, /[\\/]saved[\\/]alice \d{4}-\d\d-\d\d\.colpkg$/);
+      assert.equal(readFileSync(saved.path).length, saved.bytes);
+      // The collection inside is the server's: its seven notes.
+      const pkg = readFileSync(saved.path);
+      const start = pkg.indexOf('collection.anki21b') + 'collection.anki21b'.length;
+      const copy = join(dir, 'inside.anki2');
+      writeFileSync(copy, zstdDecompressSync(pkg.subarray(start, pkg.indexOf(Buffer.from([0x50, 0x4b, 0x07, 0x08]), start))));
+      const db = openCollection(copy, { readonly: true });
+      assert.equal((db.prepare('SELECT count(*) AS n FROM notes').get() as { n: number }).n, 7);
+      db.close();
+      assert.deepEqual(
+        readdirSync(join(dir, 'home', '.syncserver', 'alice')).filter((n) => n.startsWith('.upload-')),
+        [],
+        'the server process’s copy is gone',
+      );
     },
   );
 

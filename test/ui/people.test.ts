@@ -141,11 +141,16 @@ describe('the window: people', { timeout: 10 * TEST_TIMEOUT_MS }, () => {
         'button:People',
         'button:Change password',
         'button:Remove…',
+        'button:Backups…',
         // anna's computer from the first test, then the devices part's own button.
         'button:Sign out',
         'button:Sign out all devices',
+        'button:Download a copy (.colpkg)',
+        // grandpa (SYNC_USER1): no password to change, no device yet.
+        'button:Backups…',
+        'button:Download a copy (.colpkg)',
       ],
-      'skip link, navigation, the people list with each person’s devices, then the form',
+      'skip link, navigation, the people list with each person’s devices and their copies, then the form',
     );
     await page.keyboard.type('carla');
     await page.keyboard.press('Tab');
@@ -208,7 +213,12 @@ describe('the window: people', { timeout: 10 * TEST_TIMEOUT_MS }, () => {
     const grandpa = person('grandpa');
     assert.match(await textOf(grandpa), /read-only/);
     assert.match(await textOf(grandpa), /SYNC_USER/);
-    assert.equal(await grandpa.getByRole('button').count(), 0, 'no buttons to change or remove them');
+    assert.equal(await grandpa.getByRole('button', { name: /password|Remove/ }).count(), 0, 'no buttons to change or remove them');
+    assert.equal(
+      await grandpa.getByRole('button', { name: 'Download a copy of grandpa’s collection (.colpkg)' }).count(),
+      1,
+      'a copy of his cards, though',
+    );
   });
 
   it('removes a person only after an explicit choice about their data', { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -43,6 +43,8 @@ import { streamedZip } from '../util/streamed-zip.ts';
 import { MEDIA_TEMP_PREFIX } from '../user/upload-temps.ts';
 
 const zstdCompressBuffer = promisify(zstdCompress);
+/** Media files up to this size are read and compressed whole; larger ones are streamed. */
+const WHOLE_FILE_BYTES = 1024 * 1024;
 
 /** The zip entry names of a LATEST package (rslib import_export/package/meta.rs). */
 export const COLPKG_ENTRIES = { meta: 'meta', collection: 'collection.anki21b', media: 'media' } as const;
@@ -142,17 +144,28 @@ export async function writeCollectionPackage(source: PackageSource, out: Writabl
     }
     const sha1 = createHash('sha1');
     let size = 0;
-    const hashing = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        sha1.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
-    });
     try {
       // The zip entry is named by the file's place in the media map (rslib colpkg/export.rs write_media_files).
-      const read = file.createReadStream({ highWaterMark: 128 * 1024, autoClose: false });
-      await zip.add(String(entries.length), (sink) => pipeline(read, hashing, zstd(), sink));
+      const entryName = String(entries.length);
+      const { size: fileSize } = await file.stat();
+      if (fileSize <= WHOLE_FILE_BYTES) {
+        // Most media are small: one read and one compression of known size, instead of a stream
+        // and a compressor sized for any input (several milliseconds a file, mostly setting up).
+        const data = await file.readFile();
+        sha1.update(data);
+        size = data.length;
+        await zip.addBuffer(entryName, await zstdCompressBuffer(data));
+      } else {
+        const hashing = new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            sha1.update(chunk);
+            size += chunk.length;
+            callback(null, chunk);
+          },
+        });
+        const read = file.createReadStream({ highWaterMark: 128 * 1024, autoClose: false });
+        await zip.add(entryName, (sink) => pipeline(read, hashing, zstd(), sink));
+      }
     } finally {
       await file.close();
     }

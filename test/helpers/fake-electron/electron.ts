@@ -10,7 +10,8 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { published } from './bonjour.ts';
 
@@ -51,11 +52,19 @@ export const shell = {};
 export const clipboard = { text: '', writeText: (t: string) => void (clipboard.text = t) };
 export const nativeImage = { createFromPath: (path: string) => ({ path }) };
 export const Menu = { buildFromTemplate: (template: unknown[]) => ({ template }) };
-/** The folder picker answers with HEARTH_FAKE_PICKED_FOLDER, or as if cancelled. */
+/**
+ * The folder picker answers with HEARTH_FAKE_PICKED_FOLDER, or as if cancelled. The save dialog
+ * saves under the name it offers into `<HEARTH_FAKE_ELECTRON_DIR>/saved` once that folder exists
+ * (the test makes it), and is cancelled before.
+ */
 export const dialog = {
   showOpenDialog: async () => {
     const picked = process.env.HEARTH_FAKE_PICKED_FOLDER;
     return picked ? { canceled: false, filePaths: [picked] } : { canceled: true, filePaths: [] };
+  },
+  showSaveDialog: async (options: { defaultPath: string }) => {
+    const folder = join(dir, 'saved');
+    return existsSync(folder) ? { canceled: false, filePath: join(folder, basename(options.defaultPath)) } : { canceled: true };
   },
 };
 
