@@ -108,3 +108,33 @@ test('refused logins cross the process boundary checked: allow-login, and the th
     undefined,
   );
 });
+
+test('a collection copy crosses the process boundary checked: copy-collection, and its answer', () => {
+  assert.deepEqual(parseMainToServer({ type: 'copy-collection', id: 3, username: 'anna' }), {
+    type: 'copy-collection',
+    id: 3,
+    username: 'anna',
+  });
+  for (const bad of [
+    { type: 'copy-collection', id: -1, username: 'anna' },
+    { type: 'copy-collection', id: 1, username: '' },
+    { type: 'copy-collection', id: 1, username: 'x'.repeat(201) },
+    { type: 'copy-collection', username: 'anna' },
+  ]) {
+    assert.equal(parseMainToServer(bad), undefined, JSON.stringify(bad));
+  }
+  const copied = { type: 'collection-copied', id: 3, copy: { ok: true, file: '/data/anna/.upload-0123456789ab.tmp' } };
+  assert.deepEqual(parseServerToMain(copied), copied);
+  for (const reason of ['unknown-person', 'no-collection', 'syncing', 'in-use', 'failed']) {
+    const refused = { type: 'collection-copied', id: 4, copy: { ok: false, reason } };
+    assert.deepEqual(parseServerToMain(refused), refused);
+  }
+  for (const bad of [
+    { type: 'collection-copied', id: 4, copy: { ok: false, reason: 'because' } },
+    { type: 'collection-copied', id: 4, copy: { ok: true, file: '' } },
+    { type: 'collection-copied', id: 4, copy: { ok: true } },
+    { type: 'collection-copied', copy: { ok: true, file: '/x' } },
+  ]) {
+    assert.equal(parseServerToMain(bad), undefined, JSON.stringify(bad));
+  }
+});
