@@ -238,7 +238,11 @@ export function startApp(root: HTMLElement, api: HearthApi, mode: 'app' | 'brows
 }
 
 function wrapConnect(ctx: Ctx): View {
-  const panel = connectPanel(ctx, { headingLevel: 2, stepsOpen: true });
+  const panel = connectPanel(ctx, {
+    headingLevel: 2,
+    stepsOpen: true,
+    addPerson: () => ctx.go('people', 'form.person-form [data-field="username"]'),
+  });
   const el = h(
     'div',
     { class: 'view' },

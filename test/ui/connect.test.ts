@@ -11,7 +11,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { CLIENT_SETUPS, OLDER_CLIENT_SETUPS, OLDER_SETUPS_TITLE, SETUP_TIPS, TOO_OLD_SETUP } from '../../src/shared/client-setup.ts';
+import {
+  CLIENT_SETUPS,
+  FROM_ANKIWEB,
+  OLDER_CLIENT_SETUPS,
+  OLDER_SETUPS_TITLE,
+  SETUP_TIPS,
+  TOO_OLD_SETUP,
+} from '../../src/shared/client-setup.ts';
 import { startUiServer } from '../helpers/ui-server.ts';
 import { initialFakeState, startFakeHearth } from './fake-hearth.ts';
 import type { FakeHearth } from './fake-hearth.ts';
@@ -122,6 +129,26 @@ describe('the window: connect a device', { timeout: 10 * TEST_TIMEOUT_MS }, () =
     for (const check of ['Same Wi-Fi', 'Firewall', 'Awake', 'Hearth is on']) assert.ok(checks.includes(check), `troubleshooting: ${check}`);
     assert.ok(await trouble.getByText('Same Wi-Fi').isVisible());
   });
+
+  it(
+    'says what a family coming from AnkiWeb does first, folded before the steps; next to the address, to log out of AnkiWeb',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      assert.match(await textOf(page.locator('.address-card .email-note')), /never asks: log out of AnkiWeb in it first\./);
+      assert.equal(await page.locator('.nobody-yet').count(), 0, 'anna is there: no “add a person first”');
+      const folds = page.locator('.connect > details.disclosure > summary');
+      assert.deepEqual((await folds.allTextContents()).slice(0, 2), [FROM_ANKIWEB.title, 'Set up Anki: the steps for each app']);
+      const from = page.locator('.connect details.disclosure', { hasText: FROM_ANKIWEB.title });
+      assert.equal(await from.evaluate((d) => (d as HTMLDetailsElement).open), false, 'folded at first');
+      await from.locator(':scope > summary').click();
+      assert.match(await textOf(from), new RegExp(FROM_ANKIWEB.intro.replace(/[()]/g, '\\$&')));
+      assert.deepEqual(
+        (await from.locator('li').allTextContents()).map((t) => t.trim()),
+        [...FROM_ANKIWEB.steps],
+      );
+      assert.ok(await from.getByText(FROM_ANKIWEB.steps[0]).isVisible());
+    },
+  );
 
   it(
     'folds the older apps’ steps away under today’s; the disclosure opens with the keyboard and shows this address’s sync/ and msync/',
@@ -296,4 +323,26 @@ describe('the window: the QR code, on a home network (the stand-in Hearth)', { t
     await goTo(page, 'connect');
     await page.locator('.address-best svg.qr').waitFor({ timeout: UI_POLL_TIMEOUT_MS });
   });
+
+  it(
+    'with nobody added: says to add a person first; the button opens People with the cursor in the username field',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      assert.deepEqual(hearth.state.people, []);
+      const notice = page.locator('.nobody-yet');
+      await waitForText(notice, /Add a person first/);
+      assert.match(await textOf(notice), /Nobody can sync yet/);
+      await notice.getByRole('button', { name: 'Add a person' }).click();
+      await page.locator('nav [data-view="people"][aria-current="page"]').waitFor({ timeout: UI_STEP_TIMEOUT_MS });
+      assert.equal(await focused(page), 'username');
+      await page.keyboard.type('anna');
+      await page.locator('form.person-form [data-field="password"]').fill('anna-password');
+      await page.locator('form.person-form [data-field="confirm"]').fill('anna-password');
+      await page.keyboard.press('Enter');
+      await waitForText(page.locator('form.person-form .form-message'), /anna can sync now\./, UI_STEP_TIMEOUT_MS);
+      await goTo(page, 'connect');
+      await page.locator('.address-best svg.qr').waitFor({ timeout: UI_POLL_TIMEOUT_MS });
+      assert.equal(await page.locator('.nobody-yet').count(), 0, 'gone once someone can sync');
+    },
+  );
 });

@@ -25,6 +25,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
+import { FROM_ANKIWEB } from '../../src/shared/client-setup.ts';
 import { startUiServer } from '../helpers/ui-server.ts';
 import type { UiServer } from '../helpers/ui-server.ts';
 import { AnkiClient } from '../interop/anki-client.ts';
@@ -135,11 +136,13 @@ describe('the window: the first walk', { timeout: 4 * TEST_TIMEOUT_MS }, () => {
           ['anna'],
         );
 
-        // The per-app steps and the troubleshooting are folded away (the phone page has them), and open on demand.
+        // What a family coming from AnkiWeb does, the per-app steps and the troubleshooting are folded away
+        // (the phone page has them), and open on demand.
         const folds = page.locator('.first-run details.disclosure');
         assert.deepEqual(
           await folds.evaluateAll((els) => els.map((d) => [d.querySelector('summary')?.textContent, (d as HTMLDetailsElement).open])),
           [
+            [FROM_ANKIWEB.title, false],
             ['Set up Anki: the steps for each app', false],
             ['If Anki says it cannot connect to AnkiWeb', false],
           ],
@@ -147,7 +150,7 @@ describe('the window: the first walk', { timeout: 4 * TEST_TIMEOUT_MS }, () => {
         const done = page.getByRole('button', { name: 'Done', exact: true });
         const box = await done.boundingBox();
         assert.ok(box && box.y + box.height <= DONE_MAX_BOTTOM, `Done is near: its bottom at ${box ? box.y + box.height : '?'} px`);
-        await folds.first().locator(':scope > summary').click();
+        await folds.nth(1).locator(':scope > summary').click();
         assert.ok(await page.getByRole('tab', { name: /AnkiDroid/ }).isVisible(), 'the steps open');
 
         // Done: Home opens at the top, header and all, even though Done was further down.

@@ -5,6 +5,10 @@
  * steps (the addresses made from the one the parent picks), and what to check when Anki says it
  * cannot connect. Also the last step of the first-run guide.
  *
+ * Before the steps, folded too: what a family coming from AnkiWeb does first (FROM_ANKIWEB, as
+ * on the phone page); next to the address, that an app still logged in to AnkiWeb never asks
+ * for the Hearth username. With nobody added yet, the panel says to add a person first.
+ *
  * A QR code is shown only for an address a phone can reach: in "this PC only" mode (or with no
  * network) the address is 127.0.0.1, which on a phone is the phone itself. There the panel says
  * plainly that phones cannot reach this PC, with a button that allows the home network.
@@ -12,6 +16,7 @@
 import type { AppStatus, SyncAddress } from '../../shared/api.ts';
 import {
   CLIENT_SETUPS,
+  FROM_ANKIWEB,
   OLDER_CLIENT_SETUPS,
   OLDER_SETUPS_INTRO,
   OLDER_SETUPS_TITLE,
@@ -273,6 +278,8 @@ export interface ConnectOptions {
   readonly headingLevel: 2 | 3;
   /** Show the per-app steps open (the Connect screen) or folded (the guide: the address and QR code first). */
   readonly stepsOpen: boolean;
+  /** Where "Add a person" leads when nobody can sync yet (the People screen, or the guide's step 1). */
+  readonly addPerson: () => void;
 }
 
 /** A card that folds away: its heading is the summary, so it is still in the outline when closed. */
@@ -306,7 +313,7 @@ export function connectPanel(ctx: Ctx, options: ConnectOptions): View {
           'p',
           { class: 'callout email-note' },
           h('strong', {}, 'Email = Hearth username. '),
-          'Where Anki asks for your AnkiWeb “Email”, type the username you made in Hearth (it does not need to be an email address), then that person’s Hearth password.',
+          'Where Anki asks for your AnkiWeb “Email”, type the username you made in Hearth (not an email address), then that person’s Hearth password. An app still logged in to AnkiWeb never asks: log out of AnkiWeb in it first.',
         ),
       ),
       qrSlot,
@@ -369,10 +376,39 @@ export function connectPanel(ctx: Ctx, options: ConnectOptions): View {
     older.el,
   );
 
-  const el = h('div', { class: 'connect' }, addressCard, steps, troubleshooting);
+  const fromAnkiWeb = disclosure(
+    H,
+    FROM_ANKIWEB.title,
+    'connect-from-ankiweb',
+    false,
+    h('p', {}, FROM_ANKIWEB.intro),
+    h('ol', { class: 'steps' }, ...FROM_ANKIWEB.steps.map((s) => h('li', {}, s))),
+  );
+
+  // Anki logs in with a person's username and password: without anyone, an address is of no use yet.
+  const nobody = h('div', { 'aria-live': 'polite' });
+  let nobodyShown: boolean | undefined;
+
+  const el = h('div', { class: 'connect' }, nobody, addressCard, fromAnkiWeb, steps, troubleshooting);
   let shown = '';
 
   const update = (model: Model): void => {
+    const noPeople = model.people !== null && model.people.length === 0;
+    if (noPeople !== nobodyShown) {
+      nobodyShown = noPeople;
+      replaceContent(
+        nobody,
+        noPeople
+          ? h(
+              'div',
+              { class: 'notice notice-warn nobody-yet' },
+              h('p', { class: 'notice-title' }, 'Add a person first'),
+              h('p', {}, 'Nobody can sync yet: Anki logs in with a person’s Hearth username and password, made on the People page.'),
+              button('Add a person', () => options.addPerson(), { class: 'primary small', 'data-focus-key': 'connect-add-person' }),
+            )
+          : null,
+      );
+    }
     const status = model.status;
     if (!status) return;
     const key = JSON.stringify([status.addresses, status.localUrl, status.listen, status.server.kind, status.serverEnabled]);

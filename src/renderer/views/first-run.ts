@@ -60,7 +60,7 @@ export function firstRunView(ctx: Ctx, done: () => void): View {
   const form = personForm(ctx, { submitLabel: 'Add this person', onAdded: () => show(1) });
   const existing = h('div', {});
   const storage = storageSection(ctx);
-  const connect = connectPanel(ctx, { headingLevel: 3, stepsOpen: false });
+  const connect = connectPanel(ctx, { headingLevel: 3, stepsOpen: false, addPerson: () => show(0) });
 
   const nav = (back: number | null, next: HTMLElement): HTMLElement =>
     h('div', { class: 'actions step-nav' }, back === null ? null : button('Back', () => show(back), { class: 'secondary' }), next);
