@@ -124,6 +124,21 @@ export function validateUploadedCollection(path: string): UploadVerdict {
   }
 }
 
+/** Whether a collection file has no notes and no review history (or cannot be read as one). */
+function holdsNothing(path: string): boolean {
+  if (!existsSync(path)) return true;
+  try {
+    const db = openCollection(path, { readonly: true });
+    try {
+      return (db.prepare('SELECT (SELECT count(*) FROM notes) + (SELECT count(*) FROM revlog) AS n').get() as { n: number }).n === 0;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Swaps a validated upload in. Runs under the user's lock. A sync in progress is aborted and the
  * current collection closed (checkpointed) first, so no WAL file of the old database can be
@@ -142,8 +157,9 @@ export function installUpload(tempPath: string, ctx: MethodContext): void {
       }
     }
     rmSync(`${collection}-shm`, { force: true });
-    // Kept as it is: a hard link, since the file is never written again once replaced.
-    keepCollectionFile(user, 'before-upload', ctx.clock.nowMs(), true);
+    // Kept as it is: a hard link, since the file is never written again once replaced. A
+    // collection with nothing in it (the one the first sync creates) is not worth a backup.
+    if (!holdsNothing(collection)) keepCollectionFile(user, 'before-upload', ctx.clock.nowMs(), true);
     replaceFileAtomically(tempPath, collection);
   }, 'closed');
 }
