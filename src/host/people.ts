@@ -20,9 +20,11 @@ import {
   openAccountStore,
   openDeviceStore,
   readActivity,
+  readStudyStats,
+  studyFiguresAt,
   userPaths,
 } from '../server/index.ts';
-import type { AccountStore, ActivityRecords, DeviceStore, Logger } from '../server/index.ts';
+import type { AccountStore, ActivityRecords, DeviceStore, Logger, StudyStats, StudyStatsRecords } from '../server/index.ts';
 
 export interface PeopleDeps {
   /** The data folder now (it changes when the data is moved). */
@@ -39,6 +41,8 @@ export interface PeopleDeps {
   readonly now?: () => number;
   readonly openStore?: (base: string) => AccountStore;
   readonly readActivity?: (base: string) => ActivityRecords;
+  /** Each person's study figures as the server last worked them out (`.hearth/stats.json`). */
+  readonly readStudyStats?: (base: string) => StudyStatsRecords;
 }
 
 export interface People {
@@ -108,6 +112,7 @@ export function createPeople(deps: PeopleDeps): People {
   const log = deps.logger.child('people');
   const open = deps.openStore ?? openAccountStore;
   const activityOf = deps.readActivity ?? readActivity;
+  const studyOf = deps.readStudyStats ?? readStudyStats;
   // One store per folder: it caches the file and reloads it when it changes.
   const stores = new Map<string, AccountStore>();
   const store = (): AccountStore => {
@@ -202,6 +207,7 @@ export function createPeople(deps: PeopleDeps): People {
     source: PersonSummary['source'],
     activity: ActivityRecords,
     devices: readonly DeviceSummary[],
+    studied: StudyStats | undefined,
   ) => {
     let paths;
     try {
@@ -221,6 +227,8 @@ export function createPeople(deps: PeopleDeps): People {
       mediaFiles: media.files,
       mediaBytes: media.bytes,
       devices,
+      // Figures of a collection no longer there (the person removed with their data) are not theirs.
+      study: studied && collectionBytes > 0 ? studyFiguresAt(studied, now()) : null,
     } satisfies PersonSummary;
   };
 
@@ -228,6 +236,7 @@ export function createPeople(deps: PeopleDeps): People {
     async list() {
       const base = deps.base();
       const activity = activityOf(base);
+      const stats = studyOf(base);
       const env = deps.envUsernames();
       const names: { username: string; source: PersonSummary['source'] }[] = env.map((username) => ({ username, source: 'environment' }));
       for (const account of store().list()) {
@@ -236,7 +245,18 @@ export function createPeople(deps: PeopleDeps): People {
       }
       names.sort((a, b) => a.username.localeCompare(b.username, undefined, { sensitivity: 'base' }));
       const devices = withDevices(base, (d) => new Map(names.map((n) => [n.username, devicesOf(d, n.username, activity)])));
-      return Promise.all(names.map((n) => summary(base, n.username, n.source, activity, devices.get(n.username) ?? [])));
+      return Promise.all(
+        names.map((n) =>
+          summary(
+            base,
+            n.username,
+            n.source,
+            activity,
+            devices.get(n.username) ?? [],
+            Object.hasOwn(stats, n.username) ? stats[n.username] : undefined,
+          ),
+        ),
+      );
     },
 
     async add(username, password) {

@@ -4,7 +4,7 @@
  */
 import { errorSentence } from '../shared/errors.ts';
 import type { ServerState } from '../shared/server-state.ts';
-import type { DeviceSummary, PersonSummary, ThrottledLogin } from '../shared/api.ts';
+import type { DeviceSummary, PersonSummary, StudySummary, ThrottledLogin } from '../shared/api.ts';
 import { formatBytes as bytesWithUnit } from '../shared/format-bytes.ts';
 
 export function plural(n: number, one: string, many: string = `${one}s`): string {
@@ -47,6 +47,22 @@ export function personBytes(p: PersonSummary): number {
 
 export function mediaCount(n: number): string {
   return n === 0 ? 'no pictures or sounds' : plural(n, 'picture or sound', 'pictures and sounds');
+}
+
+/**
+ * What a person studied in one line: "12 reviews today · 80 in the last 7 days · 5 days in a row ·
+ * 23 due today · 1,204 notes, 2,380 cards"; null (no sync that changed their cards yet) is null.
+ */
+export function studyLine(study: StudySummary | null): string | null {
+  if (study === null) return null;
+  const parts = [
+    study.reviewsToday === 0 ? 'no reviews today' : `${plural(study.reviewsToday, 'review')} today`,
+    `${study.reviewsLast7Days.toLocaleString('en')} in the last 7 days`,
+  ];
+  if (study.daysInARow > 0) parts.push(`${plural(study.daysInARow, 'day')} in a row`);
+  if (study.dueToday !== null) parts.push(study.dueToday === 0 ? 'nothing due today' : `${study.dueToday.toLocaleString('en')} due today`);
+  parts.push(`${plural(study.notes, 'note')}, ${plural(study.cards, 'card')}`);
+  return parts.join(' · ');
 }
 
 /** "Last synced 2 hours ago with AnkiDroid 2.20.1" / "Has not synced yet". */

@@ -82,6 +82,28 @@ export interface PersonSummary {
   readonly mediaBytes: number;
   /** The phones and computers signed in with this person's login, most recently synced first. */
   readonly devices: readonly DeviceSummary[];
+  /** What they studied, from Hearth's copy of their collection; null before their first sync that changed it. */
+  readonly study: StudySummary | null;
+}
+
+/**
+ * What a person studied (src/server/stats/study-stats.ts), counted as their own Anki counts it,
+ * with its day boundary (next day starts at, time zone); worked out after each sync that changed
+ * their collection, and moved on to today when days have passed since.
+ */
+export interface StudySummary {
+  /** Answers given today, as Anki's "Studied N cards today" counts them. */
+  readonly reviewsToday: number;
+  /** Answers given today and on the 6 days before. */
+  readonly reviewsLast7Days: number;
+  /** Days with answers in a row, ending today or yesterday; 0 when neither had any. */
+  readonly daysInARow: number;
+  /** Review and learning cards due today (not new, suspended or buried ones); null when the last such sync is over a week old. */
+  readonly dueToday: number | null;
+  readonly notes: number;
+  readonly cards: number;
+  /** ISO time they were worked out (right after that sync). */
+  readonly asOf: string;
 }
 
 /** One phone or computer signed in as a person (src/server/accounts/device-store.ts). */

@@ -8,6 +8,7 @@ import { createPeople } from '../../src/host/people.ts';
 import { openAccountStore } from '../../src/server/accounts/account-store.ts';
 import { openDeviceStore } from '../../src/server/accounts/device-store.ts';
 import { activityFilePath } from '../../src/server/activity.ts';
+import { studyStatsFilePath } from '../../src/server/stats/stats-file.ts';
 import { silentLogger } from '../../src/server/logger.ts';
 
 function setup(t: { after: (fn: () => void) => void }, opts: { env?: string[] } = {}) {
@@ -58,6 +59,7 @@ describe('people', () => {
       mediaFiles: 0,
       mediaBytes: 0,
       devices: [],
+      study: null,
     });
   });
 
@@ -132,6 +134,20 @@ describe('people', () => {
       activityFilePath(base),
       JSON.stringify({ version: 1, users: { alice: { lastSyncAt: '2026-03-01T10:00:00.000Z', client: '25.09.2,dev,android' } } }),
     );
+    // The study figures the server worked out after alice's last sync, on the same day.
+    const computedAt = Date.now();
+    const figures = {
+      computedAt,
+      nextDayAt: Math.floor(computedAt / 1000) + 36_000,
+      daysElapsed: 30,
+      reviewsToday: 12,
+      reviewsByDay: [12, 30, 0, 8, 0, 0, 30],
+      daysInARow: 2,
+      dueByDay: [23, 40, 41, 41, 45, 45, 50],
+      notes: 1204,
+      cards: 2380,
+    };
+    writeFileSync(studyStatsFilePath(base), JSON.stringify({ version: 1, users: { alice: figures, bob: figures } }));
     const [alice] = await people.list();
     assert.deepEqual(alice, {
       username: 'alice',
@@ -142,7 +158,20 @@ describe('people', () => {
       mediaFiles: 2,
       mediaBytes: 1500,
       devices: [],
+      study: {
+        reviewsToday: 12,
+        reviewsLast7Days: 80,
+        daysInARow: 2,
+        dueToday: 23,
+        notes: 1204,
+        cards: 2380,
+        asOf: new Date(computedAt).toISOString(),
+      },
     });
+    // Figures of a collection no longer there are nobody's.
+    await people.add('bob', PASSWORD);
+    const bob = (await people.list()).find((p) => p.username === 'bob');
+    assert.equal(bob?.study, null);
   });
 
   it('removes a person and keeps their folder, or deletes it (only after the account is gone)', async (t) => {

@@ -303,6 +303,35 @@ export interface CheckResult {
   ok: boolean;
 }
 
+/** What the client itself reports about what was studied (anki_driver.py `study_figures`). */
+export interface ClientStudyFigures {
+  /** The driver's clock when it asked, seconds. */
+  now: number;
+  /** Days since the collection was created (sched_timing_today). */
+  today: number;
+  /** When the client's next day starts, seconds. */
+  day_cutoff: number;
+  /** "Studied N cards in … today" (col.studied_today()). */
+  studied_today: string;
+  /** Today's answers on the statistics page. */
+  answered_today: number;
+  /** Answers per day of the statistics page's Reviews graph: "0" today, "-1" yesterday; days without answers absent. */
+  reviews_per_day: Record<string, number>;
+  /** Cards the client's search `is:due` finds. */
+  due: number;
+  notes: number;
+  cards: number;
+  config: {
+    rollover: unknown;
+    localOffset: unknown;
+    creationOffset: unknown;
+    schedVer: unknown;
+    lastUnburied: unknown;
+    collapseTime: unknown;
+  };
+  crt: number;
+}
+
 export interface AnkiClientOptions {
   /**
    * Run this old client, from <root>/.venv-<version>/bin/python (HEARTH_ANKI_PYTHON does not
@@ -315,6 +344,8 @@ export interface AnkiClientOptions {
   requestTimeoutMs?: number;
   /** Copy the driver's stderr to this process's stderr as it arrives. */
   echoStderr?: boolean;
+  /** Extra environment variables for the driver (e.g. TZ: the client's own time zone). */
+  env?: Readonly<Record<string, string>>;
 }
 
 interface DriverResponse {
@@ -353,7 +384,7 @@ export class AnkiClient {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DRIVER_REQUEST_TIMEOUT_MS;
     this.#child = spawn(python, [DRIVER_SCRIPT], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
+      env: { ...process.env, ...options.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const echo = options.echoStderr ?? process.env['HEARTH_INTEROP_VERBOSE'] === '1';
@@ -509,6 +540,11 @@ export class AnkiClient {
     return this.#request('exec_sql', { device, sql, args }) as Promise<unknown[][]>;
   }
 
+  /** The client's own figures of what was studied: its day, studied today, statistics, `is:due`, counts. */
+  studyFigures(device: string): Promise<ClientStudyFigures> {
+    return this.#request('study_figures', { device }) as Promise<ClientStudyFigures>;
+  }
+
   // Editing commands, made through the client's own API (see "editing commands" in anki_driver.py).
 
   addNotes(device: string, notes: NewNote[]): Promise<{ note_ids: number[]; card_ids: number[] }> {
@@ -603,6 +639,11 @@ export class AnkiClient {
 
   setConfig(device: string, key: string, value: unknown): Promise<void> {
     return this.#request('set_config', { device, key, value }).then(() => undefined);
+  }
+
+  /** Preferences → "Next day starts at" (0-23), as the app sets it; the client works out its day again. */
+  setNextDayStartsAt(device: string, hour: number): Promise<void> {
+    return this.#request('set_next_day_starts_at', { device, hour }).then(() => undefined);
   }
 
   /** The whole config map (col.all_config()). */

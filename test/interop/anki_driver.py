@@ -39,6 +39,8 @@ Commands (arguments besides "cmd"/"id"):
                                                                     are replaced by the package's)
     check          {device}                                     -> {"problems": [...], "integrity": [...], "ok"}
     exec_sql       {device, sql, args?: []}                     -> rows (list of lists)
+    study_figures  {device}                                     -> the client's own figures of what
+                                                                    was studied (see cmd_study_figures)
     close          {device}                                     -> {}   (forgets its auth too)
     quit           {}                                           -> {} (then the process exits)
     add_notes, edit_note, review, … (editing commands for the normal-sync suite: see
@@ -772,6 +774,42 @@ def cmd_exec_sql(req: dict[str, Any]) -> Any:
     return _rows(col, str(req["sql"]), *args)
 
 
+def cmd_study_figures(req: dict[str, Any]) -> Any:
+    """What the client itself reports about what was studied, from its own code paths.
+
+    Its day (sched_timing_today: days elapsed and the next day's start, computed as when the
+    client looks at the day, which also unburies the cards of a past day, and stores its time zone
+    in localOffset); "Studied N cards … today" (col.studied_today); its statistics page's data
+    (the backend's graphs over the whole collection): today's answers and the answers per day of
+    the Reviews graph (day 0 = today, -1 = yesterday; days without answers are absent); the cards
+    its search `is:due` finds; note and card counts; and the config that decides the day.
+    """
+    col = device(req).open()
+    timing = col._backend.sched_timing_today()
+    graphs = col._backend.graphs(search="", days=0)
+    per_day: dict[str, int] = {}
+    for day, r in graphs.reviews.count.items():
+        total = r.learn + r.relearn + r.young + r.mature + r.filtered
+        if total:
+            per_day[str(day)] = total
+    return {
+        "now": time.time(),
+        "today": timing.days_elapsed,
+        "day_cutoff": timing.next_day_at,
+        "studied_today": col.studied_today(),
+        "answered_today": graphs.today.answer_count,
+        "reviews_per_day": per_day,
+        "due": len(col.find_cards("is:due")),
+        "notes": col.note_count(),
+        "cards": col.card_count(),
+        "config": {
+            key: col.get_config(key, None)
+            for key in ("rollover", "localOffset", "creationOffset", "schedVer", "lastUnburied", "collapseTime")
+        },
+        "crt": col.crt,
+    }
+
+
 def cmd_close(req: dict[str, Any]) -> Any:
     dev = device(req)
     dev.close()
@@ -806,6 +844,7 @@ COMMANDS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "import_colpkg": cmd_import_colpkg,
     "check": cmd_check,
     "exec_sql": cmd_exec_sql,
+    "study_figures": cmd_study_figures,
     "close": cmd_close,
     "quit": cmd_quit,
 }
@@ -837,6 +876,8 @@ COMMANDS: dict[str, Callable[[dict[str, Any]], Any]] = {
 #   remove_notetype    {device, notetype_id | notetype}         -> {} (a schema change)
 #                        (notetype_id, or else the notetype's name)
 #   set_config         {device, key, value}                     -> {}
+#   set_next_day_starts_at {device, hour}                       -> {}   (Preferences → "Next day
+#                                                                    starts at", as the app sets it)
 #   get_config         {device}                                 -> {key: value} (all config)
 
 
@@ -1034,6 +1075,16 @@ def cmd_set_config(req: dict[str, Any]) -> Any:
     return {}
 
 
+def cmd_set_next_day_starts_at(req: dict[str, Any]) -> Any:
+    # Through the preferences, as the desktop app's Preferences screen does: unlike a bare
+    # set_config("rollover"), this also makes the client work out its day again.
+    col = device(req).open()
+    prefs = col.get_preferences()
+    prefs.scheduling.rollover = int(req["hour"])
+    col.set_preferences(prefs)
+    return {}
+
+
 def cmd_get_config(req: dict[str, Any]) -> Any:
     return device(req).open().all_config()
 
@@ -1056,6 +1107,7 @@ COMMANDS.update(
         "add_field": cmd_add_field,
         "remove_notetype": cmd_remove_notetype,
         "set_config": cmd_set_config,
+        "set_next_day_starts_at": cmd_set_next_day_starts_at,
         "get_config": cmd_get_config,
     }
 )

@@ -28,6 +28,7 @@ const person = (username: string, source: FakePerson['source'], ids: string[]): 
   mediaFiles: 0,
   mediaBytes: 0,
   devices: ids.map(device),
+  study: null,
 });
 
 function family(): FakeState {

@@ -169,6 +169,7 @@ export function fakeHandlers(s: FakeState): ApiHandlers {
         mediaFiles: 0,
         mediaBytes: 0,
         devices: [],
+        study: null,
       });
       return { ok: true };
     },

@@ -10,6 +10,7 @@ import {
   mediaCount,
   refusedLoginSentence,
   serverStateWords,
+  studyLine,
   timeAgo,
   timeUntil,
 } from '../../src/renderer/format.ts';
@@ -59,6 +60,7 @@ describe('format', () => {
       mediaFiles: 0,
       mediaBytes: 0,
       devices: [],
+      study: null,
     };
     assert.equal(lastSyncLine(p, NOW), 'Has not synced yet');
     assert.equal(
@@ -66,6 +68,25 @@ describe('format', () => {
       'Last synced 2 hours ago with AnkiDroid 2.20.1',
     );
     assert.equal(lastSyncLine({ ...p, lastSyncAt: ago(120_000) }, NOW), 'Last synced 2 minutes ago');
+  });
+
+  it('says what a person studied in one line', () => {
+    const study = { reviewsToday: 12, reviewsLast7Days: 80, daysInARow: 5, dueToday: 23, notes: 1204, cards: 2380, asOf: ago(60_000) };
+    assert.equal(studyLine(null), null);
+    assert.equal(studyLine(study), '12 reviews today · 80 in the last 7 days · 5 days in a row · 23 due today · 1,204 notes, 2,380 cards');
+    assert.equal(
+      studyLine({ ...study, reviewsToday: 1, reviewsLast7Days: 1, daysInARow: 1, dueToday: 1, notes: 1, cards: 1 }),
+      '1 review today · 1 in the last 7 days · 1 day in a row · 1 due today · 1 note, 1 card',
+    );
+    assert.equal(
+      studyLine({ ...study, reviewsToday: 0, reviewsLast7Days: 0, daysInARow: 0, dueToday: 0, notes: 0, cards: 0 }),
+      'no reviews today · 0 in the last 7 days · nothing due today · 0 notes, 0 cards',
+    );
+    // Over a week since the last sync that changed anything: what is due is not known.
+    assert.equal(
+      studyLine({ ...study, dueToday: null }),
+      '12 reviews today · 80 in the last 7 days · 5 days in a row · 1,204 notes, 2,380 cards',
+    );
   });
 
   it('names a device for a parent, with its last sync, app and address', () => {

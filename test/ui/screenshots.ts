@@ -55,6 +55,15 @@ function family(): FakePerson[] {
           lastAddress: '192.168.1.20',
         },
       ],
+      study: {
+        reviewsToday: 64,
+        reviewsLast7Days: 412,
+        daysInARow: 12,
+        dueToday: 23,
+        notes: 1_204,
+        cards: 2_380,
+        asOf: iso(2 * HOUR + 5 * 60_000),
+      },
     },
     {
       username: 'ben',
@@ -87,6 +96,7 @@ function family(): FakePerson[] {
           lastAddress: '192.168.1.52',
         },
       ],
+      study: { reviewsToday: 0, reviewsLast7Days: 95, daysInARow: 3, dueToday: 41, notes: 310, cards: 620, asOf: iso(26 * HOUR) },
     },
     {
       username: 'grandpa',
@@ -98,6 +108,7 @@ function family(): FakePerson[] {
       mediaFiles: 0,
       mediaBytes: 0,
       devices: [],
+      study: null,
     },
   ];
 }

@@ -1,13 +1,13 @@
 /**
  * The home screen: is Hearth on (with the switch), what it is doing in words, each person's last
- * sync, recent problems in plain language, and a warning when another Hearth is on the network.
- * In "this PC only" mode it says that phones cannot reach this PC, with the button that allows
- * the home network (the same as on "Connect a device").
+ * sync and what they studied, recent problems in plain language, and a warning when another
+ * Hearth is on the network. In "this PC only" mode it says that phones cannot reach this PC,
+ * with the button that allows the home network (the same as on "Connect a device").
  */
 import { refusedLoginItem, toggleSwitch } from '../components.ts';
 import type { Ctx, Model, View } from '../context.ts';
 import { h, replaceContent } from '../dom.ts';
-import { formatBytes, serverStateWords, timeAgo } from '../format.ts';
+import { formatBytes, serverStateWords, studyLine, timeAgo } from '../format.ts';
 import { problemSentence } from '../api-client.ts';
 import { allowHomeNetworkButton } from './connect.ts';
 
@@ -178,17 +178,22 @@ export function homeView(ctx: Ctx): View {
                   h(
                     'tbody',
                     {},
-                    people.map((p) =>
-                      h(
-                        'tr',
-                        {},
-                        h('th', { scope: 'row' }, p.username),
-                        h('td', {}, timeAgo(p.lastSyncAt, model.now)),
-                        h('td', {}, p.lastClient ?? '—'),
-                        h('td', {}, formatBytes(p.collectionBytes + p.mediaBytes)),
-                        h('td', {}, p.mediaFiles === 0 ? 'none' : p.mediaFiles.toLocaleString('en')),
-                      ),
-                    ),
+                    people.flatMap((p) => {
+                      const study = studyLine(p.study);
+                      return [
+                        h(
+                          'tr',
+                          { class: study === null ? null : 'with-study', 'data-person': p.username },
+                          h('th', { scope: 'row' }, p.username),
+                          h('td', {}, timeAgo(p.lastSyncAt, model.now)),
+                          h('td', {}, p.lastClient ?? '—'),
+                          h('td', {}, formatBytes(p.collectionBytes + p.mediaBytes)),
+                          h('td', {}, p.mediaFiles === 0 ? 'none' : p.mediaFiles.toLocaleString('en')),
+                        ),
+                        // What they studied: one line under their row, once a sync brought some.
+                        study === null ? null : h('tr', { class: 'study-row' }, h('td', { class: 'person-study', colspan: 5 }, study)),
+                      ];
+                    }),
                   ),
                 ),
           );

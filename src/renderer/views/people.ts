@@ -1,16 +1,17 @@
 /**
- * People: who can sync (with their last sync, app and space used), each person's devices (one
- * signed out, or all of them), adding someone, changing a password (choosing which devices stay
- * signed in), and removing someone with an explicit choice about their data. People from the
- * headless server's SYNC_USERn variables cannot be changed or removed here, but their devices
- * can be signed out. The add form is also the first step of the first-run guide.
+ * People: who can sync (with their last sync, app, space used and what they studied), each
+ * person's devices (one signed out, or all of them), adding someone, changing a password
+ * (choosing which devices stay signed in), and removing someone with an explicit choice about
+ * their data. People from the headless server's SYNC_USERn variables cannot be changed or
+ * removed here, but their devices can be signed out. The add form is also the first step of the
+ * first-run guide.
  */
 import type { ActionResult, DeviceSummary, PersonSummary, ThrottledLogin } from '../../shared/api.ts';
 import { passwordProblem, sameFolderName, usernameProblem, USERNAME_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../shared/usernames.ts';
 import { button, field, formMessage, openDialog, refusedLoginItem } from '../components.ts';
 import type { Ctx, Model, View } from '../context.ts';
 import { h, replaceContent, uid } from '../dom.ts';
-import { deviceDetail, deviceLine, deviceWhen, formatBytes, lastSyncLine, mediaCount, personBytes } from '../format.ts';
+import { deviceDetail, deviceLine, deviceWhen, formatBytes, lastSyncLine, mediaCount, personBytes, studyLine } from '../format.ts';
 import { problemSentence } from '../api-client.ts';
 import { backupsDialog } from './backups-dialog.ts';
 
@@ -507,6 +508,7 @@ function personItem(ctx: Ctx, p: PersonSummary, refused: readonly ThrottledLogin
     ),
     h('p', { class: 'person-sync' }, lastSyncLine(p, now)),
     h('p', { class: 'person-size' }, `Uses ${formatBytes(personBytes(p))} · ${mediaCount(p.mediaFiles)}`),
+    h('p', { class: 'person-study' }, studyLine(p.study) ?? 'What they studied shows here once they study and sync.'),
     readOnly
       ? h('p', { class: 'hint' }, 'This person comes from a SYNC_USER setting of the server; change their password or remove them there.')
       : h(
