@@ -104,6 +104,18 @@ describe('the window: words and contrast', { timeout: 8 * TEST_TIMEOUT_MS }, () 
       const card = page.locator('section', { has: page.getByRole('heading', { name: 'Who synced' }) });
       const [table, box] = await Promise.all([page.locator('.table').boundingBox(), card.boundingBox()]);
       assert.ok(table && box && table.x + table.width <= box.x + box.width + 0.5, 'the table stays inside its card');
+      // Each row stacks, each value named by its column, instead of scrolling sideways in the card.
+      const stacked = await page.evaluate(() => {
+        const t = document.querySelector('.table');
+        const cell = t?.querySelector('td[data-label]');
+        return {
+          // The column names stay for screen readers, out of sight.
+          headShown: (t?.querySelector('thead')?.getBoundingClientRect().height ?? 0) > 1,
+          fits: t ? t.scrollWidth <= t.clientWidth + 1 : false,
+          label: cell ? getComputedStyle(cell, '::before').content : '',
+        };
+      });
+      assert.deepEqual(stacked, { headShown: false, fits: true, label: '"Last sync: "' });
     } finally {
       await page.close();
     }

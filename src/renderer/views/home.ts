@@ -185,10 +185,11 @@ export function homeView(ctx: Ctx): View {
                           'tr',
                           { class: study === null ? null : 'with-study', 'data-person': p.username },
                           h('th', { scope: 'row' }, p.username),
-                          h('td', {}, timeAgo(p.lastSyncAt, model.now)),
-                          h('td', {}, p.lastClient ?? '—'),
-                          h('td', {}, formatBytes(p.collectionBytes + p.mediaBytes)),
-                          h('td', {}, p.mediaFiles === 0 ? 'none' : p.mediaFiles.toLocaleString('en')),
+                          // data-label: the column's name, shown beside the value where a narrow window stacks each row (app.css).
+                          h('td', { 'data-label': 'Last sync' }, timeAgo(p.lastSyncAt, model.now)),
+                          h('td', { 'data-label': 'Anki app' }, p.lastClient ?? '—'),
+                          h('td', { 'data-label': 'Space used' }, formatBytes(p.collectionBytes + p.mediaBytes)),
+                          h('td', { 'data-label': 'Pictures and sounds' }, p.mediaFiles === 0 ? 'none' : p.mediaFiles.toLocaleString('en')),
                         ),
                         // What they studied: one line under their row, once a sync brought some.
                         study === null ? null : h('tr', { class: 'study-row' }, h('td', { class: 'person-study', colspan: 5 }, study)),
