@@ -243,6 +243,96 @@ const SCENES: readonly Scene[] = [
     },
   },
   {
+    name: 'people-backups',
+    state: () => {
+      const s = lifelike();
+      const at = (msAgo: number): string => new Date(Date.now() - msAgo).toISOString();
+      const id = (reason: string, msAgo: number): string => `collection-${reason}-${at(msAgo).replace(/[:.]/g, '-')}.anki2`;
+      s.backups = {
+        anna: [
+          {
+            id: id('daily', 2 * HOUR),
+            takenAt: at(2 * HOUR),
+            reason: 'daily',
+            notes: 1204,
+            cards: 2380,
+            reviews: 18_412,
+            bytes: 31_457_280,
+            readable: true,
+          },
+          {
+            id: id('before-upload', 26 * HOUR),
+            takenAt: at(26 * HOUR),
+            reason: 'before-upload',
+            notes: 1198,
+            cards: 2368,
+            reviews: 18_290,
+            bytes: 31_260_672,
+            readable: true,
+          },
+          {
+            id: id('daily', 27 * HOUR),
+            takenAt: at(27 * HOUR),
+            reason: 'daily',
+            notes: 1198,
+            cards: 2368,
+            reviews: 18_251,
+            bytes: 31_195_136,
+            readable: true,
+          },
+          {
+            id: id('daily', 8 * 24 * HOUR),
+            takenAt: at(8 * 24 * HOUR),
+            reason: 'daily',
+            notes: 1150,
+            cards: 2270,
+            reviews: 17_020,
+            bytes: 29_884_416,
+            readable: true,
+          },
+        ],
+      };
+      return s;
+    },
+    viewportOnly: true,
+    height: 860,
+    go: async (page) => {
+      await goTo(page, 'people');
+      await page.getByRole('button', { name: 'Backups of anna’s cards' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Backups of anna’s cards' });
+      await dialog.locator('li.backup').first().waitFor();
+    },
+  },
+  {
+    name: 'people-restore',
+    state: () => {
+      const s = lifelike();
+      const at = new Date(Date.now() - 26 * HOUR).toISOString();
+      s.backups = {
+        anna: [
+          {
+            id: `collection-before-upload-${at.replace(/[:.]/g, '-')}.anki2`,
+            takenAt: at,
+            reason: 'before-upload',
+            notes: 1198,
+            cards: 2368,
+            reviews: 18_290,
+            bytes: 31_260_672,
+            readable: true,
+          },
+        ],
+      };
+      return s;
+    },
+    viewportOnly: true,
+    go: async (page) => {
+      await goTo(page, 'people');
+      await page.getByRole('button', { name: 'Backups of anna’s cards' }).click();
+      await page.getByRole('button', { name: /^Restore anna’s cards from / }).click();
+      await page.getByRole('dialog', { name: /^Restore anna’s cards from / }).waitFor();
+    },
+  },
+  {
     name: 'people-remove',
     state: lifelike,
     viewportOnly: true,

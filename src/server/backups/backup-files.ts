@@ -29,8 +29,8 @@ export const BEFORE_UPLOAD_KEPT = 3;
 export const BEFORE_RESTORE_KEPT = 3;
 
 export const KEEP_RULE =
-  `Hearth keeps a copy of each person's cards from each of the last ${DAILY_KEPT} days they synced, one a week for the ` +
-  `${WEEKLY_KEPT} weeks before, and the last ${BEFORE_UPLOAD_KEPT} collections replaced by "Upload to server" or by a restore. ` +
+  `Hearth keeps a copy of each person’s cards from each of the last ${DAILY_KEPT} days they synced, one a week for the ` +
+  `${WEEKLY_KEPT} weeks before, and the last ${BEFORE_UPLOAD_KEPT} collections replaced by “Upload to server” or by a restore. ` +
   'Pictures and sounds are not copied.';
 
 const NAME = /^collection-(daily|before-upload|before-restore)-(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z)\.anki2$/;
