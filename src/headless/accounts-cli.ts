@@ -14,7 +14,8 @@
  * A server running on the same folder sees each change at its next request.
  */
 import { createInterface } from 'node:readline';
-import { AccountError, configFromEnv, ConfigError, openAccountStore, silentLogger, userPaths } from '../server/index.ts';
+import { runCommand } from './run-command.ts';
+import { configFromEnv, openAccountStore, silentLogger, userPaths } from '../server/index.ts';
 import { createPeople } from '../host/people.ts';
 import type { ActionResult, DeviceSummary } from '../shared/api.ts';
 
@@ -59,7 +60,7 @@ function deviceLine(d: DeviceSummary): string {
   return `${d.id}\t${d.name}, ${synced}${details === '' ? '' : ` (${details})`}`;
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: readonly string[]): Promise<number> {
   const [command, username, ...rest] = argv;
   const config = configFromEnv(process.env);
   const store = openAccountStore(config.base);
@@ -129,14 +130,4 @@ async function main(argv: string[]): Promise<number> {
   return 2;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof AccountError || err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCommand(main);

@@ -13,7 +13,8 @@
  * command says so). To add a command: an entry in COMMANDS, with its usage line.
  */
 import { resolve } from 'node:path';
-import { AccountError, configFromEnv, ConfigError, openAccountStore, silentLogger } from '../server/index.ts';
+import { runCommand } from './run-command.ts';
+import { configFromEnv, openAccountStore, silentLogger } from '../server/index.ts';
 import type { ServerConfig } from '../server/index.ts';
 import { createCollectionExport, packageFileName } from '../host/collection-export.ts';
 import { createBackups } from '../host/backups.ts';
@@ -142,14 +143,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 2;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof AccountError || err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCommand(main);
