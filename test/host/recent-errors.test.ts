@@ -64,6 +64,10 @@ describe('recent problems', () => {
       /refused a full upload by alice/,
     );
     assert.match(problemSentence(problem({ kind: 'login-throttled', user: null, tried: 'bob' })), /Too many wrong passwords for “bob”/);
+    assert.equal(
+      problemSentence(problem({ kind: 'backup-skipped', user: 'anna', method: 'backup', status: 0, detail: String(300 * 1024 * 1024) })),
+      "No backup of anna's cards was made today: the disk with the sync data is nearly full (300 MB free). Free some space on it.",
+    );
   });
 
   it('says “use anna, not an email address” when a login tried an email whose first part is a person here', () => {

@@ -117,6 +117,29 @@ describe('daily backups and restores (HTTP level)', () => {
     assert.equal((await waitForBackups(2)).length, 2, 'the next day, another');
   });
 
+  test('an upload keeps the collection it replaces, and the keep rule removes the oldest beyond the last 3', async (t) => {
+    const srv = await startTestServer({});
+    t.after(() => srv.stop());
+    const work = mkdtempSync(join(tmpdir(), 'hearth-backups-'));
+    t.after(() => rmSync(work, { recursive: true, force: true }));
+    const backupsDir = join(srv.base, 'user', 'backups');
+    mkdirSync(backupsDir, { recursive: true });
+    // Four kept from earlier uploads, a week old and older.
+    for (let i = 0; i < 4; i++)
+      makeUploadableCollection(join(backupsDir, backupFileName('before-upload', Date.now() - (7 + i) * DAY)), 1, 0);
+    const upload = (path: string) => send(srv.endpoint, '/sync/upload', { header: syncHeader(srv.hkey()), body: readFileSync(path) });
+    const first = join(work, 'first.anki2');
+    makeUploadableCollection(first, 3, Date.now() - 3_600_000);
+    assert.equal((await upload(first)).text(), 'OK');
+    const second = join(work, 'second.anki2');
+    makeUploadableCollection(second, 6, Date.now() - 1_800_000);
+    assert.equal((await upload(second)).text(), 'OK');
+    const kept = listBackupFiles(backupsDir).filter((b) => b.reason === 'before-upload');
+    assert.equal(kept.length, 3, kept.map((b) => b.id).join(', '));
+    assert.equal(notesIn(join(backupsDir, kept[0]!.id)), 3, 'the newest is the collection the second upload replaced');
+    assert.ok(kept[2]!.takenAtMs > Date.now() - 8.5 * DAY, 'the two oldest (9 and 10 days) are gone');
+  });
+
   test('a backup that would leave the disk nearly full is not taken, and says why', () => {
     const base = mkdtempSync(join(tmpdir(), 'hearth-backups-'));
     try {
