@@ -250,10 +250,10 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         // A sync begun meanwhile has its own finish; a closing server opens no collection again.
         if (state.session !== undefined || closing) return;
         const started = performance.now();
-        // A collection closed by the request (a full upload or download) is left closed again, as the request left it.
-        const wasOpen = state.openedCollection() !== undefined;
-        studyStats.record(username, computeStudyStats(state.collection(), clock.nowMs(), studyStats.get(username)));
-        if (!wasOpen) state.closeCollection();
+        studyStats.record(
+          username,
+          state.withCollectionAsFound((col) => computeStudyStats(col, clock.nowMs(), studyStats.get(username))),
+        );
         logger.debug('study figures worked out', { user: username, ms: (performance.now() - started).toFixed(1) });
       },
       (why) => logger.warn('study figures not worked out', { user: username, why }),

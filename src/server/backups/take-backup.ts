@@ -81,15 +81,8 @@ export function takeDailyBackup(user: UserState, nowMs: number, deps: BackupDeps
   const today = localDay(nowMs);
   if (listBackupFiles(backups).some((b) => b.reason === 'daily' && localDay(b.takenAtMs) === today)) return { skipped: 'already-today' };
   mkdirSync(backups, { recursive: true });
-  // Everything in the main file first: the copy is then the whole collection. A collection
-  // that is not open is whole on disk already (it was checkpointed when closed), and stays closed.
-  const open = user.openedCollection();
-  if (open) open.pragma('wal_checkpoint(TRUNCATE)');
-  else if (existsSync(`${collection}-wal`)) {
-    // Left by a crash: opening the collection reads it, closing it checkpoints it into the file.
-    user.collection();
-    user.closeCollection();
-  }
+  // Everything in the main file first: the copy is then the whole collection.
+  user.withCollectionAsFound((col) => col.pragma('wal_checkpoint(TRUNCATE)'));
   const neededBytes = statSync(collection).size;
   const freeBytes = (deps.freeBytes ?? statfsFree)(backups);
   if (freeBytes - neededBytes < LOW_SPACE_BYTES) return { skipped: 'low-space', freeBytes, neededBytes };

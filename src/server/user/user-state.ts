@@ -137,6 +137,20 @@ export class UserState {
     return op(this.collection());
   }
 
+  /**
+   * `op` with the collection, left as it was found: a collection a request had closed (a full
+   * upload or download) is closed again after. For work after a sync (backups/take-backup.ts,
+   * stats/), which must not change what the person's next request finds. No session is aborted.
+   */
+  withCollectionAsFound<T>(op: (col: Database.Database) => T): T {
+    const wasOpen = this.openedCollection() !== undefined;
+    try {
+      return op(this.collection());
+    } finally {
+      if (!wasOpen) this.closeCollection();
+    }
+  }
+
   /** Checkpoints and closes the collection so the file on disk is complete on its own. */
   closeCollection(): void {
     const col = this.#col;
