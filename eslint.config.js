@@ -24,6 +24,12 @@ const serverSurface = {
   group: ['**/server/**', '!**/server/index.ts'],
   message: 'Import the sync server only through src/server/index.ts, its public surface.',
 };
+// Values from node:http come from src/server/util/node-http.ts (why: there).
+const noHttpValues = {
+  name: 'node:http',
+  allowTypeImports: true,
+  message: 'Take createServer or STATUS_CODES from src/server/util/node-http.ts (through src/server/index.ts outside the server): importing node:http loads undici.',
+};
 const restrict = (files, paths, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { paths, patterns }] } });
 
 export default tseslint.config(
@@ -35,9 +41,9 @@ export default tseslint.config(
     },
   },
   restrict(['src/shared/**/*.ts'], [noElectron], [noNode, above('server', 'host', 'main', 'headless', 'renderer', 'preload')]),
-  restrict(['src/server/**/*.ts'], [noElectron], [above('host', 'main', 'headless', 'renderer', 'preload')]),
-  restrict(['src/host/**/*.ts'], [noElectron], [above('main', 'headless', 'renderer', 'preload'), serverSurface]),
-  restrict(['src/headless/**/*.ts'], [noElectron], [above('main', 'renderer', 'preload'), serverSurface]),
+  restrict(['src/server/**/*.ts'], [noElectron, noHttpValues], [above('host', 'main', 'headless', 'renderer', 'preload')]),
+  restrict(['src/host/**/*.ts'], [noElectron, noHttpValues], [above('main', 'headless', 'renderer', 'preload'), serverSurface]),
+  restrict(['src/headless/**/*.ts'], [noElectron, noHttpValues], [above('main', 'renderer', 'preload'), serverSurface]),
   restrict(['src/main/**/*.ts'], [], [above('headless', 'renderer'), serverSurface]),
   restrict(['src/preload/**/*.ts'], [], [above('server', 'host', 'main', 'headless', 'renderer')]),
   restrict(

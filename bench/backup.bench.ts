@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureCollections } from './lib/bench-collections.ts';
 import { UserState } from '../src/server/user/user-state.ts';
+import { createCollection } from '../src/server/collection/create.ts';
 import { takeDailyBackup } from '../src/server/backups/take-backup.ts';
 
 const ROUNDS = 7;
@@ -23,7 +24,7 @@ for (const c of collections) {
   for (let i = 0; i < ROUNDS; i++) {
     const base = mkdtempSync(path.join(tmpdir(), 'hearth-bench-backup-'));
     try {
-      const user = new UserState(base, 'anna', { nowMs: () => Date.now() });
+      const user = new UserState(base, 'anna', { nowMs: () => Date.now() }, createCollection);
       user.prepareFolder();
       copyFileSync(c.uploadPath, user.paths.collection);
       user.collection(); // open, as right after a sync

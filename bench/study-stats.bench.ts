@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureCollections } from './lib/bench-collections.ts';
 import { UserState } from '../src/server/user/user-state.ts';
+import { createCollection } from '../src/server/collection/create.ts';
 import { computeStudyStats } from '../src/server/stats/study-stats.ts';
 import type { StudyStats } from '../src/server/stats/study-stats.ts';
 
@@ -35,7 +36,7 @@ for (const c of collections) {
   for (let i = 0; i < ROUNDS; i++) {
     const base = mkdtempSync(path.join(tmpdir(), 'hearth-bench-study-'));
     try {
-      const user = new UserState(base, 'anna', { nowMs: () => Date.now() });
+      const user = new UserState(base, 'anna', { nowMs: () => Date.now() }, createCollection);
       user.prepareFolder();
       copyFileSync(c.uploadPath, user.paths.collection);
       // After a full upload: the collection is not open.

@@ -16,7 +16,6 @@
  * One more route: `GET /download/<offer>`, a person's collection package, under an address the
  * API gave out once (download-offers.ts says why a download is not an API call).
  */
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -26,6 +25,7 @@ import { API_METHODS, HEARTH_API } from '../shared/api.ts';
 import type { ApiHandlers, ApiMethod } from '../shared/api.ts';
 import { ADMIN_API_PREFIX, ADMIN_MAX_BODY_BYTES, ADMIN_TOKEN_FRAGMENT } from '../shared/api-http.ts';
 import { WINDOW_CSP } from '../shared/window-csp.ts';
+import { createHttpServer } from '../server/index.ts';
 import type { Logger } from '../server/index.ts';
 import { DOWNLOAD_PATH_PREFIX } from './download-offers.ts';
 import type { DownloadOffers } from './download-offers.ts';
@@ -241,7 +241,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   return {
     listen() {
       return new Promise((resolvePromise, reject) => {
-        const s = createServer((req, res) => {
+        const s = createHttpServer((req, res) => {
           handle(req, res).catch((err: unknown) => {
             log.error('request failed', { why: err instanceof Error ? err.message : String(err) });
             if (!res.headersSent) sendJsonReply(res, 500, { error: 'internal error' });

@@ -11,7 +11,14 @@
  */
 import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, configFromEnv, createLogger, openAccountStore, runInBackgroundPriority } from '../server/index.ts';
+import {
+  ConfigError,
+  configFromEnv,
+  createLogger,
+  keepYoungGenerationSmall,
+  openAccountStore,
+  runInBackgroundPriority,
+} from '../server/index.ts';
 import { serverErrorSentence } from '../host/recent-errors.ts';
 import { adminPageUrl, createAdminServer, newAdminToken } from './admin-server.ts';
 import type { AdminServer } from './admin-server.ts';
@@ -46,6 +53,7 @@ async function main(): Promise<number> {
     );
     return 1;
   }
+  keepYoungGenerationSmall();
   if (!runInBackgroundPriority()) logger.child('process').info('running at normal priority (the system did not allow lowering it)');
   let config;
   let admin;

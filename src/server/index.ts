@@ -13,6 +13,7 @@ export { configFromEnv, ConfigError, DEFAULT_MAX_PAYLOAD_MEGS } from './config.t
 export type { EnvUserEntry, ServerConfig } from './config.ts';
 export { fullGarbageCollection } from './util/idle-collector.ts';
 export { runInBackgroundPriority } from './util/background-priority.ts';
+export { keepYoungGenerationSmall } from './util/small-young-generation.ts';
 
 // What the hosts read or manage in a data folder.
 export { AccountError, keyFromBeforeOf, openAccountStore } from './accounts/account-store.ts';
@@ -34,10 +35,17 @@ export { canBeFileHere, caseFoldKey } from './media/filenames.ts';
 // A person's collection to take away: a consistent copy, then the package Anki imports.
 export { copyCollectionOffline } from './user/collection-copy.ts';
 export type { CollectionCopy } from './user/collection-copy.ts';
-export { COLPKG_EXTENSION, writeCollectionPackage } from './collection/colpkg.ts';
+export { COLPKG_EXTENSION } from './collection/colpkg-name.ts';
 export type { PackageSummary } from './collection/colpkg.ts';
+/**
+ * Writes a .colpkg (collection/colpkg.ts). Imported when first called: it brings the protobuf
+ * codecs, which a server nobody syncs with does not need in memory (sync-engine.ts).
+ */
+export const writeCollectionPackage: typeof import('./collection/colpkg.ts').writeCollectionPackage = async (...args) =>
+  (await import('./collection/colpkg.ts')).writeCollectionPackage(...args);
 
 // Small tools the hosts share with the server.
+export { createServer as createHttpServer } from './util/node-http.ts';
 export { createLogger, silentLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
 export { systemClock } from './clock.ts';

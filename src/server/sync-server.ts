@@ -2,7 +2,7 @@
  * The sync server: `createSyncServer(config, deps)` → `{ listen, close, … }`. Hosts start it
  * through start-server.ts (folder checks and the folder's lock first); tests create it directly.
  */
-import { createServer } from 'node:http';
+import { createServer } from './util/node-http.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
@@ -18,9 +18,9 @@ import { openAccountStore } from './accounts/account-store.ts';
 import { openDeviceStore } from './accounts/device-store.ts';
 import { createDeviceRecorder } from './accounts/device-recorder.ts';
 import { UserState } from './user/user-state.ts';
+import type { CollectionMaker } from './user/user-state.ts';
 import { copyCollectionOfUser } from './user/collection-copy.ts';
 import type { CollectionCopy } from './user/collection-copy.ts';
-import { warmUpSyncCodecs } from './sync/warm-up.ts';
 import { createRequestHandler } from './http/request-handler.ts';
 import { trackForGracefulClose } from './http/graceful-close.ts';
 import type { GracefulClose } from './http/graceful-close.ts';
@@ -32,12 +32,12 @@ import { createIdleCollector } from './util/idle-collector.ts';
 import { checkRuntime } from './runtime-check.ts';
 import { afterReply } from './util/after-reply.ts';
 import { takeDailyBackup } from './backups/take-backup.ts';
-import { restoreBackup } from './backups/restore.ts';
 import type { RestoreOutcome } from './backups/restore.ts';
 import { listBackupFiles, localDay } from './backups/backup-files.ts';
 import { computeStudyStats } from './stats/study-stats.ts';
 import { createStudyStatsRecorder } from './stats/stats-file.ts';
 import type { IdleCollector } from './util/idle-collector.ts';
+import { lazyModule } from './util/lazy-module.ts';
 
 const IDLE_CONNECTION_MS = 120_000;
 /** The requests that are somebody's sync (not the landing page, not the health check). */
@@ -51,6 +51,12 @@ const SYNC_PATH = /^\/m?sync\//;
 const REQUEST_TIMEOUT_MS = 60 * 60_000;
 /** How long the server must have been idle after a sync before the garbage collection (util/idle-collector.ts). */
 const IDLE_COLLECT_MS = 100;
+/**
+ * How long the server must have been idle after any sync before SQLite's caches are given back
+ * (UserState.releaseMemory): long enough that the requests of one sync, and the media sync that
+ * follows a collection sync, find the pages they share still in memory.
+ */
+const IDLE_RELEASE_MS = 2_000;
 
 /**
  * The requests after which a device's normal sync is over (successfully or not): the moments the
@@ -74,9 +80,11 @@ export interface SyncServerDeps {
   /** Told about each finished request a person should hear about (problems.ts): the window's recent problems. */
   readonly onProblem?: (problem: ServerProblem) => void;
   /**
-   * Warm the normal-sync codecs once after listening (sync/warm-up.ts), so the first sync after a
-   * start is not slowed by JIT compilation. On for the server processes the app and the command
-   * line run; off by default for tests, which start hundreds of servers.
+   * Warm the normal-sync codecs once the sync engine is loaded, at the first sync request after a
+   * start (sync/warm-up.ts), so the first normal sync is not slowed by JIT compilation as much.
+   * Not at start: the engine and the compiler's code would then stay in memory for hours before
+   * anyone syncs (sync-engine.ts). On for the app's server process; off by default for tests,
+   * which start hundreds of servers.
    */
   readonly warmUp?: boolean;
   /**
@@ -141,6 +149,24 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
   );
   const auth = await createAuthenticator(envUsers, store, devices, { clock });
 
+  /** The sync engine (sync-engine.ts): imported by the first request that needs it, not at start. */
+  const engine = lazyModule(async () => {
+    const loaded = await import('./sync-engine.ts');
+    logger.debug('sync engine loaded');
+    if (deps.warmUp) {
+      loaded.warmUpSyncCodecs(clock).catch((err: unknown) => {
+        logger.warn('warm-up failed (syncs work, the first one is only slower)', { why: err instanceof Error ? err.message : String(err) });
+      });
+    }
+    return loaded;
+  });
+  // Every path that can reach a collection (a sync, a copy, a restore) has loaded the engine first.
+  const makeCollection: CollectionMaker = (path, at) => {
+    const loaded = engine.loaded();
+    if (!loaded) throw new Error('a collection was to be created before the sync engine was loaded');
+    loaded.createCollection(path, at);
+  };
+
   const users = new Map<string, UserState>();
   const userState = (username: string): UserState => {
     let state = users.get(username);
@@ -153,7 +179,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       state = undefined;
     }
     if (!state) {
-      state = new UserState(config.base, username, clock);
+      state = new UserState(config.base, username, clock, makeCollection);
       state.prepareFolder();
       users.set(username, state);
     }
@@ -284,6 +310,15 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         },
       })
     : undefined;
+  // Whatever kind of sync ended: a full sync fills a collection's page cache most of all.
+  const releaser = createIdleCollector({
+    delayMs: IDLE_RELEASE_MS,
+    busy: () => [...users.values()].some((u) => u.session !== undefined),
+    collect: () => {
+      for (const state of users.values()) state.releaseMemory();
+      logger.debug('SQLite memory given back after a sync');
+    },
+  });
   const outer = deps.observer;
   const observer: RequestObserver = {
     authenticated(user) {
@@ -301,6 +336,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       // Who is refused may have changed: the window lists them.
       if (outcome.status === 429 || outcome.status === 403) activity.changed();
       if (endsANormalSync(outcome)) collector?.syncEnded();
+      if (outcome.kind === 'media' || outcome.method !== 'hostKey') releaser.syncEnded();
       // A refused upload is answered 200 too: only a collection that changed is backed up.
       if (
         outcome.user !== undefined &&
@@ -313,7 +349,16 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       }
     },
   };
-  const handle = createRequestHandler({ config, auth, clock, logger, userState, publicUrl, observer });
+  const handle = createRequestHandler({
+    config,
+    auth,
+    clock,
+    logger,
+    userState,
+    publicUrl,
+    observer,
+    handlers: async () => (await engine.load()).METHOD_HANDLERS,
+  });
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (SYNC_PATH.test(req.url ?? '')) {
       try {
@@ -338,6 +383,8 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     async copyCollection(username) {
       if (!auth.usernames().includes(username)) return { ok: false, reason: 'unknown-person' };
       const quiet = (): boolean => !activity.syncingUsers().includes(username);
+      // A person who never synced has no collection yet: the copy makes an empty one.
+      await engine.load();
       return copyCollectionOfUser(userState(username), { clock, logger, quiet });
     },
     credentialsChanged: revalidate,
@@ -354,6 +401,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
           problem: `${username} is syncing right now. Try again in a minute, when the sync has finished; nothing was changed.`,
         };
       }
+      const { restoreBackup } = await engine.load();
       const outcome = await state.lock.run(() => restoreBackup(state, backupId, clock));
       if (outcome.ok) {
         logger.info('backup restored', { user: username, backup: backupId });
@@ -371,12 +419,12 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         const s = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval, keepAliveTimeout: 65_000 }, (req, res) => {
           // Sync and media requests count as activity until their response closes (finished, or the client went away).
           if (SYNC_PATH.test(req.url ?? '')) res.once('close', activity.requestStarted());
-          if (!collector) {
-            void handler(req, res);
-            return;
-          }
-          collector.requestStarted();
-          void handler(req, res).finally(() => collector.requestEnded());
+          collector?.requestStarted();
+          releaser.requestStarted();
+          void handler(req, res).finally(() => {
+            collector?.requestEnded();
+            releaser.requestEnded();
+          });
         });
         // A connection on which nothing moves for 2 minutes is dead (a phone that left the Wi-Fi
         // mid-download): close it, so the person's lock, held while a download streams, is freed.
@@ -410,19 +458,13 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
           const addr = s.address() as AddressInfo;
           logger.info('listening', { host: addr.address, port: addr.port, base: config.base });
           resolve({ host: addr.address, port: addr.port });
-          if (deps.warmUp) {
-            warmUpSyncCodecs(clock).catch((err: unknown) => {
-              logger.warn('warm-up failed (syncs work, the first one is only slower)', {
-                why: err instanceof Error ? err.message : String(err),
-              });
-            });
-          }
         });
       });
     },
     async close() {
       closing = true;
       collector?.close();
+      releaser.close();
       const s = listening;
       listening = undefined;
       // Waits for requests in flight, not for connections that carry none (http/graceful-close.ts).

@@ -16,6 +16,7 @@
 import { parseMainToServer } from '../shared/server-process.ts';
 import type { CollectionCopy, MainToServer, ServerStartConfig, ServerToMain } from '../shared/server-process.ts';
 import { runInBackgroundPriority } from './util/background-priority.ts';
+import { keepYoungGenerationSmall } from './util/small-young-generation.ts';
 import { createLogger } from './logger.ts';
 import { configForStart, startSyncServer, StartFailure } from './start-server.ts';
 import type { RunningServer } from './start-server.ts';
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger((line) => process.stdout.write(line + '\n'));
   const log = logger.child('process');
+  keepYoungGenerationSmall();
   if (!runInBackgroundPriority()) log.info('running at normal priority (the system did not allow lowering it)');
 
   let running: RunningServer | undefined;

@@ -23,6 +23,7 @@ import type { CollectionCopy } from '../../src/shared/server-process.ts';
 import type { ServerState } from '../../src/shared/server-state.ts';
 import { silentLogger } from '../../src/server/logger.ts';
 import { UserState } from '../../src/server/user/user-state.ts';
+import { createCollection } from '../../src/server/collection/create.ts';
 import { makeUploadableCollection } from '../helpers/collections.ts';
 
 const STOPPED: ServerState = { kind: 'stopped' };
@@ -30,7 +31,7 @@ const STOPPED: ServerState = { kind: 'stopped' };
 /** A data folder with anna's collection (3 notes) and two media files. */
 function dataFolder(): { base: string; collection: string; cleanup: () => void } {
   const base = mkdtempSync(join(tmpdir(), 'hearth-export-'));
-  const user = new UserState(base, 'anna', { nowMs: () => Date.now() });
+  const user = new UserState(base, 'anna', { nowMs: () => Date.now() }, createCollection);
   user.prepareFolder();
   makeUploadableCollection(user.paths.collection, 3);
   user.close();

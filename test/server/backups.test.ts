@@ -13,6 +13,7 @@ import { backupFileName, backupsToRemove, listBackupFiles, parseBackupName } fro
 import type { BackupFile } from '../../src/server/backups/backup-files.ts';
 import { LOW_SPACE_BYTES, takeDailyBackup } from '../../src/server/backups/take-backup.ts';
 import { UserState } from '../../src/server/user/user-state.ts';
+import { createCollection } from '../../src/server/collection/create.ts';
 import { restoreBackupOffline } from '../../src/server/backups/backup-summaries.ts';
 
 const DAY = 24 * 3_600_000;
@@ -143,7 +144,7 @@ describe('daily backups and restores (HTTP level)', () => {
   test('a backup that would leave the disk nearly full is not taken, and says why', () => {
     const base = mkdtempSync(join(tmpdir(), 'hearth-backups-'));
     try {
-      const user = new UserState(base, 'anna', { nowMs: () => 0 });
+      const user = new UserState(base, 'anna', { nowMs: () => 0 }, createCollection);
       user.prepareFolder();
       makeUploadableCollection(user.paths.collection, 3, 0);
       const outcome = takeDailyBackup(user, Date.now(), { freeBytes: () => LOW_SPACE_BYTES });
@@ -202,7 +203,7 @@ describe('daily backups and restores (HTTP level)', () => {
   test('a damaged backup is refused and nothing changes; with no server running, a restore works on the files', async () => {
     const base = mkdtempSync(join(tmpdir(), 'hearth-restore-offline-'));
     try {
-      const user = new UserState(base, 'anna', { nowMs: () => 0 });
+      const user = new UserState(base, 'anna', { nowMs: () => 0 }, createCollection);
       user.prepareFolder();
       makeUploadableCollection(user.paths.collection, 4, 0);
       user.close();

@@ -18,6 +18,7 @@ import { MediaEntriesSchema, PackageMetadata_Version, PackageMetadataSchema } fr
 import { openCollection } from '../../src/server/collection/open.ts';
 import { copyCollectionOfUser, copyCollectionOffline } from '../../src/server/user/collection-copy.ts';
 import { UserState } from '../../src/server/user/user-state.ts';
+import { createCollection } from '../../src/server/collection/create.ts';
 import { silentLogger } from '../../src/server/logger.ts';
 import { serverLockPath } from '../../src/server/server-lock.ts';
 import { makeUploadableCollection } from '../helpers/collections.ts';
@@ -240,7 +241,7 @@ describe('the copy it is made from', () => {
     const base = mkdtempSync(join(tmpdir(), 'hearth-copy-'));
     t.after(() => rmSync(base, { recursive: true, force: true }));
     const clock = { nowMs: () => Date.now() };
-    const user = new UserState(base, 'anna', clock);
+    const user = new UserState(base, 'anna', clock, createCollection);
     user.prepareFolder();
     makeUploadableCollection(user.paths.collection, 4);
     t.after(() => user.close());
@@ -271,7 +272,7 @@ describe('the copy it is made from', () => {
   test('with no server running, the copy is made on the files under the folder’s lock; a server elsewhere or an open file refuses', async (t) => {
     const base = mkdtempSync(join(tmpdir(), 'hearth-copy-offline-'));
     t.after(() => rmSync(base, { recursive: true, force: true }));
-    const user = new UserState(base, 'anna', { nowMs: () => Date.now() });
+    const user = new UserState(base, 'anna', { nowMs: () => Date.now() }, createCollection);
     user.prepareFolder();
     makeUploadableCollection(user.paths.collection, 6);
     user.close();

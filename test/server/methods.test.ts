@@ -42,9 +42,9 @@ test('the table holds the 12 collection and 5 media methods of protocol 11, by w
 
 test('each method is routed from its own path to its own row', () => {
   for (const name of COLLECTION)
-    assert.deepEqual(route('POST', `/sync/${name}`), { kind: 'method', spec: METHODS[name as keyof typeof METHODS] });
+    assert.deepEqual(route('POST', `/sync/${name}`), { kind: 'method', name, spec: METHODS[name as keyof typeof METHODS] });
   for (const name of MEDIA)
-    assert.deepEqual(route('POST', `/msync/${name}`), { kind: 'method', spec: METHODS[name as keyof typeof METHODS] });
+    assert.deepEqual(route('POST', `/msync/${name}`), { kind: 'method', name, spec: METHODS[name as keyof typeof METHODS] });
 });
 
 test("a method under the other sync's path, a wrong case or an Object property is an unknown method (400)", () => {

@@ -8,7 +8,10 @@
  * the main thread) would not. Hashes are standard PHC strings, so those written by `argon2` keep
  * verifying (tested in test/server/accounts/accounts.test.ts).
  */
-import { hash, verify } from '@node-rs/argon2';
+import { lazyModule } from '../util/lazy-module.ts';
+
+/** Imported at the first hash or check, not at start: ~3 MB a server nobody logs in to does not need. */
+const argon2 = lazyModule(() => import('@node-rs/argon2'));
 
 /** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane. */
 const OPTIONS = {
@@ -20,11 +23,11 @@ const OPTIONS = {
 } as const;
 
 /** A new argon2id PHC string for `plain`, with a random salt. */
-export function hashArgon2id(plain: string): Promise<string> {
-  return hash(plain, OPTIONS);
+export async function hashArgon2id(plain: string): Promise<string> {
+  return (await argon2.load()).hash(plain, OPTIONS);
 }
 
 /** True when `plain` matches the PHC string; false for a mismatch or a malformed string. */
-export function verifyArgon2id(phc: string, plain: string): Promise<boolean> {
-  return verify(phc, plain).catch(() => false);
+export async function verifyArgon2id(phc: string, plain: string): Promise<boolean> {
+  return (await argon2.load()).verify(phc, plain).catch(() => false);
 }

@@ -10,7 +10,6 @@ import { acquireServerLock } from '../server-lock.ts';
 import { UserState, userPaths } from '../user/user-state.ts';
 import { backupPath, listBackupFiles } from './backup-files.ts';
 import type { BackupReason } from './backup-files.ts';
-import { restoreBackup } from './restore.ts';
 import type { RestoreOutcome } from './restore.ts';
 
 export interface BackupDescription {
@@ -60,9 +59,11 @@ export async function restoreBackupOffline(base: string, username: string, backu
         'Hearth’s sync server is running on this data folder in another program: restore from its window or admin page, or stop it first. Nothing was changed.',
     };
   }
-  const user = new UserState(base, username, clock);
+  // A restore checks the backup as an upload is checked: that is the sync engine's work.
+  const engine = await import('../sync-engine.ts');
+  const user = new UserState(base, username, clock, engine.createCollection);
   try {
-    return await user.lock.run(() => restoreBackup(user, backupId, clock));
+    return await user.lock.run(() => engine.restoreBackup(user, backupId, clock));
   } finally {
     user.close();
     locked.lock.release();

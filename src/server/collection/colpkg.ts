@@ -49,9 +49,6 @@ const WHOLE_FILE_BYTES = 1024 * 1024;
 /** The zip entry names of a LATEST package (rslib import_export/package/meta.rs). */
 export const COLPKG_ENTRIES = { meta: 'meta', collection: 'collection.anki21b', media: 'media' } as const;
 
-/** What the file name of a package ends with; Anki's import dialog offers files by it. */
-export const COLPKG_EXTENSION = '.colpkg';
-
 /** Longest media name, in UTF-8 bytes, the client keeps as it is (rslib MAX_MEDIA_FILENAME_LENGTH). */
 const MAX_MEDIA_NAME_BYTES = 120;
 /** Characters the client removes from media names (rslib media/files.rs disallowed_char), and U+00A0 it turns into a space. */

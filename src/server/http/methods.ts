@@ -1,34 +1,14 @@
 /**
  * Every wire method of the sync protocol in one table (docs/protocol/http.md §1): its wire name (the last
  * part of the path, case-sensitive, as the client sends it), which sync it belongs to, how its
- * body is read, what it does to a normal sync in progress, and the function that handles it (the
- * file is in the import of that name above). http/request-handler.ts routes and dispatches from
- * this table alone. To add a method: write its handler in sync/ or media/ and add its row here.
+ * body is read and what it does to a normal sync in progress. The function that handles it is
+ * in the table of the same names in method-handlers.ts, which is loaded with the rest of the
+ * sync engine on the first sync request, not at start (sync-engine.ts). http/request-handler.ts
+ * routes and dispatches from these two tables alone. To add a method: write its handler in sync/
+ * or media/, add its row here and its handler there.
  */
-import type { Authenticator } from '../accounts/authenticator.ts';
 import type { ServerConfig } from '../config.ts';
-import { abort } from '../sync/abort.ts';
-import { applyChangesStep } from '../sync/apply-changes.ts';
-import { applyChunkStep } from '../sync/apply-chunk.ts';
-import { applyGravesStep } from '../sync/apply-graves.ts';
-import { chunkStep } from '../sync/chunk.ts';
-import { download } from '../sync/download.ts';
-import { finishStep } from '../sync/finish.ts';
-import { hostKey, parseHostKeyRequest } from '../sync/host-key.ts';
-import type { LoginAttempt } from '../sync/host-key.ts';
-import { meta } from '../sync/meta.ts';
-import { sanityCheckStep } from '../sync/sanity-check.ts';
-import { startMethod } from '../sync/start.ts';
-import type { SyncStep } from '../sync/steps.ts';
-import { upload } from '../sync/upload.ts';
-import { begin } from '../media/begin.ts';
-import { downloadFiles } from '../media/download-files.ts';
-import { mediaChanges } from '../media/media-changes.ts';
-import { mediaSanity } from '../media/media-sanity.ts';
 import { MAX_JSON_REQUEST_BYTES } from '../media/protocol.ts';
-import { uploadChanges } from '../media/upload-changes.ts';
-import type { MethodCall, MethodContext } from '../user/context.ts';
-import type { Reply } from '../wire/respond.ts';
 import { payloadLimits } from '../wire/request-body.ts';
 import type { BodyLimits } from '../wire/request-body.ts';
 
@@ -56,68 +36,43 @@ export type BodyRule = 'login' | 'payload' | 'media' | 'stream';
  */
 export type SessionUse = 'none' | 'ends' | 'starts' | 'step';
 
-/** hostKey: answered before anyone is known. The body is read first, so the username tried can be reported. */
-interface LoginMethod {
-  readonly kind: 'collection';
-  readonly body: 'login';
-  readonly session: 'none';
-  readonly parse: (body: Buffer) => LoginAttempt;
-  readonly login: (attempt: LoginAttempt, auth: Authenticator, clientAddress: string, client: string) => Promise<unknown>;
-}
-
-/** A step of the normal sync in progress. */
-interface StepMethod {
-  readonly kind: 'collection';
-  readonly body: 'payload';
-  readonly session: 'step';
-  readonly step: SyncStep<unknown>;
-}
-
-/** Every other method, for an authenticated person. */
-interface PersonMethod {
+/** One row of the table: what a request of this method is. What it does is in method-handlers.ts. */
+export interface MethodSpec {
   readonly kind: MethodKind;
-  readonly body: 'payload' | 'media' | 'stream';
-  readonly session: 'none' | 'ends' | 'starts';
-  readonly run: (call: MethodCall) => Reply | Promise<Reply>;
+  readonly body: BodyRule;
+  readonly session: SessionUse;
 }
-
-export type MethodSpec = LoginMethod | StepMethod | PersonMethod;
-
-/** A handler of a JSON request whose result is the JSON reply. */
-const json =
-  (handler: (body: Buffer, ctx: MethodContext) => unknown) =>
-  (call: MethodCall): Reply => ({ json: handler(call.body, call.ctx) });
 
 // prettier-ignore
 export const METHODS = {
   // Collection sync: POST /sync/<name> (docs/protocol/collection-sync.md §5), in the order a sync calls them.
-  hostKey:       { kind: 'collection', body: 'login',   session: 'none',   parse: parseHostKeyRequest, login: hostKey },
-  meta:          { kind: 'collection', body: 'payload', session: 'ends',   run: json(meta) },
-  start:         { kind: 'collection', body: 'payload', session: 'starts', run: json(startMethod) },
-  applyGraves:   { kind: 'collection', body: 'payload', session: 'step',   step: applyGravesStep },
-  applyChanges:  { kind: 'collection', body: 'payload', session: 'step',   step: applyChangesStep },
-  chunk:         { kind: 'collection', body: 'payload', session: 'step',   step: chunkStep },
-  applyChunk:    { kind: 'collection', body: 'payload', session: 'step',   step: applyChunkStep },
-  sanityCheck2:  { kind: 'collection', body: 'payload', session: 'step',   step: sanityCheckStep },
-  finish:        { kind: 'collection', body: 'payload', session: 'step',   step: finishStep },
-  abort:         { kind: 'collection', body: 'payload', session: 'ends',   run: json(abort) },
-  upload:        { kind: 'collection', body: 'stream',  session: 'ends',   run: upload },
-  download:      { kind: 'collection', body: 'payload', session: 'ends',   run: download },
+  hostKey:       { kind: 'collection', body: 'login',   session: 'none' },
+  meta:          { kind: 'collection', body: 'payload', session: 'ends' },
+  start:         { kind: 'collection', body: 'payload', session: 'starts' },
+  applyGraves:   { kind: 'collection', body: 'payload', session: 'step' },
+  applyChanges:  { kind: 'collection', body: 'payload', session: 'step' },
+  chunk:         { kind: 'collection', body: 'payload', session: 'step' },
+  applyChunk:    { kind: 'collection', body: 'payload', session: 'step' },
+  sanityCheck2:  { kind: 'collection', body: 'payload', session: 'step' },
+  finish:        { kind: 'collection', body: 'payload', session: 'step' },
+  abort:         { kind: 'collection', body: 'payload', session: 'ends' },
+  upload:        { kind: 'collection', body: 'stream',  session: 'ends' },
+  download:      { kind: 'collection', body: 'payload', session: 'ends' },
   // Media sync: POST /msync/<name> (docs/protocol/media-sync.md §3).
-  begin:         { kind: 'media',      body: 'media',   session: 'none',   run: json(begin) },
-  mediaChanges:  { kind: 'media',      body: 'media',   session: 'none',   run: json(mediaChanges) },
-  uploadChanges: { kind: 'media',      body: 'stream',  session: 'none',   run: uploadChanges },
-  downloadFiles: { kind: 'media',      body: 'media',   session: 'none',   run: downloadFiles },
-  mediaSanity:   { kind: 'media',      body: 'media',   session: 'none',   run: json(mediaSanity) },
+  begin:         { kind: 'media',      body: 'media',   session: 'none' },
+  mediaChanges:  { kind: 'media',      body: 'media',   session: 'none' },
+  uploadChanges: { kind: 'media',      body: 'stream',  session: 'none' },
+  downloadFiles: { kind: 'media',      body: 'media',   session: 'none' },
+  mediaSanity:   { kind: 'media',      body: 'media',   session: 'none' },
 } as const satisfies Record<string, MethodSpec>;
 
 export type MethodName = keyof typeof METHODS;
 
-/** The row of wire method `name` of this kind; undefined for a name the protocol does not have. */
-export function methodFor(kind: MethodKind, name: string): MethodSpec | undefined {
+/** The wire method `name` of this kind; undefined for a name the protocol does not have. */
+export function methodFor(kind: MethodKind, name: string): MethodName | undefined {
   if (!Object.hasOwn(METHODS, name)) return undefined;
   const spec: MethodSpec = METHODS[name as MethodName];
-  return spec.kind === kind ? spec : undefined;
+  return spec.kind === kind ? (name as MethodName) : undefined;
 }
 
 /**

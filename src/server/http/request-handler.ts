@@ -16,8 +16,9 @@ import { runStep } from '../sync/normal-sync.ts';
 import type { UserState } from '../user/user-state.ts';
 import { COPY_SCRIPT, landingPage } from './landing-page.ts';
 import { createHash } from 'node:crypto';
-import { bodyLimits, methodFor } from './methods.ts';
-import type { MethodSpec } from './methods.ts';
+import { METHODS, bodyLimits, methodFor } from './methods.ts';
+import type { MethodName, MethodSpec } from './methods.ts';
+import type { MethodHandlers } from './method-handlers.ts';
 import { Readable } from 'node:stream';
 import { framingOf, parseSyncHeader } from '../wire/sync-header.ts';
 import type { SyncHeader } from '../wire/sync-header.ts';
@@ -38,12 +39,14 @@ export interface HandlerDeps {
   readonly publicUrl: (req: IncomingMessage) => string;
   /** Told when a person's request is authenticated and how each sync/media request ended. */
   readonly observer?: RequestObserver;
+  /** The methods' handlers: the sync engine, loaded on the first sync request (sync-engine.ts). */
+  readonly handlers: () => Promise<MethodHandlers>;
 }
 
 export type Route =
-  | { kind: 'method'; spec: MethodSpec }
+  | { kind: 'method'; name: MethodName; spec: MethodSpec }
   /** `GET /msync/begin?k=…&v=…` of protocols 8–10 (wire/legacy-form.ts). */
-  | { kind: 'legacy-begin'; spec: MethodSpec }
+  | { kind: 'legacy-begin'; name: MethodName; spec: MethodSpec }
   | { kind: 'health' }
   | { kind: 'landing' };
 
@@ -66,17 +69,18 @@ export function route(method: string, url: string): Route {
   const name = m[2]!;
   if (m[1] === 'sync') {
     if (method !== 'POST') throw notAllowed();
-    const spec = methodFor('collection', name);
-    if (!spec) throw badRequest(`unknown sync method "${name.slice(0, 40)}"`);
-    return { kind: 'method', spec };
+    const known = methodFor('collection', name);
+    if (!known) throw badRequest(`unknown sync method "${name.slice(0, 40)}"`);
+    return { kind: 'method', name: known, spec: METHODS[known] };
   }
-  const spec = methodFor('media', name);
-  if (!spec) throw badRequest(`unknown media method "${name.slice(0, 40)}"`);
+  const known = methodFor('media', name);
+  if (!known) throw badRequest(`unknown media method "${name.slice(0, 40)}"`);
+  const spec = METHODS[known];
   if (method !== 'POST') {
-    if (isGet && name === 'begin') return { kind: 'legacy-begin', spec };
+    if (isGet && known === 'begin') return { kind: 'legacy-begin', name: known, spec };
     throw notAllowed();
   }
-  return { kind: 'method', spec };
+  return { kind: 'method', name: known, spec };
 }
 
 /** Reads a body as its method's row says (methods.ts BodyRule). */
@@ -174,6 +178,7 @@ export function createRequestHandler(deps: HandlerDeps) {
    * (methods.ts). `legacy`: a request of protocols 8–10, already read whole (wire/legacy-form.ts).
    */
   async function runMethod(
+    name: MethodName,
     spec: MethodSpec,
     header: SyncHeader,
     req: IncomingMessage,
@@ -183,20 +188,21 @@ export function createRequestHandler(deps: HandlerDeps) {
   ): Promise<void> {
     const source: Readable = legacy ? Readable.from([legacy.data]) : req;
     const codec: BodyCodec = legacy ? legacy.codec : 'zstd';
-    if (spec.body === 'login') {
+    const handler = (await deps.handlers())[name];
+    if ('login' in handler) {
       const clientAddress = req.socket.remoteAddress ?? 'unknown';
-      const attempt = spec.parse(await readBody(source, 'login', config, codec));
+      const attempt = handler.parse(await readBody(source, 'login', config, codec));
       // The name tried goes to the log line and the window's recent problems ("use anna, not an
       // email address"); the password goes nowhere but the check.
       fields.tried = attempt.username.slice(0, MAX_TRIED_USERNAME);
-      sendJson(res, await spec.login(attempt, auth, clientAddress, header.c), framingOf(header));
+      sendJson(res, await handler.login(attempt, auth, clientAddress, header.c), framingOf(header));
       return;
     }
     const ctx = await authenticate(header, req, fields);
     const run = (body: Buffer): Reply | Promise<Reply> => {
-      if (spec.session === 'step') return { json: runStep(spec.step, body, ctx) };
+      if ('step' in handler) return { json: runStep(handler.step, body, ctx) };
       const call: MethodCall = { body, request: source, codec, response: res, ctx };
-      return spec.run(call);
+      return handler.run(call);
     };
     if (spec.body === 'stream') {
       // The handler reads the body as it arrives and takes the lock itself once it has it.
@@ -209,6 +215,7 @@ export function createRequestHandler(deps: HandlerDeps) {
       await sendReply(res, reply, ctx.framing);
       return;
     }
+    if (spec.body === 'login') throw new Error(`${name}: a login row without a login handler`);
     const body = await readBody(source, spec.body, config, codec);
     await ctx.user.lock.run(async () => sendReply(res, await run(body), ctx.framing));
   }
@@ -257,12 +264,12 @@ export function createRequestHandler(deps: HandlerDeps) {
           } else if (header === undefined) {
             // Protocols 8-10: a multipart form (docs/protocol/http.md §7); anything else is a bad request, as with the official server.
             if (!isLegacyForm(req.headers['content-type'])) throw badRequest('request without anki-sync header');
-            legacy = await readLegacyForm(req, legacyFormLimit(r.spec, config), r.spec === methodFor('media', 'begin'));
+            legacy = await readLegacyForm(req, legacyFormLimit(r.spec, config), r.name === 'begin');
           }
           header = legacy?.header ?? header!;
           fields.client = header.c.slice(0, 60);
           if (legacy) fields.framing = 'legacy';
-          await runMethod(r.spec, header, req, res, fields, legacy);
+          await runMethod(r.name, r.spec, header, req, res, fields, legacy);
           log.info('ok', { ...fields, status: 200, ms: clock.nowMs() - started });
           report(req, fields, 200);
           return;

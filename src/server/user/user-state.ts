@@ -9,7 +9,6 @@ import { join, resolve, sep } from 'node:path';
 import type { Clock } from '../clock.ts';
 import { Mutex } from '../util/mutex.ts';
 import { openCollection, checkpointAndClose } from '../collection/open.ts';
-import { createCollection } from '../collection/create.ts';
 import { openMediaDb } from '../media/media-db.ts';
 import { sweepMediaTemps, sweepUploadTemps } from './upload-temps.ts';
 import type { ChangesAhead } from '../sync/changes-ahead.ts';
@@ -47,6 +46,13 @@ function folderId(dir: string): string | undefined {
   }
 }
 
+/**
+ * Makes a new, empty collection file at `path` (collection/create.ts createCollection). Passed in
+ * rather than imported: creating one takes the protobuf codecs of the sync engine, which the
+ * server loads only once someone syncs (sync-engine.ts).
+ */
+export type CollectionMaker = (path: string, clock: Clock) => void;
+
 /** Something an active normal sync must do when it is cancelled (roll back, forget state). */
 export interface ActiveSession {
   readonly skey: string;
@@ -66,11 +72,13 @@ export class UserState {
   #col: Database.Database | undefined;
   #media: Database.Database | undefined;
   #folderId: string | undefined;
+  #makeCollection: CollectionMaker;
 
-  constructor(base: string, username: string, clock: Clock) {
+  constructor(base: string, username: string, clock: Clock, makeCollection: CollectionMaker) {
     this.username = username;
     this.paths = userPaths(base, username);
     this.#clock = clock;
+    this.#makeCollection = makeCollection;
   }
 
   /** Creates the folder, `media/` and `media.db` like the reference does at start-up. */
@@ -95,7 +103,7 @@ export class UserState {
   collection(): Database.Database {
     if (this.#col === undefined) {
       mkdirSync(this.paths.dir, { recursive: true });
-      if (!existsSync(this.paths.collection)) createCollection(this.paths.collection, this.#clock);
+      if (!existsSync(this.paths.collection)) this.#makeCollection(this.paths.collection, this.#clock);
       this.#col = openCollection(this.paths.collection);
     }
     return this.#col;
@@ -104,6 +112,16 @@ export class UserState {
   /** The collection connection if it is open now; never opens or creates one. */
   openedCollection(): Database.Database | undefined {
     return this.#col?.open ? this.#col : undefined;
+  }
+
+  /**
+   * Gives back the memory SQLite keeps for this person's open databases (their page caches, up to
+   * 40 MiB for a collection): called once the server is idle after a sync. The next sync reads
+   * those pages again from the disk, or from the system's file cache.
+   */
+  releaseMemory(): void {
+    if (this.#col?.open) this.#col.pragma('shrink_memory');
+    if (this.#media?.open) this.#media.pragma('shrink_memory');
   }
 
   mediaDb(): Database.Database {

@@ -6,7 +6,7 @@
  * bytes on the wire.
  */
 import { createReadStream, rmSync } from 'node:fs';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from '../util/node-http.ts';
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { constants, createZstdCompress, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
