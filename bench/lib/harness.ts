@@ -137,7 +137,7 @@ export class Harness {
     let server: RunningServer;
     const base = this.dataFolder(`${kind}-server-`);
     try {
-      server = await this.hearth.servers.startServer(kind, { users: this.#opts.users, env, base });
+      server = await this.hearth.servers.startServer(kind, { users: this.#opts.users, env, base, built: this.hearth.built });
     } catch (err) {
       rmSync(base, { recursive: true, force: true });
       if (kind === 'hearth' && this.#opts.hearthRef === 'worktree') {

@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 
 import * as worktreeServers from '../../test/interop/servers.ts';
 import { PROJECT_ROOT } from './bench-collections.ts';
+import { buildServer } from './built-server.ts';
 
 /** Longest exporting a commit may take. */
 const SNAPSHOT_TIMEOUT_MS = 60_000;
@@ -24,6 +25,12 @@ export interface HearthVersion {
   /** Human description for the report. */
   readonly label: string;
   readonly servers: ServersModule;
+  /**
+   * Whether Hearth runs as built (`dist/headless/cli.js`, npm run build), as the app ships it: the
+   * working tree does, built at the start of the run; a snapshot of an older commit runs its
+   * sources, since commits before the memory work had no built headless server.
+   */
+  readonly built: boolean;
 }
 
 function git(args: string[]): string {
@@ -34,7 +41,12 @@ export async function hearthVersion(ref: string | undefined): Promise<HearthVers
   const head = git(['rev-parse', '--short=12', 'HEAD']);
   if (ref === undefined || ref === 'worktree') {
     const dirty = git(['status', '--porcelain', '--', 'src']) !== '';
-    return { label: `working tree (HEAD ${head}${dirty ? ' + uncommitted changes in src/' : ''})`, servers: worktreeServers };
+    buildServer(PROJECT_ROOT, (line) => process.stderr.write(`${line}\n`));
+    return {
+      label: `working tree (HEAD ${head}${dirty ? ' + uncommitted changes in src/' : ''}), built server`,
+      servers: worktreeServers,
+      built: true,
+    };
   }
   const sha = git(['rev-parse', '--verify', `${ref}^{commit}`]);
   const root = path.join(tmpdir(), 'hearth-bench-snapshots', sha.slice(0, 12));
@@ -49,5 +61,5 @@ export async function hearthVersion(ref: string | undefined): Promise<HearthVers
     writeFileSync(path.join(root, '.complete'), `${sha}\n`);
   }
   const servers = (await import(pathToFileURL(path.join(root, 'test', 'interop', 'servers.ts')).href)) as ServersModule;
-  return { label: `commit ${sha.slice(0, 12)} (\`--hearth ${ref}\`)`, servers };
+  return { label: `commit ${sha.slice(0, 12)} (\`--hearth ${ref}\`), from its sources`, servers, built: false };
 }
