@@ -16,6 +16,8 @@ registerHooks({
     return nextLoad(url, context);
   },
 });
+/** Node's list of its own modules loaded so far; not in @types/node. */
+const builtins = (): string[] => (process as unknown as { moduleLoadList: string[] }).moduleLoadList;
 process.on('SIGUSR2', () => {
-  writeFileSync(out, JSON.stringify({ urls, builtins: process.moduleLoadList }));
+  writeFileSync(out, JSON.stringify({ urls, builtins: builtins() }));
 });
