@@ -80,10 +80,11 @@ export interface SyncServerDeps {
   /** Told about each finished request a person should hear about (problems.ts): the window's recent problems. */
   readonly onProblem?: (problem: ServerProblem) => void;
   /**
-   * Warm the normal-sync codecs once the sync engine is loaded, at the first sync request after a
-   * start (sync/warm-up.ts), so the first normal sync is not slowed by JIT compilation as much.
-   * Not at start: the engine and the compiler's code would then stay in memory for hours before
-   * anyone syncs (sync-engine.ts). On for the app's server process; off by default for tests,
+   * Warm the normal-sync codecs once (sync/warm-up.ts), the first time the server is idle after a
+   * sync, so that a normal sync after full or media syncs is not slowed by JIT compilation. Not
+   * at start: the engine and the compiler's code would then stay in memory for hours before
+   * anyone syncs (sync-engine.ts); nor at the first request, where it ran beside the sync itself
+   * and slowed a full upload by ~10 %. On for the app's server process; off by default for tests,
    * which start hundreds of servers.
    */
   readonly warmUp?: boolean;
@@ -153,13 +154,17 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
   const engine = lazyModule(async () => {
     const loaded = await import('./sync-engine.ts');
     logger.debug('sync engine loaded');
-    if (deps.warmUp) {
-      loaded.warmUpSyncCodecs(clock).catch((err: unknown) => {
-        logger.warn('warm-up failed (syncs work, the first one is only slower)', { why: err instanceof Error ? err.message : String(err) });
-      });
-    }
     return loaded;
   });
+  let warmUpDue = deps.warmUp ?? false;
+  const warmUpOnce = (): void => {
+    const loaded = engine.loaded();
+    if (!warmUpDue || !loaded) return;
+    warmUpDue = false;
+    loaded.warmUpSyncCodecs(clock).catch((err: unknown) => {
+      logger.warn('warm-up failed (syncs work, the first one is only slower)', { why: err instanceof Error ? err.message : String(err) });
+    });
+  };
   // Every path that can reach a collection (a sync, a copy, a restore) has loaded the engine first.
   const makeCollection: CollectionMaker = (path, at) => {
     const loaded = engine.loaded();
@@ -317,6 +322,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     collect: () => {
       for (const state of users.values()) state.releaseMemory();
       logger.debug('SQLite memory given back after a sync');
+      warmUpOnce();
     },
   });
   const outer = deps.observer;

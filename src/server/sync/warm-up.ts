@@ -1,10 +1,12 @@
 /**
- * Runs the normal-sync codecs a few times right after the server starts, on a stock collection in
- * memory. Otherwise the first sync after a start pays for V8 compiling the legacy JSON ⇄ protobuf
- * converters, the lossless JSON parser and the row checks from scratch: measured in process, the
- * first `applyChanges` after a start took ~13–16 ms without this warm-up and ~5 ms with it, later
- * ones 2.5–5 ms (docs/lab-notes/2026-11-22-normal-sync.md). The tray app starts the
- * server at login, and the first sync usually follows soon. Nothing on disk is read or written.
+ * Runs the normal-sync codecs a few times on a stock collection in memory, once, the first time
+ * the server is idle after a sync (sync-server.ts). Otherwise the first normal sync after a start
+ * pays for V8 compiling the legacy JSON ⇄ protobuf converters, the lossless JSON parser and the
+ * row checks from scratch: measured in process, the first `applyChanges` after a start took ~13–16
+ * ms without this warm-up and ~5 ms with it, later ones 2.5–5 ms
+ * (docs/lab-notes/2026-11-22-normal-sync.md). Not at start, which kept the whole sync engine and
+ * V8's optimising compiler in memory while nobody synced (docs/memory.md). Nothing on disk is
+ * read or written.
  */
 import { setImmediate } from 'node:timers';
 import Database from 'better-sqlite3';
