@@ -157,13 +157,18 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     return loaded;
   });
   let warmUpDue = deps.warmUp ?? false;
+  let requestsInFlight = 0;
   const warmUpOnce = (): void => {
     const loaded = engine.loaded();
     if (!warmUpDue || !loaded) return;
     warmUpDue = false;
-    loaded.warmUpSyncCodecs(clock).catch((err: unknown) => {
-      logger.warn('warm-up failed (syncs work, the first one is only slower)', { why: err instanceof Error ? err.message : String(err) });
-    });
+    loaded.warmUpSyncCodecs(clock, { busy: () => requestsInFlight > 0 }).then(
+      // Stopped for a request: again at the next quiet moment after a sync.
+      (finished) => void (warmUpDue ||= !finished),
+      (err: unknown) => {
+        logger.warn('warm-up failed (syncs work, the first one is only slower)', { why: err instanceof Error ? err.message : String(err) });
+      },
+    );
   };
   // Every path that can reach a collection (a sync, a copy, a restore) has loaded the engine first.
   const makeCollection: CollectionMaker = (path, at) => {
@@ -425,9 +430,11 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         const s = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval, keepAliveTimeout: 65_000 }, (req, res) => {
           // Sync and media requests count as activity until their response closes (finished, or the client went away).
           if (SYNC_PATH.test(req.url ?? '')) res.once('close', activity.requestStarted());
+          requestsInFlight += 1;
           collector?.requestStarted();
           releaser.requestStarted();
           void handler(req, res).finally(() => {
+            requestsInFlight -= 1;
             collector?.requestEnded();
             releaser.requestEnded();
           });

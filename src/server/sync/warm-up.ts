@@ -22,8 +22,20 @@ import { parseApplyChunkRequest } from './apply-chunk.ts';
 const ROUNDS = 20;
 const ROWS = 100;
 
-/** Yields to the event loop between rounds, so a request that arrives meanwhile waits a few ms at most. */
-export async function warmUpSyncCodecs(clock: Clock, rounds = ROUNDS): Promise<void> {
+export interface WarmUpOptions {
+  /** How many rounds (default ROUNDS). */
+  readonly rounds?: number;
+  /** True while a request is being answered: the warm-up then stops, to be run again later. */
+  readonly busy?: () => boolean;
+}
+
+/**
+ * Yields to the event loop between rounds, so a request that arrives meanwhile waits a few ms at
+ * most, and stops when `busy()` says a request is under way, rather than take CPU from it (a full
+ * download that began meanwhile took ~30 % longer). Resolves true when all rounds ran.
+ */
+export async function warmUpSyncCodecs(clock: Clock, options: WarmUpOptions = {}): Promise<boolean> {
+  const rounds = options.rounds ?? ROUNDS;
   const db = new Database(':memory:');
   try {
     loadUnicase(db);
@@ -58,6 +70,7 @@ export async function warmUpSyncCodecs(clock: Clock, rounds = ROUNDS): Promise<v
     };
     for (let i = 0; i < rounds; i++) {
       await new Promise((resolve) => setImmediate(resolve));
+      if (options.busy?.()) return false;
       // The same reading and conversion serverChanges() does, then the client's side of it.
       const { models, decks, configs } = legacyObjectsSince(db, -1);
       const changes = { models, decks: [decks, configs], tags: [] };
@@ -67,4 +80,5 @@ export async function warmUpSyncCodecs(clock: Clock, rounds = ROUNDS): Promise<v
   } finally {
     db.close();
   }
+  return true;
 }
