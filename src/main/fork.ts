@@ -14,12 +14,29 @@ export type OutputSink = (line: string, stream: 'stdout' | 'stderr') => void;
 
 /** `utilityProcess` from Electron, passed in so this module can be loaded without Electron. */
 export interface UtilityProcessModule {
-  fork(modulePath: string, args?: string[], options?: { stdio?: 'pipe'; serviceName?: string; env?: NodeJS.ProcessEnv }): UtilityProcess;
+  fork(
+    modulePath: string,
+    args?: string[],
+    options?: { stdio?: 'pipe'; serviceName?: string; env?: NodeJS.ProcessEnv; execArgv?: string[] },
+  ): UtilityProcess;
 }
+
+/**
+ * V8 flags of the server process, set before its heap is made: a young generation of 1 MiB
+ * semi-spaces (docs/memory.md). Chromium reads `--js-flags` from the utility process's command
+ * line before it creates the isolate, and Electron's own tests pass heap limits this way; a bare
+ * V8 flag in execArgv would be dropped (docs/lab-notes/2026-12-07-electron-v8-flags.md). The
+ * server also keeps the young generation from growing at run time (keepYoungGenerationSmall).
+ */
+export const SERVER_PROCESS_EXEC_ARGV = ['--js-flags=--max-semi-space-size=1'];
 
 export function utilityProcessFork(utilityProcess: UtilityProcessModule, entryPath: string, onOutput: OutputSink): ForkServer {
   return (): ServerChild => {
-    const child = utilityProcess.fork(entryPath, [], { stdio: 'pipe', serviceName: 'Hearth sync server' });
+    const child = utilityProcess.fork(entryPath, [], {
+      stdio: 'pipe',
+      serviceName: 'Hearth sync server',
+      execArgv: SERVER_PROCESS_EXEC_ARGV,
+    });
     pipeLines(child.stdout, (line) => onOutput(line, 'stdout'));
     pipeLines(child.stderr, (line) => onOutput(line, 'stderr'));
     return {
