@@ -57,6 +57,13 @@ const IDLE_COLLECT_MS = 100;
  * follows a collection sync, find the pages they share still in memory.
  */
 const IDLE_RELEASE_MS = 2_000;
+/**
+ * How long the server must have been idle after a sync before the warm-up runs (sync/warm-up.ts):
+ * long enough that a device following another (a full download after a full upload, a normal
+ * sync after a media sync) is not slowed by it; measured, a download that began while it ran
+ * took ~30 % longer.
+ */
+const IDLE_WARM_UP_MS = 30_000;
 
 /**
  * The requests after which a device's normal sync is over (successfully or not): the moments the
@@ -80,9 +87,9 @@ export interface SyncServerDeps {
   /** Told about each finished request a person should hear about (problems.ts): the window's recent problems. */
   readonly onProblem?: (problem: ServerProblem) => void;
   /**
-   * Warm the normal-sync codecs once (sync/warm-up.ts), the first time the server is idle after a
-   * sync, so that a normal sync after full or media syncs is not slowed by JIT compilation. Not
-   * at start: the engine and the compiler's code would then stay in memory for hours before
+   * Warm the normal-sync codecs once (sync/warm-up.ts), the first time the server has been idle
+   * for IDLE_WARM_UP_MS after a sync, so that a later normal sync is not slowed by JIT compilation.
+   * Not at start: the engine and the compiler's code would then stay in memory for hours before
    * anyone syncs (sync-engine.ts); nor at the first request, where it ran beside the sync itself
    * and slowed a full upload by ~10 %. On for the app's server process; off by default for tests,
    * which start hundreds of servers.
@@ -327,8 +334,12 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     collect: () => {
       for (const state of users.values()) state.releaseMemory();
       logger.debug('SQLite memory given back after a sync');
-      warmUpOnce();
     },
+  });
+  const warmer = createIdleCollector({
+    delayMs: IDLE_WARM_UP_MS,
+    busy: () => [...users.values()].some((u) => u.session !== undefined),
+    collect: warmUpOnce,
   });
   const outer = deps.observer;
   const observer: RequestObserver = {
@@ -347,7 +358,10 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       // Who is refused may have changed: the window lists them.
       if (outcome.status === 429 || outcome.status === 403) activity.changed();
       if (endsANormalSync(outcome)) collector?.syncEnded();
-      if (outcome.kind === 'media' || outcome.method !== 'hostKey') releaser.syncEnded();
+      if (outcome.kind === 'media' || outcome.method !== 'hostKey') {
+        releaser.syncEnded();
+        if (warmUpDue) warmer.syncEnded();
+      }
       // A refused upload is answered 200 too: only a collection that changed is backed up.
       if (
         outcome.user !== undefined &&
@@ -433,10 +447,12 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
           requestsInFlight += 1;
           collector?.requestStarted();
           releaser.requestStarted();
+          warmer.requestStarted();
           void handler(req, res).finally(() => {
             requestsInFlight -= 1;
             collector?.requestEnded();
             releaser.requestEnded();
+            warmer.requestEnded();
           });
         });
         // A connection on which nothing moves for 2 minutes is dead (a phone that left the Wi-Fi
@@ -478,6 +494,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       closing = true;
       collector?.close();
       releaser.close();
+      warmer.close();
       const s = listening;
       listening = undefined;
       // Waits for requests in flight, not for connections that carry none (http/graceful-close.ts).
