@@ -57,13 +57,6 @@ const IDLE_COLLECT_MS = 100;
  * follows a collection sync, find the pages they share still in memory.
  */
 const IDLE_RELEASE_MS = 2_000;
-/**
- * How long the server must have been idle after a sync before the warm-up runs (sync/warm-up.ts):
- * long enough that a device following another (a full download after a full upload, a normal
- * sync after a media sync) is not slowed by it; measured, a download that began while it ran
- * took ~30 % longer.
- */
-const IDLE_WARM_UP_MS = 30_000;
 
 /**
  * The requests after which a device's normal sync is over (successfully or not): the moments the
@@ -87,12 +80,14 @@ export interface SyncServerDeps {
   /** Told about each finished request a person should hear about (problems.ts): the window's recent problems. */
   readonly onProblem?: (problem: ServerProblem) => void;
   /**
-   * Warm the normal-sync codecs once (sync/warm-up.ts), the first time the server has been idle
-   * for IDLE_WARM_UP_MS after a sync, so that a later normal sync is not slowed by JIT compilation.
-   * Not at start: the engine and the compiler's code would then stay in memory for hours before
-   * anyone syncs (sync-engine.ts); nor at the first request, where it ran beside the sync itself
-   * and slowed a full upload by ~10 %. On for the app's server process; off by default for tests,
-   * which start hundreds of servers.
+   * Warm the normal-sync codecs (sync/warm-up.ts) as part of loading the sync engine, before the
+   * first sync request is answered, so that no normal sync is slowed by JIT compilation. Not at
+   * start: the engine and the compiler's code would then stay in memory for hours before anyone
+   * syncs (sync-engine.ts). Nor beside a sync: run in the background after the first request or
+   * when the server was idle, it slowed the full upload or download it met (measured ~10 %), and
+   * a later one left the first normal sync ~40 ms slower. The first request after a start waits
+   * ~0.1–0.2 s instead, once. On for the app's server process; off by default for tests, which
+   * start hundreds of servers.
    */
   readonly warmUp?: boolean;
   /**
@@ -159,24 +154,16 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
 
   /** The sync engine (sync-engine.ts): imported by the first request that needs it, not at start. */
   const engine = lazyModule(async () => {
+    const started = performance.now();
     const loaded = await import('./sync-engine.ts');
-    logger.debug('sync engine loaded');
+    if (deps.warmUp) {
+      await loaded.warmUpSyncCodecs(clock).catch((err: unknown) => {
+        logger.warn('warm-up failed (syncs work, the first one is only slower)', { why: err instanceof Error ? err.message : String(err) });
+      });
+    }
+    logger.debug('sync engine loaded', { ms: (performance.now() - started).toFixed(0), warmedUp: deps.warmUp ?? false });
     return loaded;
   });
-  let warmUpDue = deps.warmUp ?? false;
-  let requestsInFlight = 0;
-  const warmUpOnce = (): void => {
-    const loaded = engine.loaded();
-    if (!warmUpDue || !loaded) return;
-    warmUpDue = false;
-    loaded.warmUpSyncCodecs(clock, { busy: () => requestsInFlight > 0 }).then(
-      // Stopped for a request: again at the next quiet moment after a sync.
-      (finished) => void (warmUpDue ||= !finished),
-      (err: unknown) => {
-        logger.warn('warm-up failed (syncs work, the first one is only slower)', { why: err instanceof Error ? err.message : String(err) });
-      },
-    );
-  };
   // Every path that can reach a collection (a sync, a copy, a restore) has loaded the engine first.
   const makeCollection: CollectionMaker = (path, at) => {
     const loaded = engine.loaded();
@@ -336,11 +323,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       logger.debug('SQLite memory given back after a sync');
     },
   });
-  const warmer = createIdleCollector({
-    delayMs: IDLE_WARM_UP_MS,
-    busy: () => [...users.values()].some((u) => u.session !== undefined),
-    collect: warmUpOnce,
-  });
+
   const outer = deps.observer;
   const observer: RequestObserver = {
     authenticated(user) {
@@ -358,10 +341,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       // Who is refused may have changed: the window lists them.
       if (outcome.status === 429 || outcome.status === 403) activity.changed();
       if (endsANormalSync(outcome)) collector?.syncEnded();
-      if (outcome.kind === 'media' || outcome.method !== 'hostKey') {
-        releaser.syncEnded();
-        if (warmUpDue) warmer.syncEnded();
-      }
+      if (outcome.kind === 'media' || outcome.method !== 'hostKey') releaser.syncEnded();
       // A refused upload is answered 200 too: only a collection that changed is backed up.
       if (
         outcome.user !== undefined &&
@@ -444,15 +424,11 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         const s = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval, keepAliveTimeout: 65_000 }, (req, res) => {
           // Sync and media requests count as activity until their response closes (finished, or the client went away).
           if (SYNC_PATH.test(req.url ?? '')) res.once('close', activity.requestStarted());
-          requestsInFlight += 1;
           collector?.requestStarted();
           releaser.requestStarted();
-          warmer.requestStarted();
           void handler(req, res).finally(() => {
-            requestsInFlight -= 1;
             collector?.requestEnded();
             releaser.requestEnded();
-            warmer.requestEnded();
           });
         });
         // A connection on which nothing moves for 2 minutes is dead (a phone that left the Wi-Fi
@@ -494,7 +470,6 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       closing = true;
       collector?.close();
       releaser.close();
-      warmer.close();
       const s = listening;
       listening = undefined;
       // Waits for requests in flight, not for connections that carry none (http/graceful-close.ts).

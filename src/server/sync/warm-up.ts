@@ -1,9 +1,9 @@
 /**
- * Runs the normal-sync codecs a few times on a stock collection in memory, once, the first time
- * the server is idle after a sync (sync-server.ts). Otherwise the first normal sync after a start
- * pays for V8 compiling the legacy JSON ⇄ protobuf converters, the lossless JSON parser and the
- * row checks from scratch: measured in process, the first `applyChanges` after a start took ~13–16
- * ms without this warm-up and ~5 ms with it, later ones 2.5–5 ms
+ * Runs the normal-sync codecs a few times on a stock collection in memory, once, as the server
+ * loads its sync engine at the first sync request (sync-server.ts). Otherwise the first normal
+ * sync after a start pays for V8 compiling the legacy JSON ⇄ protobuf converters, the lossless
+ * JSON parser and the row checks from scratch: measured in process, the first `applyChanges` after
+ * a start took ~13–16 ms without this warm-up and ~5 ms with it, later ones 2.5–5 ms
  * (docs/lab-notes/2026-11-22-normal-sync.md). Not at start, which kept the whole sync engine and
  * V8's optimising compiler in memory while nobody synced (docs/memory.md). Nothing on disk is
  * read or written.
@@ -22,20 +22,8 @@ import { parseApplyChunkRequest } from './apply-chunk.ts';
 const ROUNDS = 20;
 const ROWS = 100;
 
-export interface WarmUpOptions {
-  /** How many rounds (default ROUNDS). */
-  readonly rounds?: number;
-  /** True while a request is being answered: the warm-up then stops, to be run again later. */
-  readonly busy?: () => boolean;
-}
-
-/**
- * Yields to the event loop between rounds, so a request that arrives meanwhile waits a few ms at
- * most, and stops when `busy()` says a request is under way, rather than take CPU from it (a full
- * download that began meanwhile took ~30 % longer). Resolves true when all rounds ran.
- */
-export async function warmUpSyncCodecs(clock: Clock, options: WarmUpOptions = {}): Promise<boolean> {
-  const rounds = options.rounds ?? ROUNDS;
+/** Yields to the event loop between rounds, so requests that need no engine (/health) are answered meanwhile. */
+export async function warmUpSyncCodecs(clock: Clock, rounds = ROUNDS): Promise<void> {
   const db = new Database(':memory:');
   try {
     loadUnicase(db);
@@ -70,7 +58,6 @@ export async function warmUpSyncCodecs(clock: Clock, options: WarmUpOptions = {}
     };
     for (let i = 0; i < rounds; i++) {
       await new Promise((resolve) => setImmediate(resolve));
-      if (options.busy?.()) return false;
       // The same reading and conversion serverChanges() does, then the client's side of it.
       const { models, decks, configs } = legacyObjectsSince(db, -1);
       const changes = { models, decks: [decks, configs], tags: [] };
@@ -80,5 +67,4 @@ export async function warmUpSyncCodecs(clock: Clock, options: WarmUpOptions = {}
   } finally {
     db.close();
   }
-  return true;
 }
