@@ -28,7 +28,8 @@ const serverSurface = {
 const noHttpValues = {
   name: 'node:http',
   allowTypeImports: true,
-  message: 'Take createServer or STATUS_CODES from src/server/util/node-http.ts (through src/server/index.ts outside the server): importing node:http loads undici.',
+  message:
+    'Take createServer or STATUS_CODES from src/server/util/node-http.ts (through src/server/index.ts outside the server): importing node:http loads undici.',
 };
 const restrict = (files, paths, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { paths, patterns }] } });
 
