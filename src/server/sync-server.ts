@@ -38,6 +38,7 @@ import { computeStudyStats } from './stats/study-stats.ts';
 import { createStudyStatsRecorder } from './stats/stats-file.ts';
 import type { IdleCollector } from './util/idle-collector.ts';
 import { lazyModule } from './util/lazy-module.ts';
+import { releaseFreedCMemory } from './util/release-c-heap.ts';
 
 const IDLE_CONNECTION_MS = 120_000;
 /** The requests that are somebody's sync (not the landing page, not the health check). */
@@ -320,7 +321,13 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     busy: () => [...users.values()].some((u) => u.session !== undefined),
     collect: () => {
       for (const state of users.values()) state.releaseMemory();
-      logger.debug('SQLite memory given back after a sync');
+      let trimmed = false;
+      try {
+        trimmed = releaseFreedCMemory();
+      } catch (err) {
+        logger.warn('freed memory could not be given back', { why: err instanceof Error ? err.message : String(err) });
+      }
+      logger.debug('SQLite memory given back after a sync', { trimmed });
     },
   });
 

@@ -67,3 +67,11 @@ export function loadUnicase(db: Database.Database): void {
   // name; the library also exports a test-only entry point (sqlite3_unicasefold_init).
   (db as unknown as LoadExtensionWithEntryPoint).loadExtension(path, 'sqlite3_unicase_init');
 }
+
+/**
+ * Registers `hearth_release_memory()` on `db` (the same library's sqlite3_releasememory_init):
+ * glibc's malloc_trim, a no-op returning 0 without glibc. For util/release-c-heap.ts only.
+ */
+export function loadReleaseMemory(db: Database.Database): void {
+  (db as unknown as LoadExtensionWithEntryPoint).loadExtension(unicaseExtensionPath(), 'sqlite3_releasememory_init');
+}
