@@ -130,8 +130,6 @@ def make(path, mode):
             cid + 1,
             cid,
         )
-    first = col.find_cards("deck:Geography")[0]
-    col.db.execute("update cards set factor = 2100 where id = ?", first)
 
     # A filtered deck pulling a Geography card (its home deck, odid, uses the low-ease options).
     filtered = col.sched.get_or_create_filtered_deck(deck_id=0)
@@ -140,6 +138,10 @@ def make(path, mode):
     filtered.config.search_terms[0].limit = 1
     col.sched.add_or_update_filtered_deck(filtered)
     col.db.execute("update cards set factor = 1500 where odid != 0")
+    # A card above the low-ease limit, which the upgrade must leave alone: chosen after the filtered
+    # deck is built, among the cards it did not pull (it picks at random).
+    kept = col.db.scalar("select min(id) from cards where did = ? and odid = 0 and factor > 0", geography)
+    col.db.execute("update cards set factor = 2100 where id = ?", kept)
 
     # Config: nested values whose keys are out of order, floats and a 64-bit integer.
     col.set_config("hearthNested", {"zeta": [1, 2.5, {"b": True, "a": None}], "alpha": "x"})
