@@ -303,11 +303,13 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       : `http://localhost:${port}/`;
   };
   const activity = createActivityRecorder({ base: config.base, clock, logger });
+  /** A normal sync is open between its requests (someone else's): idle work waits for another quiet moment. */
+  const aSyncIsOpen = (): boolean => [...users.values()].some((u) => u.session !== undefined);
   const collect = deps.collectWhenIdle;
   const collector: IdleCollector | undefined = collect
     ? createIdleCollector({
         delayMs: IDLE_COLLECT_MS,
-        busy: () => [...users.values()].some((u) => u.session !== undefined),
+        busy: aSyncIsOpen,
         collect: () => {
           const started = performance.now();
           collect();
@@ -318,7 +320,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
   // Whatever kind of sync ended: a full sync fills a collection's page cache most of all.
   const releaser = createIdleCollector({
     delayMs: IDLE_RELEASE_MS,
-    busy: () => [...users.values()].some((u) => u.session !== undefined),
+    busy: aSyncIsOpen,
     collect: () => {
       for (const state of users.values()) state.releaseMemory();
       let trimmed = false;
@@ -348,7 +350,8 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       // Who is refused may have changed: the window lists them.
       if (outcome.status === 429 || outcome.status === 403) activity.changed();
       if (endsANormalSync(outcome)) collector?.syncEnded();
-      if (outcome.kind === 'media' || outcome.method !== 'hostKey') releaser.syncEnded();
+      // Any sync or media request but a login: media has no method of that name.
+      if (outcome.method !== 'hostKey') releaser.syncEnded();
       // A refused upload is answered 200 too: only a collection that changed is backed up.
       if (
         outcome.user !== undefined &&
