@@ -23,8 +23,8 @@ export interface InProcessRunnerDeps {
   /** SYNC_USERn and PASSWORDS_HASHED of the official server; the app has none (its people are Hearth accounts). */
   readonly envUsers: readonly EnvUserEntry[];
   readonly passwordsHashed: boolean;
-  /** Passed to the server (warm-up, idle collection). */
-  readonly server?: Pick<SyncServerDeps, 'warmUp' | 'collectWhenIdle'>;
+  /** Passed to the server (warm-up, idle collection, heap shrinking). */
+  readonly server?: Pick<SyncServerDeps, 'warmUp' | 'collectWhenIdle' | 'shrinkHeapWhenIdle'>;
   /** Longest restart() waits for a sync to finish; IDLE_WAIT_TIMEOUT_MS unless a test shortens it. */
   readonly idleWaitMs?: number;
 }

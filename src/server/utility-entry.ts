@@ -20,7 +20,7 @@ import { keepYoungGenerationSmall } from './util/small-young-generation.ts';
 import { createLogger } from './logger.ts';
 import { configForStart, startSyncServer, StartFailure } from './start-server.ts';
 import type { RunningServer } from './start-server.ts';
-import { fullGarbageCollection } from './util/idle-collector.ts';
+import { fullGarbageCollection, heapShrinkingCollection } from './util/idle-collector.ts';
 import { Mutex } from './util/mutex.ts';
 
 /** Activity changes are batched so a burst of requests sends one status message. */
@@ -107,6 +107,7 @@ async function main(): Promise<void> {
         logger,
         warmUp: true,
         collectWhenIdle: fullGarbageCollection(),
+        shrinkHeapWhenIdle: heapShrinkingCollection(),
         onProblem: (problem) => {
           if (phase === 'running') void channel.post({ type: 'problem', problem });
         },

@@ -26,6 +26,7 @@ export async function startTestServer(
     passwordsHashed?: boolean;
     logger?: Logger;
     collectWhenIdle?: () => void;
+    shrinkHeapWhenIdle?: () => void;
     requestTimeoutMs?: number;
   } = {},
 ): Promise<TestServer> {
@@ -44,6 +45,7 @@ export async function startTestServer(
       logger: opts.logger ?? silentLogger,
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.collectWhenIdle ? { collectWhenIdle: opts.collectWhenIdle } : {}),
+      ...(opts.shrinkHeapWhenIdle ? { shrinkHeapWhenIdle: opts.shrinkHeapWhenIdle } : {}),
       ...(opts.requestTimeoutMs ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
     },
   );
