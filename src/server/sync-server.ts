@@ -338,7 +338,11 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       } catch (err) {
         logger.warn('freed memory could not be given back', { why: err instanceof Error ? err.message : String(err) });
       }
-      logger.debug('memory given back after a sync', { heap: deps.shrinkHeapWhenIdle !== undefined, trimmed, ms: (performance.now() - started).toFixed(1) });
+      logger.debug('memory given back after a sync', {
+        heap: deps.shrinkHeapWhenIdle !== undefined,
+        trimmed,
+        ms: (performance.now() - started).toFixed(1),
+      });
     },
   });
 

@@ -14,7 +14,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rm
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getRawHeader } from '@electron/asar';
+import { extractFile, getRawHeader } from '@electron/asar';
 import type { ApiMethod, ApiResult } from '../../src/shared/api.ts';
 import { defaultSettings } from '../../src/shared/settings.ts';
 import { nativeFilesFor } from '../../scripts/target-natives.mjs';
@@ -151,6 +151,21 @@ describe(
           'dist/renderer/index.html',
         ])
           assert.ok(paths.includes(needed), `${needed} is in the package`);
+        // The server process is one bundle and its chunks (scripts/build.mjs), not ~120 modules
+        // for Node's loader to resolve at start (docs/memory.md); the sync engine is a chunk of
+        // its own, loaded by the first sync.
+        const entry = extractFile(join(app, 'resources', 'app.asar'), 'dist/server/utility-entry.js').toString('utf8');
+        const relativeImports = [...entry.matchAll(/\bfrom\s+"(\.[^"]+)"/g)].map((m) => m[1]!);
+        assert.ok(relativeImports.length > 0, 'the entry imports its chunks');
+        assert.deepEqual(
+          relativeImports.filter((i) => !i.startsWith('./chunks/')),
+          [],
+          'the server process entry imports nothing but its chunks (and packages)',
+        );
+        assert.ok(
+          paths.some((p) => /^dist\/server\/chunks\/sync-engine-[^/]+\.js$/.test(p)),
+          'the sync engine is a chunk of its own',
+        );
         const shipped = paths.filter(
           (p) => /^src\/|\.map$|\.ts$|better-sqlite3\/(deps|src)\/|^native\/unicase\.c$|^test\/|^bench\//.test(p) && !p.endsWith('.d.ts'),
         );

@@ -155,7 +155,10 @@ describe("V8's spare pages", () => {
     assert.equal(run.status, 0, run.stderr);
     const { afterFull, afterShrink, kept } = JSON.parse(run.stdout) as { afterFull: number; afterShrink: number; kept: number };
     assert.equal(kept, 18_750, 'what was kept is still there');
-    assert.ok(afterFull - afterShrink > 40, `RSS ${afterFull.toFixed(1)} MiB after full collections, ${afterShrink.toFixed(1)} MiB after the shrinking one`);
+    assert.ok(
+      afterFull - afterShrink > 40,
+      `RSS ${afterFull.toFixed(1)} MiB after full collections, ${afterShrink.toFixed(1)} MiB after the shrinking one`,
+    );
   });
 });
 
