@@ -27,6 +27,7 @@ export async function startTestServer(
     logger?: Logger;
     collectWhenIdle?: () => void;
     shrinkHeapWhenIdle?: () => void;
+    heapShrinkDelayMs?: number;
     requestTimeoutMs?: number;
   } = {},
 ): Promise<TestServer> {
@@ -46,6 +47,7 @@ export async function startTestServer(
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.collectWhenIdle ? { collectWhenIdle: opts.collectWhenIdle } : {}),
       ...(opts.shrinkHeapWhenIdle ? { shrinkHeapWhenIdle: opts.shrinkHeapWhenIdle } : {}),
+      ...(opts.heapShrinkDelayMs ? { heapShrinkDelayMs: opts.heapShrinkDelayMs } : {}),
       ...(opts.requestTimeoutMs ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
     },
   );
