@@ -245,6 +245,8 @@ interface SoloRun {
   readonly idleStart: Memory;
   /** Peak RSS over the 20k-note sequence (VmHWM after a reset), KiB. */
   readonly syncPeakKiB: number;
+  /** Largest RssAnon polled over it, KiB. */
+  readonly syncAnonPeakKiB: number;
   readonly syncSeconds: number;
   /** IDLE_WAIT_MS after the sequence, its client gone. */
   readonly idleAfterSync: Memory;
@@ -273,7 +275,14 @@ async function soloRun(kind: ServerKind, col: BenchCollection): Promise<SoloRun>
       const syncSeconds = (performance.now() - t0) / 1000;
 
       await sleep(IDLE_WAIT_MS);
-      return { atHealth, idleStart, syncPeakKiB: reading.peakKiB, syncSeconds, idleAfterSync: memoryOf(server.pid) };
+      return {
+        atHealth,
+        idleStart,
+        syncPeakKiB: reading.peakKiB,
+        syncAnonPeakKiB: reading.polledAnonPeakKiB,
+        syncSeconds,
+        idleAfterSync: memoryOf(server.pid),
+      };
     });
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -295,6 +304,8 @@ interface CrowdRun {
   readonly startKiB: number;
   /** Peak RSS over the load (VmHWM after a reset), KiB. */
   readonly peakKiB: number;
+  /** Largest RssAnon polled over the load, KiB. */
+  readonly anonPeakKiB: number;
   /** Server CPU time (all threads) over the load, ms. */
   readonly cpuMs: number;
   readonly seconds: number;
@@ -437,7 +448,17 @@ async function crowdRun(kind: ServerKind, template: string): Promise<CrowdRun> {
       const otherCores = Math.max(0, foreign() - (exitedChildrenCpuS() - children0) / seconds);
       const failure = outcomes.find((o) => o.status === 'rejected');
       if (failure !== undefined) throw failure.reason;
-      return { startKiB: reading.startKiB, peakKiB: reading.peakKiB, cpuMs: reading.cpuMs, seconds, syncs, failed, answered, otherCores };
+      return {
+        startKiB: reading.startKiB,
+        peakKiB: reading.peakKiB,
+        anonPeakKiB: reading.polledAnonPeakKiB,
+        cpuMs: reading.cpuMs,
+        seconds,
+        syncs,
+        failed,
+        answered,
+        otherCores,
+      };
     });
   } finally {
     await Promise.all(clients.map((c) => c.stop().catch(() => {})));
@@ -516,6 +537,7 @@ async function main(): Promise<void> {
     [`**idle after start** (${IDLE_WAIT_MS / 1000} s, no request): RSS, MB`, (k) => cell(solo[k].map((r) => r.idleStart.rssKiB))],
     [`idle after start (${IDLE_WAIT_MS / 1000} s, no request): RssAnon, MB`, (k) => cell(solo[k].map((r) => r.idleStart.anonKiB))],
     ['20k-note sequence: peak RSS, MB', (k) => cell(solo[k].map((r) => r.syncPeakKiB))],
+    ['20k-note sequence: peak RssAnon (polled), MB', (k) => cell(solo[k].map((r) => r.syncAnonPeakKiB))],
     [
       '20k-note sequence: seconds',
       (k) =>
@@ -528,6 +550,7 @@ async function main(): Promise<void> {
     [`idle after the 20k sync (${IDLE_WAIT_MS / 1000} s after): RssAnon, MB`, (k) => cell(solo[k].map((r) => r.idleAfterSync.anonKiB))],
     [`${DEVICES} devices: RSS when the load starts, MB`, (k) => cell(crowd[k].map((r) => r.startKiB))],
     [`**${DEVICES} devices: peak RSS** over ${LOAD_MS / 1000} s, MB`, (k) => cell(crowd[k].map((r) => r.peakKiB))],
+    [`${DEVICES} devices: peak RssAnon (polled) over ${LOAD_MS / 1000} s, MB`, (k) => cell(crowd[k].map((r) => r.anonPeakKiB))],
     [`${DEVICES} devices: syncs completed`, (k) => countCell(crowd[k].map((r) => r.syncs))],
     [
       `${DEVICES} devices: syncs not completed`,
@@ -563,6 +586,8 @@ async function main(): Promise<void> {
   const peakHearth = mb(median(crowd.hearth.map((r) => r.peakKiB)));
   const peakOfficial = mb(median(crowd.official.map((r) => r.peakKiB)));
   const peakRatio = peakHearth / peakOfficial;
+  const anonPeakHearth = mb(median(crowd.hearth.map((r) => r.anonPeakKiB)));
+  const anonPeakOfficial = mb(median(crowd.official.map((r) => r.anonPeakKiB)));
 
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux, Node ${process.version}, Anki ${anki.anki_version} (pip \`anki\` in .venv, official server \`python -m anki.syncserver\`)`;
@@ -583,13 +608,13 @@ async function main(): Promise<void> {
       "(V8's memory reducer shrinks a Node heap ~8 s after start, so for Hearth the reading at /health is higher). " +
       `*20k-note sequence*, on the same server: with the real Anki client, device A full-uploads *${col.label}* (${n(col.info.notes)} notes, ${n(col.info.cards)} cards, ` +
       `${n(col.info.revlog)} revlog rows), device B full-downloads it, A answers ${n(REVIEW_CARDS)} cards (\`bench/review_cards.py\`) and syncs, B syncs; ` +
-      'peak RSS over the whole sequence (VmHWM, reset first). The collection has no media, so there is no media sync. ' +
+      'peak RSS over the whole sequence (VmHWM, reset first) and the largest RssAnon polled every 20 ms meanwhile. The collection has no media, so there is no media sync. ' +
       `*Idle after the 20k sync*: the client's driver exits, ${IDLE_WAIT_MS / 1000} s later RSS and RssAnon. ` +
       `*${DEVICES} devices*: a fresh server with ${PEOPLE} people × ${DEVICES_PER_PERSON} devices, each device a real client of its own (one driver process each); ` +
       `each person's collection (${n(small.notes)} notes, ${n(small.cards)} cards, ${n(small.revlog)} revlog rows, \`bench/build_collection.py\`) ` +
       `is full-uploaded by one device and full-downloaded by the other three, then for ${LOAD_MS / 1000} s all ${DEVICES} devices loop at once: ` +
       `answer ${LOOP_CARDS} cards (\`bench/review_cards.py\`), sync normally. A person's devices take turns to sync (both servers hold one sync per person and abort it when another device of that person starts one, so four devices at the same pace would mostly abort each other): ` +
-      `up to ${PEOPLE} syncs are in flight while all ${DEVICES} devices work. Peak RSS over the ${LOAD_MS / 1000} s and the syncs in flight at its end; ` +
+      `up to ${PEOPLE} syncs are in flight while all ${DEVICES} devices work. Peak RSS (and the largest RssAnon polled every 20 ms) over the ${LOAD_MS / 1000} s and the syncs in flight at its end; ` +
       'a sync not completed is one the client ended with an error. Both servers get the same clients on the same 2 cores, ' +
       'so the load is CPU-bound (mostly the clients): more syncs completed = a faster server, unless *other load* (CPU used meanwhile by processes not of this benchmark) differs. ' +
       'Each measurement waits first for a quiet machine.',
@@ -605,7 +630,8 @@ async function main(): Promise<void> {
     `- Idle after start ≤ ${GOAL_IDLE_START_MB} MB: ${verdict(idleStart <= GOAL_IDLE_START_MB)} (RSS ${idleStart.toFixed(1)} MB; RssAnon ${idleStartAnon.toFixed(1)} MB).`,
     `- Idle after the 20k sync ≤ ${GOAL_IDLE_AFTER_SYNC_MB} MB: ${verdict(idleAfter <= GOAL_IDLE_AFTER_SYNC_MB)} (RSS ${idleAfter.toFixed(1)} MB; RssAnon ${idleAfterAnon.toFixed(1)} MB).`,
     `- Peak with ${DEVICES} devices ≤ ${GOAL_CROWD_PEAK_RATIO}× the official server's: ${verdict(peakRatio <= GOAL_CROWD_PEAK_RATIO)} ` +
-      `(Hearth ${peakHearth.toFixed(1)} MB, official ${peakOfficial.toFixed(1)} MB: ${peakRatio.toFixed(2)}×).`,
+      `(Hearth ${peakHearth.toFixed(1)} MB, official ${peakOfficial.toFixed(1)} MB: ${peakRatio.toFixed(2)}×; ` +
+      `private memory, RssAnon polled: Hearth ${anonPeakHearth.toFixed(1)} MB, official ${anonPeakOfficial.toFixed(1)} MB: ${(anonPeakHearth / anonPeakOfficial).toFixed(2)}×).`,
     '',
     'The full-sync peak goal (Hearth ≤ 1.5× the official server over the whole full-sync benchmark) is measured by `bench/full-sync.bench.ts`.',
   ].join('\n');

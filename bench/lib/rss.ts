@@ -4,6 +4,8 @@
  *   to /proc/<pid>/clear_refs (Linux ≥ 4.0), so it covers exactly one operation and misses no
  *   short spike;
  * - VmRSS polled every RSS_POLL_INTERVAL_MS, a fallback where the reset is not permitted.
+ * RssAnon, the private part (what Windows Task Manager and macOS Activity Monitor count), is
+ * polled alongside; the kernel keeps no high-water mark of it.
  * Also the CPU time the process used meanwhile (/proc/<pid>/stat), which shows work done on
  * other threads than the one answering.
  */
@@ -18,6 +20,8 @@ export interface RssReading {
   readonly startKiB: number;
   /** Largest polled VmRSS, in KiB. */
   readonly polledPeakKiB: number;
+  /** Largest polled RssAnon (private memory), in KiB. */
+  readonly polledAnonPeakKiB: number;
   /** Whether peakKiB is the kernel's reset high-water mark (exact) or the polled maximum. */
   readonly exact: boolean;
   /** CPU time (user + system, all threads) the process used during the measurement, ms. */
@@ -38,7 +42,7 @@ function cpuTicks(pid: number): number | undefined {
   }
 }
 
-function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
+function statusField(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon'): number | undefined {
   try {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : undefined;
@@ -58,20 +62,24 @@ export function watchRss(pid: number): () => RssReading {
   const startKiB = statusField(pid, 'VmRSS') ?? 0;
   const startTicks = cpuTicks(pid) ?? 0;
   let polledPeakKiB = startKiB;
-  const timer = setInterval(() => {
+  let polledAnonPeakKiB = statusField(pid, 'RssAnon') ?? 0;
+  const poll = (): void => {
     const rss = statusField(pid, 'VmRSS');
     if (rss !== undefined && rss > polledPeakKiB) polledPeakKiB = rss;
-  }, RSS_POLL_INTERVAL_MS);
+    const anon = statusField(pid, 'RssAnon');
+    if (anon !== undefined && anon > polledAnonPeakKiB) polledAnonPeakKiB = anon;
+  };
+  const timer = setInterval(poll, RSS_POLL_INTERVAL_MS);
   return () => {
     clearInterval(timer);
-    const last = statusField(pid, 'VmRSS');
-    if (last !== undefined && last > polledPeakKiB) polledPeakKiB = last;
+    poll();
     const hwm = exact ? statusField(pid, 'VmHWM') : undefined;
     const cpuMs = (((cpuTicks(pid) ?? startTicks) - startTicks) * 1000) / USER_HZ;
     return {
       peakKiB: hwm !== undefined ? Math.max(hwm, polledPeakKiB) : polledPeakKiB,
       startKiB,
       polledPeakKiB,
+      polledAnonPeakKiB,
       exact: hwm !== undefined,
       cpuMs,
     };
