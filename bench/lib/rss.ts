@@ -42,13 +42,26 @@ function cpuTicks(pid: number): number | undefined {
   }
 }
 
-function statusField(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon'): number | undefined {
+type StatusField = 'VmRSS' | 'VmHWM' | 'RssAnon';
+
+/** Fields of /proc/<pid>/status in KiB, read once; undefined when the process is gone. */
+function statusFields(pid: number): Partial<Record<StatusField, number>> | undefined {
+  let status: string;
   try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
   } catch {
     return undefined; // the process is gone
   }
+  const out: Partial<Record<StatusField, number>> = {};
+  for (const field of ['VmRSS', 'VmHWM', 'RssAnon'] as const) {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    if (m) out[field] = Number(m[1]);
+  }
+  return out;
+}
+
+function statusField(pid: number, field: StatusField): number | undefined {
+  return statusFields(pid)?.[field];
 }
 
 /** Starts measuring; call the returned function when the operation is over. */
@@ -64,10 +77,9 @@ export function watchRss(pid: number): () => RssReading {
   let polledPeakKiB = startKiB;
   let polledAnonPeakKiB = statusField(pid, 'RssAnon') ?? 0;
   const poll = (): void => {
-    const rss = statusField(pid, 'VmRSS');
-    if (rss !== undefined && rss > polledPeakKiB) polledPeakKiB = rss;
-    const anon = statusField(pid, 'RssAnon');
-    if (anon !== undefined && anon > polledAnonPeakKiB) polledAnonPeakKiB = anon;
+    const now = statusFields(pid);
+    if (now?.VmRSS !== undefined && now.VmRSS > polledPeakKiB) polledPeakKiB = now.VmRSS;
+    if (now?.RssAnon !== undefined && now.RssAnon > polledAnonPeakKiB) polledAnonPeakKiB = now.RssAnon;
   };
   const timer = setInterval(poll, RSS_POLL_INTERVAL_MS);
   return () => {

@@ -17,7 +17,7 @@ import { resolve } from 'node:path';
 import type { ApiHandlers } from '../shared/api.ts';
 import type { ServerState } from '../shared/server-state.ts';
 import type { Settings } from '../shared/settings.ts';
-import { fullGarbageCollection, heapShrinkingCollection, systemClock } from '../server/index.ts';
+import { serverProcessDeps, systemClock } from '../server/index.ts';
 import type { Clock, Logger, ServerConfig } from '../server/index.ts';
 import { createApiHandlers } from '../host/api-handlers.ts';
 import { buildAppStatus } from '../host/app-status.ts';
@@ -77,7 +77,7 @@ export function createHeadless(deps: HeadlessDeps): Headless {
     clock,
     envUsers: config.envUsers,
     passwordsHashed: config.passwordsHashed,
-    server: { warmUp: true, collectWhenIdle: fullGarbageCollection(), shrinkHeapWhenIdle: heapShrinkingCollection() },
+    server: serverProcessDeps(),
   });
   const recentErrors = setupRecentErrors({
     runner,

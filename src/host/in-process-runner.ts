@@ -5,7 +5,7 @@
  * automatic retry: whatever runs the headless server, a person or a service manager, decides).
  */
 import { configForStart, listenerSet, Mutex, startSyncServer, StartFailure, systemClock } from '../server/index.ts';
-import type { Clock, EnvUserEntry, Logger, RunningServer, SyncServerDeps } from '../server/index.ts';
+import type { Clock, EnvUserEntry, Logger, RunningServer, ServerProcessDeps } from '../server/index.ts';
 import type { HearthError } from '../shared/errors.ts';
 import type { ServerProblem, ServerStartConfig } from '../shared/server-process.ts';
 import { IDLE_ACTIVITY } from '../shared/server-process.ts';
@@ -24,7 +24,7 @@ export interface InProcessRunnerDeps {
   readonly envUsers: readonly EnvUserEntry[];
   readonly passwordsHashed: boolean;
   /** Passed to the server (warm-up, idle collection, heap shrinking). */
-  readonly server?: Pick<SyncServerDeps, 'warmUp' | 'collectWhenIdle' | 'shrinkHeapWhenIdle'>;
+  readonly server?: ServerProcessDeps;
   /** Longest restart() waits for a sync to finish; IDLE_WAIT_TIMEOUT_MS unless a test shortens it. */
   readonly idleWaitMs?: number;
 }

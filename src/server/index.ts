@@ -11,7 +11,8 @@ export { configForStart, startSyncServer, StartFailure } from './start-server.ts
 export type { RunningServer } from './start-server.ts';
 export { configFromEnv, ConfigError, DEFAULT_MAX_PAYLOAD_MEGS } from './config.ts';
 export type { EnvUserEntry, ServerConfig } from './config.ts';
-export { fullGarbageCollection, heapShrinkingCollection } from './util/idle-collector.ts';
+export { serverProcessDeps } from './server-process-deps.ts';
+export type { ServerProcessDeps } from './server-process-deps.ts';
 export { runInBackgroundPriority } from './util/background-priority.ts';
 export { keepYoungGenerationSmall } from './util/small-young-generation.ts';
 

@@ -364,7 +364,9 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         },
       })
     : undefined;
-  const idleJobs = [releaser, ...(heapShrinker ? [heapShrinker] : [])];
+  /** Every idle job waits for the requests in flight; which sync ends arm which job differs (below). */
+  const idleJobs = [collector, releaser, heapShrinker].filter((job) => job !== undefined);
+  const afterAnySync = [releaser, heapShrinker].filter((job) => job !== undefined);
 
   const outer = deps.observer;
   const observer: RequestObserver = {
@@ -384,7 +386,7 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
       if (outcome.status === 429 || outcome.status === 403) activity.changed();
       if (endsANormalSync(outcome)) collector?.syncEnded();
       // Any sync or media request but a login: media has no method of that name.
-      if (outcome.method !== 'hostKey') for (const job of idleJobs) job.syncEnded();
+      if (outcome.method !== 'hostKey') for (const job of afterAnySync) job.syncEnded();
       // A refused upload is answered 200 too: only a collection that changed is backed up.
       if (
         outcome.user !== undefined &&
@@ -467,10 +469,8 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
         const s = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval, keepAliveTimeout: 65_000 }, (req, res) => {
           // Sync and media requests count as activity until their response closes (finished, or the client went away).
           if (SYNC_PATH.test(req.url ?? '')) res.once('close', activity.requestStarted());
-          collector?.requestStarted();
           for (const job of idleJobs) job.requestStarted();
           void handler(req, res).finally(() => {
-            collector?.requestEnded();
             for (const job of idleJobs) job.requestEnded();
           });
         });
@@ -511,7 +511,6 @@ export async function createSyncServer(config: ServerConfig, deps: SyncServerDep
     },
     async close() {
       closing = true;
-      collector?.close();
       for (const job of idleJobs) job.close();
       const s = listening;
       listening = undefined;

@@ -20,7 +20,7 @@ import { keepYoungGenerationSmall } from './util/small-young-generation.ts';
 import { createLogger } from './logger.ts';
 import { configForStart, startSyncServer, StartFailure } from './start-server.ts';
 import type { RunningServer } from './start-server.ts';
-import { fullGarbageCollection, heapShrinkingCollection } from './util/idle-collector.ts';
+import { serverProcessDeps } from './server-process-deps.ts';
 import { Mutex } from './util/mutex.ts';
 
 /** Activity changes are batched so a burst of requests sends one status message. */
@@ -105,9 +105,7 @@ async function main(): Promise<void> {
     try {
       running = await startSyncServer(configForStart(config), config.createFolder, {
         logger,
-        warmUp: true,
-        collectWhenIdle: fullGarbageCollection(),
-        shrinkHeapWhenIdle: heapShrinkingCollection(),
+        ...serverProcessDeps(),
         onProblem: (problem) => {
           if (phase === 'running') void channel.post({ type: 'problem', problem });
         },
