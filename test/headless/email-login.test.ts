@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startUiServer } from '../helpers/ui-server.ts';
 import type { UiServer } from '../helpers/ui-server.ts';
 import { AnkiClient, AnkiClientError } from '../interop/anki-client.ts';
+import { startTogether } from '../helpers/start-together.ts';
 
 const TEST_TIMEOUT_MS = 120_000;
 const ANNA_PASSWORD = 'annas-long-password';
@@ -22,7 +23,7 @@ describe('an email address typed as the username', { timeout: 3 * TEST_TIMEOUT_M
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hearth-email-login-'));
-    [ui, anki] = await Promise.all([startUiServer({ users: ['grandpa:grandpas-password'] }), AnkiClient.start()]);
+    [ui, anki] = await startTogether(startUiServer({ users: ['grandpa:grandpas-password'] }), AnkiClient.start());
     assert.deepEqual(await ui.api.addPerson('anna', ANNA_PASSWORD), { ok: true });
   });
   after(async () => {

@@ -66,16 +66,31 @@ export interface UiServer {
   stop(): Promise<void>;
 }
 
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
+export async function freeLoopbackPort(): Promise<number> {
+  return (await freeLoopbackPorts(1))[0]!;
+}
+
+/**
+ * `count` different free ports: all held open at once, then released. Asked for one after the
+ * other, the system can hand out the port it has just been given back, and the headless server
+ * then found its admin port taken by its own sync server (EADDRINUSE).
+ */
+export async function freeLoopbackPorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<number>((resolve, reject) => {
+            s.unref();
+            s.on('error', reject);
+            s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port));
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
+  }
 }
 
 const ADMIN_LINE = /http:\/\/127\.0\.0\.1:(\d+)\/#token=([A-Za-z0-9_-]+)/;
@@ -84,8 +99,7 @@ const SYNC_LINE = /running on http:\/\/[^:]+:(\d+)\//;
 export async function startUiServer(options: UiServerOptions = {}): Promise<UiServer> {
   const ownBase = options.base === undefined;
   const base = options.base ?? mkdtempSync(join(tmpdir(), 'hearth-ui-'));
-  const syncPort = await freeLoopbackPort();
-  const adminPort = await freeLoopbackPort();
+  const [syncPort, adminPort] = (await freeLoopbackPorts(2)) as [number, number];
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(SYNC_USER\d+|HEARTH_ADMIN)$/.test(k)) env[k] = v;
   if (options.windows && !windowsLane) throw new Error('the Windows lane is not set up here: run bash scripts/setup-wine.sh');

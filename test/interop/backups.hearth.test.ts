@@ -13,6 +13,7 @@ import { AnkiClient } from './anki-client.ts';
 import { startUiServer } from '../helpers/ui-server.ts';
 import type { UiServer } from '../helpers/ui-server.ts';
 import { waitUntilNobodySyncs } from '../ui/support.ts';
+import { startTogether } from '../helpers/start-together.ts';
 
 const TEST_TIMEOUT_MS = 180_000;
 const PASSWORD = 'annas long password';
@@ -32,7 +33,7 @@ describe('backups: a restore with the real Anki client', { timeout: 3 * TEST_TIM
 
   before(async () => {
     tmp = await mkdtemp(path.join(tmpdir(), 'hearth-backups-interop-'));
-    [ui, anki] = await Promise.all([startUiServer({ base: path.join(tmp, 'base') }), AnkiClient.start()]);
+    [ui, anki] = await startTogether(startUiServer({ base: path.join(tmp, 'base') }), AnkiClient.start());
     assert.deepEqual(await admin().api.addPerson('anna', PASSWORD), { ok: true });
   });
   after(() =>

@@ -23,6 +23,7 @@ import type { CollectionDump } from './anki-client.ts';
 import { copyCollectionOffline, writeCollectionPackage } from '../../src/server/index.ts';
 import { startUiServer } from '../helpers/ui-server.ts';
 import type { UiServer } from '../helpers/ui-server.ts';
+import { startTogether } from '../helpers/start-together.ts';
 
 const TEST_TIMEOUT_MS = 180_000;
 const SETUP_TIMEOUT_MS = 120_000;
@@ -92,7 +93,7 @@ describe('a person’s collection taken away as a .colpkg, imported by the real 
       tmp = await mkdtemp(path.join(tmpdir(), 'hearth-colpkg-'));
       base = path.join(tmp, 'server-base');
       laptop = path.join(tmp, 'laptop', 'collection.anki2');
-      [ui, anki] = await Promise.all([startUiServer({ users: [`${ANNA}:${PASSWORD}`], base }), AnkiClient.start()]);
+      [ui, anki] = await startTogether(startUiServer({ users: [`${ANNA}:${PASSWORD}`], base }), AnkiClient.start());
     },
     { timeout: SETUP_TIMEOUT_MS },
   );

@@ -21,6 +21,7 @@ import { AnkiClient, withoutNewerDeckConfigKeys } from './anki-client.ts';
 import type { CollectionDump, MediaFolder, OldClientVersion } from './anki-client.ts';
 import { startServer } from './servers.ts';
 import type { RunningServer, SuiteServerKind } from './servers.ts';
+import { startTogether } from '../helpers/start-together.ts';
 
 const TEST_TIMEOUT_MS = 120_000;
 const SETUP_TIMEOUT_MS = 120_000;
@@ -97,7 +98,7 @@ export function mixedClientsSuite(kind: SuiteServerKind, oldVersion: OldClientVe
         dev.now = path.join(tmp, 'device-current', 'collection.anki2');
         dev.old = path.join(tmp, `device-${oldVersion}`, 'collection.anki2');
         server = await startServer(kind, { users: [`${USERNAME}:${PASSWORD}`], base: path.join(tmp, 'server-base') });
-        [current, old] = await Promise.all([AnkiClient.start(), AnkiClient.start({ version: oldVersion })]);
+        [current, old] = await startTogether(AnkiClient.start(), AnkiClient.start({ version: oldVersion }));
         assert.equal(old.legacy, true, `${oldVersion} should speak the old protocol`);
         assert.equal(current.legacy, false, `the current client (${current.version}) should not`);
       },

@@ -16,6 +16,7 @@ import type { UiServer, UiServerOptions } from '../helpers/ui-server.ts';
 import { launchBrowser, UI_STEP_TIMEOUT_MS } from './browser.ts';
 import type { Browser } from './browser.ts';
 import { ensureRendererBuilt, openWindow, waitForText } from './support.ts';
+import { startTogether } from '../helpers/start-together.ts';
 
 const TEST_TIMEOUT_MS = 90_000;
 
@@ -31,7 +32,7 @@ describe('the window: a bookmarked admin page', { timeout: 2 * TEST_TIMEOUT_MS }
     // The same admin port each start: a bookmark is an address, and the browser keeps the token per origin.
     const adminPort = await freeLoopbackPort();
     options = { base, users: ['anna:anna-password'], staticDir, env: { HEARTH_ADMIN_PORT: String(adminPort) } };
-    [ui, browser] = await Promise.all([startUiServer(options), launchBrowser()]);
+    [ui, browser] = await startTogether(startUiServer(options), launchBrowser());
     await ui.api.finishFirstRun();
     page = await browser.newPage();
   });

@@ -11,6 +11,7 @@ import { AnkiClient } from '../interop/anki-client.ts';
 import { launchBrowser, UI_STEP_TIMEOUT_MS } from './browser.ts';
 import type { Browser } from './browser.ts';
 import { ensureRendererBuilt, goTo, newDevice, openWindow, textOf, waitForText, waitUntilNobodySyncs } from './support.ts';
+import { startTogether } from '../helpers/start-together.ts';
 
 const TEST_TIMEOUT_MS = 180_000;
 const PASSWORD = 'anna-first-password';
@@ -25,7 +26,7 @@ describe('the window: backups', { timeout: 3 * TEST_TIMEOUT_MS }, () => {
 
   before(async () => {
     const staticDir = await ensureRendererBuilt();
-    [ui, browser, anki] = await Promise.all([startUiServer({ staticDir }), launchBrowser(), AnkiClient.start()]);
+    [ui, browser, anki] = await startTogether(startUiServer({ staticDir }), launchBrowser(), AnkiClient.start());
     await ui.api.finishFirstRun();
     assert.deepEqual(await ui.api.addPerson('anna', PASSWORD), { ok: true });
     page = await browser.newPage();

@@ -10,6 +10,7 @@ import type { FakeHearth } from './fake-hearth.ts';
 import { launchBrowser, UI_POLL_TIMEOUT_MS } from './browser.ts';
 import type { Browser } from './browser.ts';
 import { ensureRendererBuilt, goTo, openWindow } from './support.ts';
+import { startTogether } from '../helpers/start-together.ts';
 
 const TEST_TIMEOUT_MS = 60_000;
 
@@ -32,7 +33,7 @@ describe('the window: older apps’ steps for the address picked', { timeout: 3 
 
   before(async () => {
     const staticDir = await ensureRendererBuilt();
-    [hearth, browser] = await Promise.all([startFakeHearth(state, staticDir), launchBrowser()]);
+    [hearth, browser] = await startTogether(startFakeHearth(state, staticDir), launchBrowser());
     page = await browser.newPage();
     await openWindow(page, hearth.adminUrl);
     await goTo(page, 'connect');

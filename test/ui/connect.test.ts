@@ -26,6 +26,7 @@ import type { UiServer } from '../helpers/ui-server.ts';
 import { launchBrowser, UI_POLL_TIMEOUT_MS, UI_STEP_TIMEOUT_MS } from './browser.ts';
 import type { Browser } from './browser.ts';
 import { decodeQr, ensureRendererBuilt, focused, focusRingShown, goTo, openWindow, textOf, waitForText } from './support.ts';
+import { startTogether } from '../helpers/start-together.ts';
 
 const TEST_TIMEOUT_MS = 60_000;
 /** Longer than the window's poll (POLL_INTERVAL_MS in src/renderer/app.ts, 2 s): one redraw at least. */
@@ -47,7 +48,7 @@ describe('the window: connect a device', { timeout: 10 * TEST_TIMEOUT_MS }, () =
 
   before(async () => {
     const staticDir = await ensureRendererBuilt();
-    [ui, browser] = await Promise.all([startUiServer({ users: ['anna:anna-password'], staticDir }), launchBrowser()]);
+    [ui, browser] = await startTogether(startUiServer({ users: ['anna:anna-password'], staticDir }), launchBrowser());
     await ui.api.finishFirstRun();
     page = await browser.newPage();
     await openWindow(page, ui.adminUrl);
@@ -267,7 +268,7 @@ describe('the window: the QR code, on a home network (the stand-in Hearth)', { t
     const staticDir = await ensureRendererBuilt();
     const state = initialFakeState();
     state.settings = { ...state.settings, listen: 'this-pc' };
-    [hearth, browser] = await Promise.all([startFakeHearth(state, staticDir), launchBrowser()]);
+    [hearth, browser] = await startTogether(startFakeHearth(state, staticDir), launchBrowser());
     page = await browser.newPage();
     await openWindow(page, hearth.adminUrl);
     await goTo(page, 'connect');

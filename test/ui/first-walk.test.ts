@@ -33,6 +33,7 @@ import { initialFakeState, startFakeHearth } from './fake-hearth.ts';
 import { launchBrowser, UI_POLL_TIMEOUT_MS, UI_STEP_TIMEOUT_MS } from './browser.ts';
 import type { Browser } from './browser.ts';
 import { decodeQr, ensureRendererBuilt, loginAndSync, newDevice, openWindow, textOf, waitForText } from './support.ts';
+import { startTogether } from '../helpers/start-together.ts';
 
 /** One test: UI steps plus, for the real server, a real Anki login and sync. */
 const TEST_TIMEOUT_MS = 180_000;
@@ -104,7 +105,11 @@ describe('the window: the first walk', { timeout: 4 * TEST_TIMEOUT_MS }, () => {
   let staticDir: string;
 
   before(async () => {
-    [staticDir, browser, anki] = await Promise.all([ensureRendererBuilt(), launchBrowser(), AnkiClient.start()]);
+    const built = ensureRendererBuilt();
+    // Awaited below; handled here too, so a failed build is not an unhandled rejection meanwhile.
+    built.catch(() => undefined);
+    [browser, anki] = await startTogether(launchBrowser(), AnkiClient.start());
+    staticDir = await built;
   });
   after(async () => {
     await Promise.allSettled([browser?.close(), anki?.stop()]);

@@ -9,6 +9,7 @@ import type { FakeHearth } from './fake-hearth.ts';
 import { launchBrowser, UI_STEP_TIMEOUT_MS } from './browser.ts';
 import type { Browser } from './browser.ts';
 import { ensureRendererBuilt, goTo, openWindow, waitForText } from './support.ts';
+import { startTogether } from '../helpers/start-together.ts';
 
 const TEST_TIMEOUT_MS = 120_000;
 
@@ -20,7 +21,7 @@ describe('the window: a slow data-folder check', { timeout: 3 * TEST_TIMEOUT_MS 
   before(async () => {
     const staticDir = await ensureRendererBuilt();
     const state = { ...initialFakeState(), folderCheckMs: 1_500, badFolders: { '/mnt/old-drive/Hearth': 'That drive is full.' } };
-    [hearth, browser] = await Promise.all([startFakeHearth(state, staticDir), launchBrowser()]);
+    [hearth, browser] = await startTogether(startFakeHearth(state, staticDir), launchBrowser());
     page = await browser.newPage();
     await openWindow(page, hearth.adminUrl);
     await goTo(page, 'settings');

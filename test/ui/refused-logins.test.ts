@@ -11,6 +11,7 @@ import { loginFrom } from '../helpers/sync-client.ts';
 import { launchBrowser, UI_STEP_TIMEOUT_MS } from './browser.ts';
 import type { Browser } from './browser.ts';
 import { ensureRendererBuilt, goTo, openWindow, waitForText } from './support.ts';
+import { startTogether } from '../helpers/start-together.ts';
 
 const TEST_TIMEOUT_MS = 120_000;
 
@@ -21,7 +22,7 @@ describe('the window: devices refused after wrong passwords', { timeout: 5 * TES
 
   before(async () => {
     const staticDir = await ensureRendererBuilt();
-    [ui, browser] = await Promise.all([startUiServer({ users: ['anna:annas-password'], staticDir }), launchBrowser()]);
+    [ui, browser] = await startTogether(startUiServer({ users: ['anna:annas-password'], staticDir }), launchBrowser());
     await ui.api.finishFirstRun();
     page = await browser.newPage();
     await openWindow(page, ui.adminUrl);

@@ -12,6 +12,7 @@ import type { UiServer } from '../helpers/ui-server.ts';
 import { launchBrowser, UI_STEP_TIMEOUT_MS } from './browser.ts';
 import type { Browser } from './browser.ts';
 import { textOf } from './support.ts';
+import { startTogether } from '../helpers/start-together.ts';
 
 const TEST_TIMEOUT_MS = 60_000;
 const ANDROID = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36';
@@ -30,7 +31,7 @@ describe('the phone setup page', { timeout: 4 * TEST_TIMEOUT_MS }, () => {
   let browser: Browser;
 
   before(async () => {
-    [ui, browser] = await Promise.all([startUiServer({ users: ['anna:anna-password'] }), launchBrowser()]);
+    [ui, browser] = await startTogether(startUiServer({ users: ['anna:anna-password'] }), launchBrowser());
   });
   after(async () => {
     await browser?.close();

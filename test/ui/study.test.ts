@@ -13,6 +13,7 @@ import { studyLine } from '../../src/renderer/format.ts';
 import { launchBrowser, UI_POLL_TIMEOUT_MS } from './browser.ts';
 import type { Browser } from './browser.ts';
 import { ensureRendererBuilt, goTo, newDevice, openWindow, textOf, waitForText } from './support.ts';
+import { startTogether } from '../helpers/start-together.ts';
 
 const TEST_TIMEOUT_MS = 180_000;
 const ANNA_PASSWORD = 'anna-password';
@@ -43,7 +44,7 @@ describe('the window: what each person studied', { timeout: 4 * TEST_TIMEOUT_MS 
 
   before(async () => {
     const staticDir = await ensureRendererBuilt();
-    [ui, browser, anki] = await Promise.all([startUiServer({ staticDir }), launchBrowser(), AnkiClient.start()]);
+    [ui, browser, anki] = await startTogether(startUiServer({ staticDir }), launchBrowser(), AnkiClient.start());
     await ui.api.finishFirstRun();
     assert.deepEqual(await ui.api.addPerson('anna', ANNA_PASSWORD), { ok: true });
     page = await browser.newPage();
