@@ -132,8 +132,9 @@ describe("V8's young generation", () => {
   it('stays at its starting size under a burst of allocation in a server process, where it otherwise grows', () => {
     const small = newSpaceAfterAllocating(true);
     const grown = newSpaceAfterAllocating(false);
-    assert.ok(small <= 4, `new space ${small} MB with keepYoungGenerationSmall`);
-    assert.ok(grown > 8, `new space ${grown} MB without it: the check would not notice a change`);
+    // Measured: with it 2.1–5.2 MB (12 runs; 5.5 once in CI), without it 134 MB (6 of 6 runs).
+    assert.ok(small <= 16, `new space ${small} MB with keepYoungGenerationSmall`);
+    assert.ok(grown > 32, `new space ${grown} MB without it: the check would not notice a change`);
   });
 });
 
