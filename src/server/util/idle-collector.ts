@@ -91,14 +91,24 @@ export function createIdleCollector(deps: IdleCollectorDeps): IdleCollector {
   };
 }
 
+type V8Gc = (options?: object) => unknown;
+
+/** Looked up once per process: each lookup makes a new context, which the function keeps alive. */
+let found: { gc: V8Gc | undefined } | undefined;
+
 /** V8's `gc` (its options: v8/src/extensions/gc-extension.cc), or undefined where it cannot be had. */
-function v8Gc(): ((options?: object) => unknown) | undefined {
+function v8Gc(): V8Gc | undefined {
+  found ??= { gc: lookUpV8Gc() };
+  return found.gc;
+}
+
+function lookUpV8Gc(): V8Gc | undefined {
   try {
     // `--expose-gc` only defines `gc` in contexts created after it is set, hence the fresh
     // context; the function collects the whole heap of the isolate, not just that context's.
     setFlagsFromString('--expose-gc');
     const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? (gc as (options?: object) => unknown) : undefined;
+    return typeof gc === 'function' ? (gc as V8Gc) : undefined;
   } catch {
     return undefined;
   }
